@@ -1,0 +1,62 @@
+import type { Batch, Signal, SignalData } from '../model/telemetry.ts';
+import type { BoundedQueue } from '../pipeline/bounded-queue.ts';
+import type { SelfMetrics } from '../pipeline/self-metrics.ts';
+import { OtlpDecodeError, type DecodeResult } from '../otlp/index.ts';
+
+export type IngestOutcome =
+  | { kind: 'accepted'; rejected: number; rejectedMessage: string }
+  | { kind: 'malformed'; message: string }
+  | { kind: 'refused'; reason: 'queue_full' | 'shutting_down'; retryAfterSeconds: number; items: number };
+
+export interface IngestContext {
+  queue: BoundedQueue;
+  metrics: SelfMetrics;
+  now: () => number;
+}
+
+/**
+ * The part every receiver shares: decode, count, offer to the queue. A request is
+ * acknowledged only when the queue took it (DESIGN.md §3.2).
+ */
+export function ingest<S extends Signal>(
+  context: IngestContext,
+  signal: S,
+  receiver: string,
+  tenant: string,
+  bytes: number,
+  decode: () => DecodeResult<SignalData[S]>,
+): IngestOutcome {
+  let decoded: DecodeResult<SignalData[S]>;
+  try {
+    decoded = decode();
+  } catch (error) {
+    if (error instanceof OtlpDecodeError) {
+      context.metrics.refusedRequests.inc({ receiver, signal, reason: 'malformed' });
+      return { kind: 'malformed', message: error.message };
+    }
+    throw error;
+  }
+  const { metrics } = context;
+  metrics.receivedItems.inc({ receiver, signal, tenant }, decoded.items + decoded.rejected);
+  if (decoded.rejected > 0) metrics.refusedItems.inc({ receiver, signal, reason: 'invalid_item' }, decoded.rejected);
+  if (decoded.items === 0) {
+    return { kind: 'accepted', rejected: decoded.rejected, rejectedMessage: decoded.rejectedMessage };
+  }
+  const batch: Batch<S> = {
+    signal,
+    data: decoded.data,
+    items: decoded.items,
+    bytes,
+    tenant,
+    receiver,
+    receivedAtMs: context.now(),
+  };
+  const offered = context.queue.offer(batch as unknown as Batch);
+  if (!offered.accepted) {
+    metrics.refusedItems.inc({ receiver, signal, reason: offered.reason }, decoded.items);
+    metrics.refusedRequests.inc({ receiver, signal, reason: offered.reason });
+    return { kind: 'refused', reason: offered.reason, retryAfterSeconds: offered.retryAfterSeconds, items: decoded.items };
+  }
+  metrics.acceptedItems.inc({ receiver, signal, tenant }, decoded.items);
+  return { kind: 'accepted', rejected: decoded.rejected, rejectedMessage: decoded.rejectedMessage };
+}

@@ -1,0 +1,160 @@
+import { readFileSync } from 'node:fs';
+import {
+  Server,
+  ServerCredentials,
+  status as GrpcStatus,
+  Metadata,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type ServiceDefinition,
+} from '@grpc/grpc-js';
+import type { Signal } from '../model/telemetry.ts';
+import {
+  decodeLogsProtobuf,
+  decodeMetricsProtobuf,
+  decodeTracesProtobuf,
+  encodeExportResponseProtobuf,
+} from '../otlp/index.ts';
+import { DEFAULT_TENANT, type TenantAuthenticator } from './auth.ts';
+import { ingest, type IngestContext } from './ingest.ts';
+
+export interface OtlpGrpcOptions {
+  context: IngestContext;
+  host: string;
+  port: number;
+  maxMessageBytes: number;
+  auth?: TenantAuthenticator;
+  tls?: { certFile: string; keyFile: string; clientCaFile?: string };
+}
+
+const SERVICES: Array<{ signal: Signal; path: string }> = [
+  { signal: 'traces', path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export' },
+  { signal: 'metrics', path: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export' },
+  { signal: 'logs', path: '/opentelemetry.proto.collector.logs.v1.LogsService/Export' },
+];
+
+const DECODERS = { traces: decodeTracesProtobuf, metrics: decodeMetricsProtobuf, logs: decodeLogsProtobuf } as const;
+
+/** The response was already encoded by the handler; the serializer only passes bytes on. */
+const passBytes = (value: Buffer) => value;
+const identity = (value: Buffer) => value;
+
+function serviceDefinition(path: string): ServiceDefinition {
+  return {
+    Export: {
+      path,
+      requestStream: false,
+      responseStream: false,
+      // Decoding happens in the handler so that malformed input maps to INVALID_ARGUMENT
+      // with our message instead of grpc-js's generic deserialization error.
+      requestDeserialize: identity,
+      requestSerialize: identity,
+      responseSerialize: passBytes,
+      responseDeserialize: identity,
+    },
+  };
+}
+
+export interface RunningGrpcReceiver {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** OTLP/gRPC receiver: the three Export services, our own (de)serializers, no .proto loading. */
+export async function startOtlpGrpcReceiver(options: OtlpGrpcOptions): Promise<RunningGrpcReceiver> {
+  const { context, auth } = options;
+  const receiver = 'otlp-grpc';
+  const server = new Server({
+    'grpc.max_receive_message_length': options.maxMessageBytes,
+    'grpc.max_send_message_length': 4 * 1024 * 1024,
+  });
+
+  for (const { signal, path } of SERVICES) {
+    const handler = (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
+      const stopTimer = context.metrics.requestDuration.startTimer({ receiver, signal });
+      const finish = (code: number, error: { code: number; details: string; metadata?: Metadata } | null, response?: Buffer) => {
+        context.metrics.requests.inc({ receiver, signal, code: String(code) });
+        stopTimer();
+        if (error) callback(error);
+        else callback(null, response);
+      };
+      let tenant = DEFAULT_TENANT;
+      if (auth) {
+        const values = call.metadata.get('authorization');
+        const result = auth.check(typeof values[0] === 'string' ? values[0] : undefined);
+        if (!result.ok) {
+          context.metrics.refusedRequests.inc({ receiver, signal, reason: 'unauthorized' });
+          finish(GrpcStatus.UNAUTHENTICATED, {
+            code: GrpcStatus.UNAUTHENTICATED,
+            details:
+              result.reason === 'missing'
+                ? 'missing authorization metadata; send "authorization: Bearer <tenant token>"'
+                : 'invalid bearer token; check the tenant token the exporter sends',
+          });
+          return;
+        }
+        tenant = result.tenant;
+      }
+      const body = call.request;
+      const outcome = ingest(context, signal, receiver, tenant, body.length, () => DECODERS[signal](body));
+      switch (outcome.kind) {
+        case 'malformed':
+          finish(GrpcStatus.INVALID_ARGUMENT, { code: GrpcStatus.INVALID_ARGUMENT, details: outcome.message });
+          return;
+        case 'refused': {
+          // RESOURCE_EXHAUSTED with RetryInfo is retryable for OTLP exporters; the
+          // retry delay also goes in metadata for clients that read it.
+          const metadata = new Metadata();
+          metadata.set('retry-after', String(outcome.retryAfterSeconds));
+          const code = outcome.reason === 'queue_full' ? GrpcStatus.RESOURCE_EXHAUSTED : GrpcStatus.UNAVAILABLE;
+          finish(code, {
+            code,
+            details:
+              outcome.reason === 'queue_full'
+                ? `pipeline queue is full; retry after ${outcome.retryAfterSeconds} s`
+                : 'collector is shutting down; retry later',
+            metadata,
+          });
+          return;
+        }
+        case 'accepted': {
+          const partial =
+            outcome.rejected > 0 ? { rejected: outcome.rejected, message: outcome.rejectedMessage } : undefined;
+          finish(GrpcStatus.OK, null, Buffer.from(encodeExportResponseProtobuf(signal, partial)));
+        }
+      }
+    };
+    server.addService(serviceDefinition(path), { Export: handler });
+  }
+
+  const credentials = options.tls
+    ? ServerCredentials.createSsl(
+        options.tls.clientCaFile ? readFileSync(options.tls.clientCaFile) : null,
+        [{ cert_chain: readFileSync(options.tls.certFile), private_key: readFileSync(options.tls.keyFile) }],
+        Boolean(options.tls.clientCaFile),
+      )
+    : ServerCredentials.createInsecure();
+
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${host}:${options.port}`, credentials, (error, boundPort) => {
+      if (error) reject(new Error(`cannot listen for OTLP/gRPC on ${host}:${options.port}: ${error.message}; change receivers.otlp.grpc.port or stop what uses it`));
+      else resolve(boundPort);
+    });
+  });
+
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 5000);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+  };
+}
