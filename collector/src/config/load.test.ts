@@ -1,0 +1,110 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, defaultConfig, interpolateEnv, loadConfigFile, parseConfig } from './load.ts';
+import { parseDuration, parseSize } from './units.ts';
+
+function problems(text: string, env: NodeJS.ProcessEnv = {}): string[] {
+  try {
+    parseConfig(text, 'lookout.yaml', env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).message.split('\n');
+  }
+  throw new Error('expected the config to be refused');
+}
+
+describe('config', () => {
+  it('fills every default from an empty file', () => {
+    const config = parseConfig('', 'lookout.yaml', {});
+    expect(config).toEqual(defaultConfig());
+    expect(config.receivers.otlp.http).toMatchObject({ host: '127.0.0.1', port: 4318, enabled: true });
+    expect(config.receivers.otlp.grpc).toMatchObject({ host: '127.0.0.1', port: 4317 });
+    expect(config.receivers.otlp.auth).toBeUndefined();
+    expect(config.shutdownTimeout).toBe(10_000);
+  });
+
+  it('reads sizes and durations with units', () => {
+    const config = parseConfig(
+      'receivers:\n  otlp:\n    http:\n      maxBodyBytes: 4MiB\n      maxDecompressedBytes: 10MB\nshutdownTimeout: 1m30s\n',
+      'lookout.yaml',
+      {},
+    );
+    expect(config.receivers.otlp.http.maxBodyBytes).toBe(4 * 1024 * 1024);
+    expect(config.receivers.otlp.http.maxDecompressedBytes).toBe(10_000_000);
+    expect(config.shutdownTimeout).toBe(90_000);
+    expect(parseSize('512 KiB')).toBe(524288);
+    expect(parseSize('12XB')).toBeUndefined();
+    expect(parseDuration('250ms')).toBe(250);
+    expect(parseDuration('7d')).toBe(7 * 86_400_000);
+    expect(parseDuration('soon')).toBeUndefined();
+  });
+
+  it('interpolates ${ENV} and ${ENV:-default}, typing whole-value numbers', () => {
+    const config = parseConfig(
+      'receivers:\n  otlp:\n    http:\n      port: ${PORT}\n      host: ${HOST:-0.0.0.0}\nstorage:\n  dataDir: /var/$${literal}/${SUB}\n',
+      'lookout.yaml',
+      { PORT: '9999', SUB: 'x' },
+    );
+    expect(config.receivers.otlp.http.port).toBe(9999);
+    expect(config.receivers.otlp.http.host).toBe('0.0.0.0');
+    expect(config.storage.dataDir).toBe('/var/${literal}/x');
+    expect(interpolateEnv('a${B}c', {})).toEqual({ value: 'ac', missing: ['B'] });
+  });
+
+  it('names file, line, key path, bad value and fix for a wrong type', () => {
+    const lines = problems('receivers:\n  otlp:\n    http:\n      port: "abc"\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^lookout\.yaml:4:\d+: receivers\.otlp\.http\.port: .*port must be a whole number.*found "abc"/);
+  });
+
+  it('suggests the key meant for an unknown key', () => {
+    const lines = problems('receivers:\n  otlp:\n    http:\n      prot: 1\npipline: {}\n');
+    expect(lines).toContainEqual(expect.stringMatching(/lookout\.yaml:4:\d+: receivers\.otlp\.http\.prot: unknown key 'prot'; did you mean 'port'\?/));
+    expect(lines).toContainEqual(expect.stringMatching(/lookout\.yaml:5:\d+: pipline: unknown key 'pipline'; did you mean 'pipeline'\?/));
+  });
+
+  it('reports a bad size with the accepted forms', () => {
+    const lines = problems('receivers:\n  otlp:\n    grpc:\n      maxMessageBytes: 12XB\n');
+    expect(lines[0]).toMatch(/:4:\d+: receivers\.otlp\.grpc\.maxMessageBytes: '12XB' is not a size; write .*4MiB/);
+  });
+
+  it('reports an unset environment variable where it is used', () => {
+    const lines = problems('receivers:\n  otlp:\n    auth:\n      tenants:\n        - name: a\n          token: ${TOKEN_A}\n');
+    expect(lines[0]).toMatch(/lookout\.yaml:6:\d+: receivers\.otlp\.auth\.tenants\.0\.token: environment variable TOKEN_A is not set; export it, or give a default/);
+  });
+
+  it('never prints a token, even a wrong one', () => {
+    const lines = problems('receivers:\n  otlp:\n    auth:\n      tenants:\n        - name: a\n          token: short-secret\n');
+    expect(lines.join('\n')).not.toContain('short-secret');
+    expect(lines[0]).toMatch(/token: a token must be at least 16 characters.*\(found \(hidden\)\)/);
+  });
+
+  it('refuses duplicate tenant names and shared tokens', () => {
+    const token = 'x'.repeat(20);
+    const lines = problems(
+      `receivers:\n  otlp:\n    auth:\n      tenants:\n        - { name: a, token: ${token} }\n        - { name: a, token: ${token} }\n`,
+    );
+    expect(lines.join('\n')).toMatch(/tenants\.1\.name: tenant 'a' is listed twice/);
+    expect(lines.join('\n')).toMatch(/tenants\.1\.token: two tenants share a token/);
+    expect(lines.join('\n')).not.toContain(token);
+  });
+
+  it('reports broken YAML at its line', () => {
+    const lines = problems('receivers:\n  otlp: [\n');
+    expect(lines[0]).toMatch(/^lookout\.yaml:\d+:\d+: \(top level\): not valid YAML/);
+  });
+
+  it('refuses a file that is not a mapping', () => {
+    expect(problems('- a\n- b\n')[0]).toMatch(/must be a YAML mapping/);
+  });
+
+  it('reads a file and reports a missing one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lookout-config-'));
+    const file = join(dir, 'lookout.yaml');
+    writeFileSync(file, 'log:\n  level: debug\n');
+    expect(loadConfigFile(file, {}).log.level).toBe('debug');
+    expect(() => loadConfigFile(join(dir, 'nope.yaml'), {})).toThrow(/nope\.yaml: \(top level\): file not found; check the path given to --config/);
+  });
+});
