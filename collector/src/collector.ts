@@ -34,7 +34,11 @@ export interface RunningCollector {
 export async function startCollector(config: LookoutConfig, options: CollectorOptions = {}): Promise<RunningCollector> {
   const now = options.now ?? Date.now;
   const logger = options.logger ?? pino({ level: config.log.level, name: 'lookout' });
-  const metrics = createSelfMetrics();
+  // The queue needs the metrics (for failures) and the metrics read the queue (depth).
+  let queueRef: BoundedQueue | undefined;
+  const metrics = createSelfMetrics({
+    queueDepth: () => ({ items: queueRef?.depthItems ?? 0, bytes: queueRef?.depthBytes ?? 0 }),
+  });
   const otlp = config.receivers.otlp;
 
   const queue = new BoundedQueue(
@@ -46,15 +50,9 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
       },
     },
   );
+  queueRef = queue;
   metrics.queueCapacityItems.set(config.pipeline.queue.maxItems);
   metrics.queueCapacityBytes.set(config.pipeline.queue.maxBytes);
-  // Gauges read the queue when scraped instead of being updated on every request.
-  (metrics.queueItems as unknown as { collect: () => void }).collect = function (this: { set(v: number): void }) {
-    this.set(queue.depthItems);
-  };
-  (metrics.queueBytes as unknown as { collect: () => void }).collect = function (this: { set(v: number): void }) {
-    this.set(queue.depthBytes);
-  };
   for (const consumer of options.consumers ?? []) queue.register(consumer.signal, consumer.name, consumer.consume);
 
   const context: IngestContext = { queue, metrics, now };

@@ -27,7 +27,14 @@ export interface SelfMetrics {
   requestDuration: Histogram<'receiver' | 'signal'>;
 }
 
-export function createSelfMetrics(options: { defaultMetrics?: boolean } = {}): SelfMetrics {
+export interface SelfMetricsOptions {
+  defaultMetrics?: boolean;
+  /** read at scrape time, so ingest does not update gauges per request */
+  queueDepth?: () => { items: number; bytes: number };
+}
+
+export function createSelfMetrics(options: SelfMetricsOptions = {}): SelfMetrics {
+  const depth = options.queueDepth;
   const registry = new Registry();
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'lookout_process_' });
   const registers = [registry];
@@ -69,8 +76,22 @@ export function createSelfMetrics(options: { defaultMetrics?: boolean } = {}): S
       labelNames: ['signal', 'reason'],
       registers,
     }),
-    queueItems: new Gauge({ name: 'lookout_queue_items', help: 'Items waiting in the pipeline queue.', registers }),
-    queueBytes: new Gauge({ name: 'lookout_queue_bytes', help: 'Encoded bytes waiting in the pipeline queue.', registers }),
+    queueItems: new Gauge({
+      name: 'lookout_queue_items',
+      help: 'Items waiting in the pipeline queue.',
+      registers,
+      collect() {
+        if (depth) this.set(depth().items);
+      },
+    }),
+    queueBytes: new Gauge({
+      name: 'lookout_queue_bytes',
+      help: 'Encoded bytes waiting in the pipeline queue.',
+      registers,
+      collect() {
+        if (depth) this.set(depth().bytes);
+      },
+    }),
     queueCapacityItems: new Gauge({ name: 'lookout_queue_capacity_items', help: 'Item bound of the pipeline queue.', registers }),
     queueCapacityBytes: new Gauge({ name: 'lookout_queue_capacity_bytes', help: 'Byte bound of the pipeline queue.', registers }),
     requestDuration: new Histogram({
