@@ -1,0 +1,18 @@
+export { startCollector, type CollectorOptions, type RunningCollector } from './collector.ts';
+export { parseConfig, loadConfigFile, defaultConfig, ConfigError, type ConfigProblem } from './config/load.ts';
+export { configSchema, type LookoutConfig } from './config/schema.ts';
+export { BoundedQueue, type Consumer, type OfferResult } from './pipeline/bounded-queue.ts';
+export { createSelfMetrics, type SelfMetrics } from './pipeline/self-metrics.ts';
+export type {
+  AnyValue,
+  Attributes,
+  Batch,
+  LogRecord,
+  LogsData,
+  Metric,
+  MetricsData,
+  Signal,
+  Span,
+  TracesData,
+} from './model/telemetry.ts';
+export type { RequestObservation } from './model/request.ts';
