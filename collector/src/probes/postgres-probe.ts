@@ -61,9 +61,17 @@ export async function probePostgres(target: PostgresProbeTarget, signal: AbortSi
   });
   // pg emits 'error' for a connection lost while idle; without a listener it would crash
   client.on('error', () => {});
-  const onAbort = () => void client.end().catch(() => {});
+  // client.end() does not interrupt a connect in progress: close the socket itself
+  const closeSocket = () => (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      reject(new ProbeAbortedError(where));
+      closeSocket();
+    };
+  });
   signal.addEventListener('abort', onAbort, { once: true });
-  try {
+  const work = (async () => {
     await client.connect();
     const version = await client.query<{ server_version: string }>('SHOW server_version');
     const sizes = await client.query<{ database: string; bytes: string | null }>(SIZE_QUERY);
@@ -74,11 +82,17 @@ export async function probePostgres(target: PostgresProbeTarget, signal: AbortSi
       bytes: row.bytes === null ? undefined : Number(row.bytes),
     }));
     return { serverVersion: version.rows[0]?.server_version ?? 'unknown', databases, omitted: Math.max(0, sizes.rows.length - limit) };
+  })();
+  try {
+    return await Promise.race([work, aborted]);
   } catch (error) {
-    if (signal.aborted) throw new ProbeAbortedError(where);
+    if (signal.aborted || error instanceof ProbeAbortedError) throw new ProbeAbortedError(where);
     throw new Error(`${where}: ${(error as Error).message}`, { cause: error });
   } finally {
     signal.removeEventListener('abort', onAbort);
+    // the losing side of the race settles later; nobody waits for it
+    work.catch(() => {});
+    aborted.catch(() => {});
     await client.end().catch(() => {});
   }
 }
