@@ -31,6 +31,8 @@ export interface CertificateSpec {
   commonName: string;
   /** DNS names for subjectAltName; none for CA certificates */
   dnsNames?: string[];
+  /** IP addresses for subjectAltName */
+  ipAddresses?: string[];
   notBefore: Date;
   notAfter: Date;
   /** issuing certificate; self-signed when absent */
@@ -81,6 +83,7 @@ export function createCertificateFactory(): CertificateFactory {
     const csrPath = join(work, 'request.csr');
     const certPath = join(dir, `${spec.name}.crt`);
     const isCa = spec.isCa ?? false;
+    const altNames = [...(spec.dnsNames ?? []).map((n) => `DNS:${n}`), ...(spec.ipAddresses ?? []).map((ip) => `IP:${ip}`)];
     const extensions = [
       '[ext]',
       isCa ? 'basicConstraints = critical, CA:TRUE' : 'basicConstraints = critical, CA:FALSE',
@@ -88,7 +91,7 @@ export function createCertificateFactory(): CertificateFactory {
       ...(isCa ? [] : ['extendedKeyUsage = serverAuth']),
       'subjectKeyIdentifier = hash',
       ...(spec.issuer ? ['authorityKeyIdentifier = keyid:always'] : []),
-      ...(spec.dnsNames?.length ? [`subjectAltName = ${spec.dnsNames.map((n) => `DNS:${n}`).join(', ')}`] : []),
+      ...(altNames.length ? [`subjectAltName = ${altNames.join(', ')}`] : []),
     ];
     const config = [
       '[ca]',
