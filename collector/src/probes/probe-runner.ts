@@ -23,7 +23,8 @@ export interface ProbeRunnerOptions {
 export interface ProbeRunner {
   /** job ids, `<kind>/<name>` */
   jobs(): string[];
-  stop(): Promise<void>;
+  /** stops scheduling, aborts running probes (waiting graceMs at most) and drops their series */
+  stop(graceMs?: number): Promise<void>;
 }
 
 /**
@@ -80,8 +81,8 @@ export function startProbes(config: ProbesConfig, metrics: ProbeMetrics, options
 
   return {
     jobs: () => scheduler.ids(),
-    async stop() {
-      await scheduler.stop();
+    async stop(graceMs) {
+      await scheduler.stop(graceMs);
       for (const id of recorders.keys()) {
         const [kind, name] = [id.slice(0, id.indexOf('/')), id.slice(id.indexOf('/') + 1)];
         metrics.forget(kind as 'tls' | 'http' | 'postgres', name);

@@ -45,8 +45,8 @@ export interface Scheduler<T> {
   add(job: ScheduledJob<T>): void;
   remove(id: string): void;
   ids(): string[];
-  /** aborts running jobs and waits until they settle */
-  stop(): Promise<void>;
+  /** aborts running jobs and waits until they settle, or graceMs (default 5 s) at most */
+  stop(graceMs?: number): Promise<void>;
 }
 
 export const DEFAULT_JITTER = 0.1;
@@ -151,7 +151,7 @@ export function createScheduler<T>(clock: SchedulerClock, onOutcome: (outcome: R
       states.delete(id);
     },
     ids: () => [...states.keys()],
-    async stop() {
+    async stop(graceMs = 5000) {
       stopped = true;
       const running: Promise<void>[] = [];
       for (const state of states.values()) {
@@ -159,7 +159,14 @@ export function createScheduler<T>(clock: SchedulerClock, onOutcome: (outcome: R
         state.controller?.abort();
         if (state.running) running.push(state.running);
       }
-      await Promise.allSettled(running);
+      if (running.length === 0) return;
+      // a job that ignores its signal must not hold shutdown forever
+      let grace: unknown;
+      await Promise.race([
+        Promise.allSettled(running),
+        new Promise<void>((resolve) => (grace = clock.setTimer(resolve, graceMs))),
+      ]);
+      clock.clearTimer(grace);
     },
   };
 }
