@@ -100,7 +100,8 @@ describe('createResourceReader', () => {
   });
 
   it('a missing procfs file fails with its path', async () => {
-    const procRoot = fakeProc({ stat: BASE.stat });
+    const { meminfo: _left_out, ...rest } = BASE;
+    const procRoot = fakeProc(rest);
     dirs.push(procRoot);
     await expect(createResourceReader({ procRoot }).read()).rejects.toThrow(join(procRoot, 'meminfo'));
   });
