@@ -1,0 +1,131 @@
+import type { Registry } from 'prom-client';
+import type { MetricsData, TracesData } from '../model/telemetry.ts';
+import type { RequestSeriesConfig } from './config.ts';
+import { CumulativeTracker } from './cumulative-tracker.ts';
+import { mergeDurationBounds } from './duration-bounds.ts';
+import { DurationMetricReader, type PointOutcome } from './duration-metric.ts';
+import { RequestSeries } from './request-series.ts';
+import { registerRequestSeriesMetrics, type RequestPipelineMetrics } from './request-series-metrics.ts';
+import { latencyThresholds, SliMatcher, type SliDefinition, type SliSink } from './sli-matcher.ts';
+import { SourcePolicy } from './source-policy.ts';
+import { serviceNameOf, spanToObservation, type RouteTemplater } from './span-observation.ts';
+
+export interface RequestPipelineOptions {
+  config: RequestSeriesConfig;
+  /** SLIs whose (good, total) go to `sink`; their latency thresholds join the histogram bounds */
+  definitions?: readonly SliDefinition[];
+  templateRoute: RouteTemplater;
+  /** receives per-minute SLI increments (the SLI store's add) */
+  sink?: SliSink;
+  /** the request series and the pipeline's own metrics are registered here when given */
+  registry?: Registry;
+  /** ms since the epoch when counting began: cumulative series that started earlier are a baseline */
+  startedAtMs: number;
+}
+
+/**
+ * Spans and OTLP duration metrics → request series and SLI increments. Pure apart from
+ * the in-memory metrics: the caller passes `nowMs` with every batch.
+ */
+export class RequestPipeline {
+  readonly series: RequestSeries;
+  readonly matcher: SliMatcher;
+  readonly bounds: readonly number[];
+  private readonly policy: SourcePolicy;
+  private readonly reader: DurationMetricReader;
+  private readonly templateRoute: RouteTemplater;
+  private readonly sink: SliSink;
+  private readonly metrics: RequestPipelineMetrics | undefined;
+
+  constructor(options: RequestPipelineOptions) {
+    const { config } = options;
+    const definitions = options.definitions ?? [];
+    this.bounds = mergeDurationBounds(config.durationBuckets, latencyThresholds(definitions));
+    this.matcher = new SliMatcher(definitions, this.bounds);
+    this.series = new RequestSeries({
+      bounds: this.bounds,
+      maxRoutesPerService: config.maxRoutesPerService,
+      routeIdleMs: config.routeIdleTimeout,
+      maxServices: config.maxServices,
+    });
+    this.policy = new SourcePolicy(config.source, config.sources, config.autoSourceWindow);
+    this.reader = new DurationMetricReader({
+      bounds: this.bounds,
+      tracker: new CumulativeTracker({ startedAtUnixNano: BigInt(Math.floor(options.startedAtMs)) * 1_000_000n }),
+    });
+    this.templateRoute = options.templateRoute;
+    this.sink = options.sink ?? (() => {});
+    this.metrics = options.registry ? registerRequestSeriesMetrics(options.registry, this.series) : undefined;
+  }
+
+  consumeTraces(data: TracesData, nowMs: number): void {
+    let counted = 0;
+    let skipped = 0;
+    let ignored = 0;
+    const series = this.series;
+    const matcher = this.matcher;
+    const sink = this.sink;
+    for (const resourceSpans of data.resourceSpans) {
+      const service = serviceNameOf(resourceSpans.resource.attributes);
+      let countSpans: boolean | undefined;
+      for (const scopeSpans of resourceSpans.scopeSpans) {
+        for (const span of scopeSpans.spans) {
+          const observation = spanToObservation(span, service, this.templateRoute);
+          if (!observation) {
+            ignored++;
+            continue;
+          }
+          if (!(observation.endTimeMs > 0)) observation.endTimeMs = nowMs;
+          countSpans ??= this.policy.countSpans(service, nowMs);
+          if (!countSpans) {
+            // Counted from metrics, but its failed requests still give sample trace ids.
+            if (observation.error && observation.traceId) series.rememberErrorTrace(service, observation.traceId, nowMs);
+            skipped++;
+            continue;
+          }
+          series.observe(observation, nowMs);
+          matcher.matchObservation(observation, nowMs, sink);
+          counted++;
+        }
+      }
+    }
+    const metrics = this.metrics;
+    if (metrics) {
+      if (counted) metrics.observations.inc({ source: 'spans', outcome: 'counted' }, counted);
+      if (skipped) metrics.observations.inc({ source: 'spans', outcome: 'source_skipped' }, skipped);
+      if (ignored) metrics.spansIgnored.inc(ignored);
+    }
+  }
+
+  consumeMetrics(data: MetricsData, nowMs: number): void {
+    let counted = 0;
+    let skipped = 0;
+    const outcomes = new Map<PointOutcome, number>();
+    this.reader.read(
+      data,
+      nowMs,
+      (histogram) => {
+        if (!(histogram.endTimeMs > 0)) histogram.endTimeMs = nowMs;
+        if (!this.policy.countMetrics(histogram.service, nowMs)) {
+          skipped += histogram.count;
+          return;
+        }
+        this.series.observeHistogram(histogram, nowMs);
+        this.matcher.matchHistogram(histogram, nowMs, this.sink);
+        counted += histogram.count;
+      },
+      (outcome) => outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1),
+    );
+    const metrics = this.metrics;
+    if (metrics) {
+      if (counted) metrics.observations.inc({ source: 'metrics', outcome: 'counted' }, counted);
+      if (skipped) metrics.observations.inc({ source: 'metrics', outcome: 'source_skipped' }, skipped);
+      for (const [outcome, n] of outcomes) metrics.metricPoints.inc({ outcome }, n);
+    }
+  }
+
+  /** A few sample trace ids of a service's recent failed requests, newest first (for alert annotations). */
+  recentErrorTraceIds(service: string, limit: number): string[] {
+    return this.series.recentErrorTraceIds(service, limit);
+  }
+}

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import type { RequestObservation } from '../model/request.ts';
+import { eventMinute, SliMatcher, sliDefinitionProblems, type SliDefinition } from './sli-matcher.ts';
+
+const bounds = [0.1, 0.3, 1];
+const definitions: SliDefinition[] = [
+  { id: 'api-availability', service: 'api', kind: 'availability' },
+  { id: 'api-pay-latency', service: 'api', route: '/pay', method: 'POST', kind: 'latency', latencyThresholdSeconds: 0.3 },
+  { id: 'web-availability', service: 'web', kind: 'availability' },
+];
+
+function request(fields: Partial<RequestObservation> = {}): RequestObservation {
+  return { service: 'api', route: '/pay', method: 'POST', statusCode: 200, error: false, durationSeconds: 0.2, endTimeMs: 600_000, ...fields };
+}
+
+function collect(run: (sink: (id: string, minute: number, good: number, total: number) => void) => void) {
+  const out: Array<[string, number, number, number]> = [];
+  run((id, minute, good, total) => out.push([id, minute, good, total]));
+  return out;
+}
+
+describe('SliMatcher', () => {
+  const matcher = new SliMatcher(definitions, bounds);
+
+  it('gives every matching SLI of the service its (good, total) in the minute the request ended', () => {
+    expect(collect((sink) => matcher.matchObservation(request(), 700_000, sink))).toEqual([
+      ['api-availability', 10, 1, 1],
+      ['api-pay-latency', 10, 1, 1],
+    ]);
+    expect(collect((sink) => matcher.matchObservation(request({ error: true, statusCode: 500, durationSeconds: 0.31, count: 3 }), 700_000, sink))).toEqual([
+      ['api-availability', 10, 0, 3],
+      ['api-pay-latency', 10, 0, 3],
+    ]);
+  });
+
+  it('matches route and method exactly', () => {
+    expect(collect((sink) => matcher.matchObservation(request({ route: '/users/:id' }), 700_000, sink)).map((r) => r[0])).toEqual(['api-availability']);
+    expect(collect((sink) => matcher.matchObservation(request({ method: 'GET' }), 700_000, sink)).map((r) => r[0])).toEqual(['api-availability']);
+    expect(collect((sink) => matcher.matchObservation(request({ service: 'other' }), 700_000, sink))).toEqual([]);
+  });
+
+  it('counts histogram buckets at or under the threshold as good', () => {
+    const rows = collect((sink) =>
+      matcher.matchHistogram(
+        { service: 'api', route: '/pay', method: 'POST', statusCode: 200, error: false, endTimeMs: 600_000, bucketCounts: [5, 3, 2, 1], count: 11, sumSeconds: 3 },
+        700_000,
+        sink,
+      ),
+    );
+    expect(rows).toEqual([
+      ['api-availability', 10, 11, 11],
+      ['api-pay-latency', 10, 8, 11],
+    ]);
+  });
+
+  it('puts events stamped in the future, or not at all, in the current minute', () => {
+    expect(eventMinute(600_000, 700_000)).toBe(10);
+    expect(eventMinute(10_000_000, 700_000)).toBe(11);
+    expect(eventMinute(0, 700_000)).toBe(11);
+  });
+
+  it('refuses bad definitions, saying which and how to fix them', () => {
+    expect(() => new SliMatcher([{ id: 'x', service: 'api', kind: 'latency' }], bounds)).toThrow(
+      'SLI #1 (x): a latency SLI needs latencyThresholdSeconds > 0, e.g. 0.3 for 300 ms',
+    );
+    expect(sliDefinitionProblems([...definitions, { id: 'web-availability', service: '', kind: 'availability' }])).toEqual([
+      "SLI #4 (web-availability): id 'web-availability' is used twice; ids must be unique",
+      'SLI #4 (web-availability): service is empty; write the service.name of the service it measures',
+    ]);
+  });
+});

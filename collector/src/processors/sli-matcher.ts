@@ -1,0 +1,134 @@
+import type { RequestObservation } from '../model/request.ts';
+import type { HistogramObservation } from './request-series.ts';
+
+/**
+ * What the request pipeline needs to know of an SLI: which requests it counts and what
+ * makes one good. SLO specs (alerts/) are adapted to this by the SLO runtime.
+ */
+export interface SliDefinition {
+  /** stable id: the key of its rows in the SLI store and the `slo` label on /metrics */
+  id: string;
+  service: string;
+  /** route template to match exactly (`/users/:id`); every route when absent */
+  route?: string;
+  /** HTTP method to match; every method when absent */
+  method?: string;
+  /** availability: good = not an error; latency: good = duration <= latencyThresholdSeconds */
+  kind: 'availability' | 'latency';
+  latencyThresholdSeconds?: number;
+}
+
+/** Receives (good, total) for one SLI and one minute (minutes since the epoch). */
+export type SliSink = (sliId: string, minute: number, good: number, total: number) => void;
+
+interface CompiledSli {
+  id: string;
+  route: string | undefined;
+  method: string | undefined;
+  latency: boolean;
+  threshold: number;
+  /** histogram buckets 0..thresholdBucket are at or under the threshold */
+  thresholdBucket: number;
+}
+
+/** Events stamped further ahead than this are put in the current minute (sender clock skew). */
+const MAX_FUTURE_MS = 60_000;
+
+/** The minute an event is counted in: its end time, or now when that is missing or in the future. */
+export function eventMinute(endTimeMs: number, nowMs: number): number {
+  const at = endTimeMs > 0 && endTimeMs <= nowMs + MAX_FUTURE_MS ? endTimeMs : nowMs;
+  return Math.floor(at / 60_000);
+}
+
+/** Problems in a list of definitions, each saying which one and how to fix it; [] when fine. */
+export function sliDefinitionProblems(definitions: readonly SliDefinition[]): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  definitions.forEach((d, i) => {
+    const where = `SLI #${i + 1} (${d.id || 'no id'})`;
+    if (!d.id) problems.push(`${where}: id is empty; give every SLI a stable id such as checkout-availability`);
+    else if (seen.has(d.id)) problems.push(`${where}: id '${d.id}' is used twice; ids must be unique`);
+    seen.add(d.id);
+    if (!d.service) problems.push(`${where}: service is empty; write the service.name of the service it measures`);
+    if (d.kind === 'latency' && !(typeof d.latencyThresholdSeconds === 'number' && d.latencyThresholdSeconds > 0 && Number.isFinite(d.latencyThresholdSeconds)))
+      problems.push(`${where}: a latency SLI needs latencyThresholdSeconds > 0, e.g. 0.3 for 300 ms`);
+  });
+  return problems;
+}
+
+/** Latency thresholds of the definitions, for the histogram bounds. */
+export function latencyThresholds(definitions: readonly SliDefinition[]): number[] {
+  return definitions.flatMap((d) => (d.kind === 'latency' && d.latencyThresholdSeconds ? [d.latencyThresholdSeconds] : []));
+}
+
+/**
+ * Turns request observations into (good, total) increments for every SLI they match.
+ * Definitions are indexed by service, so a request costs one map lookup plus its own
+ * service's SLIs.
+ */
+export class SliMatcher {
+  private readonly byService = new Map<string, CompiledSli[]>();
+  readonly definitions: readonly SliDefinition[];
+
+  /** `bounds`: the histogram bounds histogram observations arrive on (seconds, ascending). */
+  constructor(definitions: readonly SliDefinition[], bounds: readonly number[]) {
+    const problems = sliDefinitionProblems(definitions);
+    if (problems.length > 0) throw new Error(`invalid SLI definitions:\n${problems.join('\n')}`);
+    this.definitions = definitions;
+    for (const d of definitions) {
+      const threshold = d.latencyThresholdSeconds ?? Infinity;
+      // The last bucket whose upper bound is <= threshold; with the threshold among the
+      // bounds (the pipeline merges them in) this is exact.
+      let thresholdBucket = -1;
+      for (let i = 0; i < bounds.length; i++) if (bounds[i]! <= threshold) thresholdBucket = i;
+      const compiled: CompiledSli = {
+        id: d.id,
+        route: d.route,
+        method: d.method,
+        latency: d.kind === 'latency',
+        threshold,
+        thresholdBucket,
+      };
+      const list = this.byService.get(d.service);
+      if (list) list.push(compiled);
+      else this.byService.set(d.service, [compiled]);
+    }
+  }
+
+  get empty(): boolean {
+    return this.byService.size === 0;
+  }
+
+  matchObservation(observation: RequestObservation, nowMs: number, sink: SliSink): void {
+    const slis = this.byService.get(observation.service);
+    if (!slis) return;
+    const count = observation.count ?? 1;
+    let minute = -1;
+    for (const sli of slis) {
+      if (sli.route !== undefined && sli.route !== observation.route) continue;
+      if (sli.method !== undefined && sli.method !== observation.method) continue;
+      if (minute < 0) minute = eventMinute(observation.endTimeMs, nowMs);
+      const good = sli.latency ? observation.durationSeconds <= sli.threshold : !observation.error;
+      sink(sli.id, minute, good ? count : 0, count);
+    }
+  }
+
+  matchHistogram(histogram: HistogramObservation, nowMs: number, sink: SliSink): void {
+    const slis = this.byService.get(histogram.service);
+    if (!slis || histogram.count <= 0) return;
+    let minute = -1;
+    for (const sli of slis) {
+      if (sli.route !== undefined && sli.route !== histogram.route) continue;
+      if (sli.method !== undefined && sli.method !== histogram.method) continue;
+      if (minute < 0) minute = eventMinute(histogram.endTimeMs, nowMs);
+      let good: number;
+      if (sli.latency) {
+        good = 0;
+        for (let i = 0; i <= sli.thresholdBucket; i++) good += histogram.bucketCounts[i] ?? 0;
+      } else {
+        good = histogram.error ? 0 : histogram.count;
+      }
+      sink(sli.id, minute, good, histogram.count);
+    }
+  }
+}

@@ -1,0 +1,97 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Batch } from '../model/telemetry.ts';
+import { registerSliStoreMetrics, SliStore, type SliConfig } from '../store/index.ts';
+import type { RequestSeriesConfig } from './config.ts';
+import { RequestPipeline } from './request-pipeline.ts';
+import type { SliDefinition } from './sli-matcher.ts';
+import type { RouteTemplater } from './span-observation.ts';
+
+export interface SliPipelineOptions {
+  requestSeries: RequestSeriesConfig;
+  sli: SliConfig;
+  definitions: readonly SliDefinition[];
+  /** SQLite file of the SLI store, usually `<storage.dataDir>/sli.sqlite` */
+  storeFile: string;
+  registry: Registry;
+  templateRoute: RouteTemplater;
+  now: () => number;
+  logger: Logger;
+  /** flush timer; injected by tests */
+  setInterval?: (fn: () => void, ms: number) => { unref?(): void };
+  clearInterval?: (handle: never) => void;
+}
+
+export interface SliPipeline {
+  pipeline: RequestPipeline;
+  store: SliStore;
+  consumeTraces(batch: Batch<'traces'>): void;
+  consumeMetrics(batch: Batch<'metrics'>): void;
+  /** writes buffered SLI increments now; false (and logged, counted) when SQLite failed */
+  flush(): boolean;
+  /** final flush, then closes the store */
+  close(): void;
+}
+
+export function sliStoreFile(dataDir: string): string {
+  return join(dataDir, 'sli.sqlite');
+}
+
+/**
+ * The I/O edge of the SLI path: opens the store, builds the pipeline on the registry,
+ * and flushes on a timer. Everything it calls is pure or in-memory except the flush.
+ */
+export function startSliPipeline(options: SliPipelineOptions): SliPipeline {
+  const { now, logger } = options;
+  const store = new SliStore({ file: options.storeFile, retentionMinutes: Math.ceil(options.sli.retention / 60_000) });
+  const pipeline = new RequestPipeline({
+    config: options.requestSeries,
+    definitions: options.definitions,
+    templateRoute: options.templateRoute,
+    sink: (sliId, minute, good, total) => store.add(sliId, minute, good, total),
+    registry: options.registry,
+    startedAtMs: now(),
+  });
+  const storeMetrics = registerSliStoreMetrics(options.registry, store, () => pipeline.matcher.definitions);
+
+  let failing = false;
+  const flush = (): boolean => {
+    try {
+      const at = now();
+      store.flush(at);
+      storeMetrics.flushes.inc({ outcome: 'ok' });
+      storeMetrics.lastFlushSeconds.set(at / 1000);
+      if (failing) logger.info({ file: store.file }, 'SLI store writes work again');
+      failing = false;
+      return true;
+    } catch (error) {
+      storeMetrics.flushes.inc({ outcome: 'error' });
+      // Log once per failure spell, not every second; the counter shows it goes on.
+      if (!failing) logger.error({ err: error, file: store.file }, 'SLI store flush failed; increments stay buffered and are retried');
+      failing = true;
+      return false;
+    }
+  };
+  const setTimer = options.setInterval ?? setInterval;
+  const clearTimer = options.clearInterval ?? (clearInterval as (handle: never) => void);
+  const timer = setTimer(flush, options.sli.flushInterval);
+  timer.unref?.();
+  flush(); // applies retention at start
+
+  let closed = false;
+  return {
+    pipeline,
+    store,
+    consumeTraces: (batch) => pipeline.consumeTraces(batch.data, now()),
+    consumeMetrics: (batch) => pipeline.consumeMetrics(batch.data, now()),
+    flush,
+    close() {
+      if (closed) return;
+      closed = true;
+      clearTimer(timer as never);
+      flush();
+      store.close();
+    },
+  };
+}

@@ -1,0 +1,10 @@
+export { sliConfigSchema, sliDefinitionsFromConfig, type SliConfig, type SliConfigInput } from './config.ts';
+export {
+  SliStore,
+  type SliStoreOptions,
+  type SliCounts,
+  type SliMinute,
+  type FlushResult,
+  type DroppedIncrements,
+} from './sli-store.ts';
+export { registerSliStoreMetrics, type SliStoreMetrics } from './sli-store-metrics.ts';
