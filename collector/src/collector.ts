@@ -4,6 +4,7 @@ import { pino, type Logger } from 'pino';
 import type { LookoutConfig } from './config/schema.ts';
 import type { Signal } from './model/telemetry.ts';
 import { BoundedQueue, type Consumer } from './pipeline/bounded-queue.ts';
+import { registerProbeMetrics, startProbes, type ProbeRunner } from './probes/index.ts';
 import { createSelfMetrics, type SelfMetrics } from './pipeline/self-metrics.ts';
 import { TenantAuthenticator } from './receivers/auth.ts';
 import type { IngestContext } from './receivers/ingest.ts';
@@ -117,6 +118,13 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
   }
   ready = true;
 
+  // Probes start once the receivers listen, so their metrics are scrapeable at once.
+  let probes: ProbeRunner | undefined;
+  const probeCount = config.probes.tls.length + config.probes.http.length + config.probes.postgres.length;
+  if (probeCount > 0) {
+    probes = startProbes(config.probes, registerProbeMetrics(metrics.registry, { now }), { log: logger.child({ component: 'probes' }) });
+  }
+
   const address = http.server.address();
   const port = typeof address === 'object' && address ? address.port : otlp.http.port;
   const hostForUrl = otlp.http.host.includes(':') ? `[${otlp.http.host}]` : otlp.http.host;
@@ -138,7 +146,7 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
         const flushed = queue.close();
         const deadline = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeout).unref());
         await Promise.race([flushed, deadline]);
-        await Promise.all([grpc?.close(), http.close()]);
+        await Promise.all([grpc?.close(), http.close(), probes?.stop(2000)]);
       })();
       return closing;
     },
