@@ -1,0 +1,65 @@
+/**
+ * What a receiver answers: Export*ServiceResponse (with partial_success when items were
+ * rejected) and google.rpc.Status for errors, in protobuf and OTLP/JSON.
+ */
+import type { Signal } from '../model/telemetry.ts';
+import { ProtoWriter } from './proto-writer.ts';
+
+export interface PartialSuccess {
+  rejected: number;
+  message: string;
+}
+
+/** The name of the rejected-count field of Export<Signal>PartialSuccess (field 1). */
+const REJECTED_FIELD: Record<Signal, string> = {
+  traces: 'rejectedSpans',
+  metrics: 'rejectedDataPoints',
+  logs: 'rejectedLogRecords',
+};
+
+/**
+ * Export{Trace,Metrics,Logs}ServiceResponse { partial_success = 1 { rejected_* = 1 (int64),
+ * error_message = 2 } }. Without `partial` (full success) the message is empty.
+ */
+export function encodeExportResponseProtobuf(_signal: Signal, partial?: PartialSuccess): Uint8Array {
+  if (partial === undefined) return new Uint8Array(0);
+  const w = new ProtoWriter(64 + partial.message.length * 3);
+  const start = w.begin(1);
+  if (partial.rejected !== 0) {
+    w.tag(1, 0);
+    w.int64(partial.rejected);
+  }
+  if (partial.message !== '') {
+    w.tag(2, 2);
+    w.string(partial.message);
+  }
+  w.end(start);
+  return w.finish();
+}
+
+/** The same in OTLP/JSON (int64 as a decimal string, as the proto3 JSON mapping says). */
+export function encodeExportResponseJson(signal: Signal, partial?: PartialSuccess): string {
+  if (partial === undefined) return '{}';
+  const body: Record<string, string> = {};
+  if (partial.rejected !== 0) body[REJECTED_FIELD[signal]] = String(partial.rejected);
+  if (partial.message !== '') body.errorMessage = partial.message;
+  return JSON.stringify({ partialSuccess: body });
+}
+
+/** google.rpc.Status { code = 1 (int32), message = 2, details = 3 (none) }. */
+export function encodeStatusProtobuf(code: number, message: string): Uint8Array {
+  const w = new ProtoWriter(32 + message.length * 3);
+  if (code !== 0) {
+    w.tag(1, 0);
+    w.int32(code);
+  }
+  if (message !== '') {
+    w.tag(2, 2);
+    w.string(message);
+  }
+  return w.finish();
+}
+
+export function encodeStatusJson(code: number, message: string): string {
+  return JSON.stringify({ code, message });
+}

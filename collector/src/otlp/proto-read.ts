@@ -1,0 +1,543 @@
+/**
+ * Low-level protobuf reading on top of protobufjs's `Reader`: the pieces its Reader does
+ * not give us in the shape the model needs (validated UTF-8, hex ids, 64-bit integers as
+ * number-or-bigint, fixed64 timestamps as bigint), plus the fault handling that turns
+ * any wire problem into an `OtlpDecodeError` with a field path and byte offset.
+ *
+ * A sub-message is read by narrowing `r.len` to its end (`enterMessage`) and restoring
+ * it afterwards (`leaveMessage`), so every bounds check of the Reader also enforces
+ * the sub-message boundary.
+ */
+import { Buffer } from 'node:buffer';
+import protobuf from 'protobufjs/minimal.js';
+import { DecodeFault, OtlpDecodeError, joinPath } from './decode-error.ts';
+
+export type Reader = protobuf.Reader;
+
+/** Buffer's own latin1 slice: one native call, no subarray allocation. */
+interface SliceableBuffer extends Buffer {
+  latin1Slice(start: number, end: number): string;
+}
+
+/** A Reader over `buf`; the backing bytes are viewed as a Buffer for fast slicing. */
+export function newReader(buf: Uint8Array): Reader {
+  const bytes = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  // the plain Reader (not BufferReader), so bytes() returns views and we control strings
+  return new protobuf.Reader(bytes);
+}
+
+// ------------------------------------------------------------------ faults
+
+const HINT_TRUNCATED =
+  'send the complete request body (a gzip-compressed body needs Content-Encoding: gzip)';
+const HINT_NOT_PROTOBUF =
+  'the body is not a serialized OTLP protobuf message; check Content-Type (application/x-protobuf) and Content-Encoding';
+const HINT_UTF8 =
+  'OTLP string fields must be UTF-8; send binary data as a bytes AnyValue (bytes_value) instead';
+
+export function fault(what: string, hint: string, offset: number): DecodeFault {
+  return new DecodeFault(what, hint, offset);
+}
+
+/**
+ * Converts an error thrown inside a decoder to a DecodeFault (protobufjs throws plain
+ * RangeError/Error on truncation and bad varints) and adds one path segment.
+ * Anything else (a bug) is rethrown untouched.
+ */
+export function within(e: unknown, r: Reader, segment: string | undefined): DecodeFault {
+  let f: DecodeFault;
+  if (e instanceof DecodeFault) f = e;
+  else f = fromReaderError(e, r);
+  if (segment !== undefined) f.segments.unshift(segment);
+  return f;
+}
+
+const RANGE = /index out of range: (\d+) \+ (\d+) > (\d+)/;
+
+function fromReaderError(e: unknown, r: Reader): DecodeFault {
+  if (e instanceof RangeError) {
+    const m = RANGE.exec(e.message);
+    if (m) {
+      const left = Number(m[3]) - Number(m[1]);
+      return fault(
+        `truncated: ${m[2]} more byte(s) needed at byte offset ${m[1]} but only ${left} left in the enclosing message`,
+        HINT_TRUNCATED,
+        Number(m[1]),
+      );
+    }
+    return fault('truncated: a value runs past the end of its enclosing message', HINT_TRUNCATED, r.pos);
+  }
+  if (e instanceof Error && /^(invalid|illegal|max depth)/.test(e.message)) {
+    return fault(e.message.replace(/ at offset \d+$/, ''), HINT_NOT_PROTOBUF, r.pos);
+  }
+  throw e;
+}
+
+/** The error a public decode function throws, built once the whole path is known. */
+export function toDecodeError(e: unknown, r: Reader, message: string): OtlpDecodeError {
+  const f = within(e, r, undefined);
+  const path = joinPath(f.segments);
+  return new OtlpDecodeError(
+    `invalid OTLP/protobuf ${message}: ${path === '' ? '' : path + ': '}${f.what} (byte offset ${f.offset}); ${f.hint}`,
+    path,
+    f.offset,
+  );
+}
+
+const WIRE_NAMES = ['varint', 'fixed64', 'length-delimited', 'group start', 'group end', 'fixed32', '6', '7'];
+
+/**
+ * Field numbers of a message with their expected wire types, for the default branch of
+ * a decoder's switch: a known field with the wrong wire type is an error, an unknown
+ * field is skipped.
+ */
+export interface MessageSchema {
+  readonly names: readonly (string | undefined)[];
+  readonly wire: readonly number[];
+}
+
+export function schema(fields: Record<number, [name: string, wireType: number]>): MessageSchema {
+  const names: (string | undefined)[] = [];
+  const wire: number[] = [];
+  for (const [num, [name, wt]] of Object.entries(fields)) {
+    names[Number(num)] = name;
+    wire[Number(num)] = wt;
+  }
+  return { names, wire };
+}
+
+/** Handles a tag its decoder's switch did not: skip it if unknown, else fail on its wire type. */
+export function otherField(r: Reader, tag: number, s: MessageSchema): void {
+  const field = tag >>> 3;
+  const wt = tag & 7;
+  if (field === 0) {
+    throw fault('field number 0 is not valid protobuf', HINT_NOT_PROTOBUF, r.pos - 1);
+  }
+  const expected = s.wire[field];
+  if (expected !== undefined) {
+    throw fault(
+      `wrong wire type ${wt} (${WIRE_NAMES[wt]}) for field ${field} (${s.names[field]}), expected ${expected} (${WIRE_NAMES[expected]})`,
+      'the body does not match the OTLP schema: serialize it with an OTLP protobuf library (opentelemetry-proto field numbers)',
+      r.pos,
+    );
+  }
+  if (wt === 4) throw fault('unexpected group end tag', HINT_NOT_PROTOBUF, r.pos);
+  r.skipType(wt);
+}
+
+/** The field name for an error path, with the element index of a repeated field. */
+export function segmentOf(s: MessageSchema, field: number, index: number): string | undefined {
+  const name = s.names[field];
+  if (name === undefined) return undefined;
+  return index >= 0 ? `${name}[${index}]` : name;
+}
+
+// ------------------------------------------------------------------ lengths and messages
+
+/** Reads a length prefix and checks that many bytes remain in the enclosing message. */
+export function readLen(r: Reader): number {
+  const n = r.size();
+  if (n > r.len - r.pos) {
+    throw fault(
+      `length ${n} runs past the end of the enclosing message (${r.len - r.pos} byte(s) left)`,
+      HINT_TRUNCATED,
+      r.pos,
+    );
+  }
+  return n;
+}
+
+/** Narrows the reader to the sub-message that starts here; returns the outer end to restore. */
+export function enterMessage(r: Reader): number {
+  const n = readLen(r);
+  const outer = r.len;
+  r.len = r.pos + n;
+  return outer;
+}
+
+export function leaveMessage(r: Reader, outer: number): void {
+  r.len = outer;
+}
+
+// ------------------------------------------------------------------ strings
+
+const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const fromCharCode = String.fromCharCode;
+
+export function readString(r: Reader): string {
+  const n = readLen(r);
+  const s = r.pos;
+  r.pos = s + n;
+  if (n === 0) return '';
+  return utf8(r.buf, s, s + n);
+}
+
+/** Validated UTF-8 → string, with an ASCII fast path (most OTLP strings are ASCII). */
+export function utf8(buf: Uint8Array, s: number, e: number): string {
+  if (e - s <= 24) {
+    // short: build in JS, 4 characters per call, no native call overhead
+    let out = '';
+    let i = s;
+    for (; e - i >= 4; i += 4) {
+      const a = buf[i];
+      const b = buf[i + 1];
+      const c = buf[i + 2];
+      const d = buf[i + 3];
+      if ((a | b | c | d) & 0x80) return utf8Slow(buf, s, e);
+      out += fromCharCode(a, b, c, d);
+    }
+    for (; i < e; i++) {
+      const a = buf[i];
+      if (a & 0x80) return utf8Slow(buf, s, e);
+      out += fromCharCode(a);
+    }
+    return out;
+  }
+  for (let i = s; i < e; i++) {
+    if (buf[i] & 0x80) return utf8Slow(buf, s, e);
+  }
+  return (buf as SliceableBuffer).latin1Slice(s, e);
+}
+
+function utf8Slow(buf: Uint8Array, s: number, e: number): string {
+  try {
+    return utf8Strict.decode(buf.subarray(s, e));
+  } catch {
+    const bad = firstInvalidUtf8(buf, s, e);
+    throw fault(
+      `string is not valid UTF-8 (bad byte 0x${buf[bad].toString(16).padStart(2, '0')} at offset ${bad - s} of the string)`,
+      HINT_UTF8,
+      bad,
+    );
+  }
+}
+
+/** Index of the first byte that breaks UTF-8 (only called once decoding failed). */
+function firstInvalidUtf8(buf: Uint8Array, s: number, e: number): number {
+  let i = s;
+  while (i < e) {
+    const b = buf[i];
+    let need: number;
+    let min: number;
+    if (b < 0x80) {
+      i++;
+      continue;
+    } else if (b >= 0xc2 && b <= 0xdf) {
+      need = 1;
+      min = 0x80;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      min = 0x800;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      min = 0x10000;
+    } else return i;
+    let cp = b & (0x3f >> need);
+    for (let k = 1; k <= need; k++) {
+      if (i + k >= e || (buf[i + k] & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (buf[i + k] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += need + 1;
+  }
+  return s;
+}
+
+// ------------------------------------------------------------------ bytes and ids
+
+/** A copy of a bytes field (a view would pin the whole request buffer in memory). */
+export function readBytesCopy(r: Reader): Uint8Array {
+  const n = readLen(r);
+  const s = r.pos;
+  r.pos = s + n;
+  return r.buf.slice(s, s + n);
+}
+
+const HEX = new Uint8Array(512);
+for (let i = 0; i < 256; i++) {
+  HEX[2 * i] = '0123456789abcdef'.charCodeAt(i >> 4);
+  HEX[2 * i + 1] = '0123456789abcdef'.charCodeAt(i & 15);
+}
+
+/** Lowercase hex of buf[s, s+n); 16- and 8-byte ids in one call each. */
+export function hex(buf: Uint8Array, s: number, n: number): string {
+  const h = HEX;
+  if (n === 16) {
+    const a0 = buf[s] << 1, a1 = buf[s + 1] << 1, a2 = buf[s + 2] << 1, a3 = buf[s + 3] << 1;
+    const a4 = buf[s + 4] << 1, a5 = buf[s + 5] << 1, a6 = buf[s + 6] << 1, a7 = buf[s + 7] << 1;
+    const a8 = buf[s + 8] << 1, a9 = buf[s + 9] << 1, a10 = buf[s + 10] << 1, a11 = buf[s + 11] << 1;
+    const a12 = buf[s + 12] << 1, a13 = buf[s + 13] << 1, a14 = buf[s + 14] << 1, a15 = buf[s + 15] << 1;
+    return fromCharCode(
+      h[a0], h[a0 + 1], h[a1], h[a1 + 1], h[a2], h[a2 + 1], h[a3], h[a3 + 1],
+      h[a4], h[a4 + 1], h[a5], h[a5 + 1], h[a6], h[a6 + 1], h[a7], h[a7 + 1],
+      h[a8], h[a8 + 1], h[a9], h[a9 + 1], h[a10], h[a10 + 1], h[a11], h[a11 + 1],
+      h[a12], h[a12 + 1], h[a13], h[a13 + 1], h[a14], h[a14 + 1], h[a15], h[a15 + 1],
+    );
+  }
+  if (n === 8) {
+    const a0 = buf[s] << 1, a1 = buf[s + 1] << 1, a2 = buf[s + 2] << 1, a3 = buf[s + 3] << 1;
+    const a4 = buf[s + 4] << 1, a5 = buf[s + 5] << 1, a6 = buf[s + 6] << 1, a7 = buf[s + 7] << 1;
+    return fromCharCode(
+      h[a0], h[a0 + 1], h[a1], h[a1 + 1], h[a2], h[a2 + 1], h[a3], h[a3 + 1],
+      h[a4], h[a4 + 1], h[a5], h[a5 + 1], h[a6], h[a6 + 1], h[a7], h[a7 + 1],
+    );
+  }
+  let out = '';
+  for (let i = s; i < s + n; i++) out += fromCharCode(h[buf[i] << 1], h[(buf[i] << 1) + 1]);
+  return out;
+}
+
+/**
+ * Reads a trace or span id field. Returns its hex; the caller checks the length
+ * (ids of a wrong length reject only their item). Over-long ids are not hexed
+ * in full: `idBytes` tells the caller the real length.
+ */
+export function readId(r: Reader): string {
+  const n = readLen(r);
+  const s = r.pos;
+  r.pos = s + n;
+  idBytes = n;
+  return hex(r.buf, s, n > 32 ? 32 : n);
+}
+
+/** Byte length of the id last read by `readId`. */
+export let idBytes = 0;
+
+// ------------------------------------------------------------------ numbers
+
+const TWO32 = 4294967296;
+const TWO32N = 4294967296n;
+
+/** fixed64 → bigint, exactly (timestamps need all 64 bits). */
+export function readFixed64(r: Reader): bigint {
+  const p = r.pos;
+  if (r.len - p < 8) throw truncatedFixed(r, 8);
+  const b = r.buf;
+  const lo = (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
+  const hi = (b[p + 4] | (b[p + 5] << 8) | (b[p + 6] << 16) | (b[p + 7] << 24)) >>> 0;
+  r.pos = p + 8;
+  return hi === 0 ? BigInt(lo) : BigInt(hi) * TWO32N + BigInt(lo);
+}
+
+/** fixed64 used as a count → number (exact up to 2^53). */
+export function readFixed64Number(r: Reader): number {
+  const p = r.pos;
+  if (r.len - p < 8) throw truncatedFixed(r, 8);
+  const b = r.buf;
+  const lo = (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
+  const hi = (b[p + 4] | (b[p + 5] << 8) | (b[p + 6] << 16) | (b[p + 7] << 24)) >>> 0;
+  r.pos = p + 8;
+  return hi * TWO32 + lo;
+}
+
+/** sfixed64 → number when safe, else bigint. */
+export function readSfixed64(r: Reader): number | bigint {
+  const p = r.pos;
+  if (r.len - p < 8) throw truncatedFixed(r, 8);
+  const b = r.buf;
+  const lo = (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
+  const hi = (b[p + 4] | (b[p + 5] << 8) | (b[p + 6] << 16) | (b[p + 7] << 24)) >>> 0;
+  r.pos = p + 8;
+  return int64FromBits(lo, hi);
+}
+
+function truncatedFixed(r: Reader, n: number): DecodeFault {
+  return fault(
+    `truncated: ${n} bytes needed at byte offset ${r.pos} but only ${r.len - r.pos} left in the enclosing message`,
+    HINT_TRUNCATED,
+    r.pos,
+  );
+}
+
+/** Two's-complement 64 bits → number when within ±(2^53−1), else bigint. */
+export function int64FromBits(lo: number, hi: number): number | bigint {
+  if (hi < 0x200000) return hi * TWO32 + lo;
+  if (hi > 0xffe00000 || (hi === 0xffe00000 && lo !== 0)) return (hi - TWO32) * TWO32 + lo;
+  return BigInt.asIntN(64, BigInt(hi) * TWO32N + BigInt(lo));
+}
+
+let varLo = 0;
+let varHi = 0;
+
+/** Reads a 64-bit varint into varLo/varHi (unsigned 32-bit halves). */
+function readVarint64(r: Reader): void {
+  const b = r.buf;
+  const end = r.len;
+  let p = r.pos;
+  let lo = 0;
+  let hi = 0;
+  for (let shift = 0; shift < 28; shift += 7) {
+    if (p >= end) throw truncatedVarint(r);
+    const x = b[p++];
+    lo |= (x & 0x7f) << shift;
+    if (x < 0x80) {
+      r.pos = p;
+      varLo = lo >>> 0;
+      varHi = 0;
+      return;
+    }
+  }
+  if (p >= end) throw truncatedVarint(r);
+  let x = b[p++];
+  lo |= (x & 0x0f) << 28;
+  hi = (x & 0x7f) >> 4;
+  if (x >= 0x80) {
+    for (let shift = 3; ; shift += 7) {
+      if (shift > 31) throw fault('invalid varint: longer than 10 bytes', HINT_NOT_PROTOBUF, r.pos);
+      if (p >= end) throw truncatedVarint(r);
+      x = b[p++];
+      hi |= (x & 0x7f) << shift;
+      if (x < 0x80) break;
+    }
+  }
+  r.pos = p;
+  varLo = lo >>> 0;
+  varHi = hi >>> 0;
+}
+
+function truncatedVarint(r: Reader): DecodeFault {
+  return fault('truncated: varint runs past the end of its enclosing message', HINT_TRUNCATED, r.pos);
+}
+
+/** int64 varint → number when safe, else bigint. */
+export function readInt64(r: Reader): number | bigint {
+  const b = r.buf;
+  const p = r.pos;
+  // fast path: one-byte non-negative values
+  if (p < r.len && b[p] < 0x80) {
+    r.pos = p + 1;
+    return b[p];
+  }
+  readVarint64(r);
+  return int64FromBits(varLo, varHi);
+}
+
+/** uint64 varint used as a count → number. */
+export function readUint64Number(r: Reader): number {
+  const b = r.buf;
+  const p = r.pos;
+  if (p < r.len && b[p] < 0x80) {
+    r.pos = p + 1;
+    return b[p];
+  }
+  readVarint64(r);
+  return varHi * TWO32 + varLo;
+}
+
+/** A uint32 field (counts, enums): protobuf allows it to be sent as a longer varint. */
+export function readUint32(r: Reader): number {
+  return r.uint32();
+}
+
+/** An enum field: int32 on the wire, negative values come sign-extended to 10 bytes. */
+export function readEnum(r: Reader): number {
+  const b = r.buf;
+  const p = r.pos;
+  if (p < r.len && b[p] < 0x80) {
+    r.pos = p + 1;
+    return b[p];
+  }
+  readVarint64(r);
+  return varLo | 0;
+}
+
+const f64 = new Float64Array(1);
+const f64Bytes = new Uint8Array(f64.buffer);
+
+/** double (fixed 8 bytes, little-endian). */
+export function readDouble(r: Reader): number {
+  const p = r.pos;
+  if (r.len - p < 8) throw truncatedFixed(r, 8);
+  const b = r.buf;
+  f64Bytes[0] = b[p];
+  f64Bytes[1] = b[p + 1];
+  f64Bytes[2] = b[p + 2];
+  f64Bytes[3] = b[p + 3];
+  f64Bytes[4] = b[p + 4];
+  f64Bytes[5] = b[p + 5];
+  f64Bytes[6] = b[p + 6];
+  f64Bytes[7] = b[p + 7];
+  r.pos = p + 8;
+  return f64[0];
+}
+
+/** fixed32 (flags). */
+export function readFixed32(r: Reader): number {
+  const p = r.pos;
+  if (r.len - p < 4) throw truncatedFixed(r, 4);
+  const b = r.buf;
+  r.pos = p + 4;
+  return (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
+}
+
+// ------------------------------------------------------------------ key cache
+
+/**
+ * Attribute keys repeat across every span of a request. Returning the same string for
+ * the same bytes saves the allocation and, more, V8's re-hashing and internalizing of
+ * a fresh string on each property store (measured: the biggest single cost).
+ */
+const KEY_CACHE_SIZE = 4096;
+const KEY_MAX = 64;
+const keyCache: string[] = new Array<string>(KEY_CACHE_SIZE).fill('');
+// the bytes of each cached key, compared as bytes: charCodeAt on a string V8 has
+// internalized (a ThinString) or built by concatenation takes a slow path
+const keyBytes = new Uint8Array(KEY_CACHE_SIZE * KEY_MAX);
+const keyLens = new Int32Array(KEY_CACHE_SIZE).fill(-1);
+
+export function readKey(r: Reader): string {
+  const n = readLen(r);
+  const s = r.pos;
+  const e = s + n;
+  r.pos = e;
+  if (n === 0) return '';
+  if (n > KEY_MAX) return utf8(r.buf, s, e);
+  const b = r.buf;
+  // hash a sample (length, both ends, middle); the byte compare below decides
+  let h = Math.imul(n ^ b[s], 0x01000193);
+  h = Math.imul(h ^ b[e - 1], 0x01000193);
+  h = Math.imul(h ^ b[s + (n >> 1)], 0x01000193);
+  h = Math.imul(h ^ b[e - 2 < s ? s : e - 2], 0x01000193);
+  h = Math.imul(h ^ b[s + (n >> 2)], 0x01000193);
+  const slot = (h ^ (h >>> 15)) & (KEY_CACHE_SIZE - 1);
+  if (keyLens[slot] === n) {
+    const base = slot * KEY_MAX;
+    let i = 0;
+    while (i < n && keyBytes[base + i] === b[s + i]) i++;
+    if (i === n) return keyCache[slot];
+  }
+  const str = utf8(b, s, e);
+  keyCache[slot] = str;
+  keyLens[slot] = n;
+  keyBytes.set(b.subarray(s, e), slot * KEY_MAX);
+  return str;
+}
+
+// ------------------------------------------------------------------ packed repeated scalars
+
+/** Packed repeated fixed64 (histogram bucket_counts) appended to `out` as numbers. */
+export function readPackedFixed64Numbers(r: Reader, out: number[]): void {
+  const n = readLen(r);
+  if (n % 8 !== 0) {
+    throw fault(`packed fixed64 field is ${n} bytes long, not a multiple of 8`, HINT_NOT_PROTOBUF, r.pos);
+  }
+  const end = r.pos + n;
+  while (r.pos < end) out.push(readFixed64Number(r));
+}
+
+/** Packed repeated double (explicit_bounds) appended to `out`. */
+export function readPackedDoubles(r: Reader, out: number[]): void {
+  const n = readLen(r);
+  if (n % 8 !== 0) {
+    throw fault(`packed double field is ${n} bytes long, not a multiple of 8`, HINT_NOT_PROTOBUF, r.pos);
+  }
+  const end = r.pos + n;
+  while (r.pos < end) out.push(readDouble(r));
+}
+
+/** Packed repeated uint64 varints (exponential histogram bucket_counts) appended to `out`. */
+export function readPackedUint64Numbers(r: Reader, out: number[]): void {
+  const outer = enterMessage(r);
+  while (r.pos < r.len) out.push(readUint64Number(r));
+  leaveMessage(r, outer);
+}
