@@ -42,3 +42,4 @@ export { alertmanagerRequest, alertmanagerAlertsUrl, toPostableAlert, type Posta
 export { webhookPayload, webhookRequest, WEBHOOK_GROUP_LABELS, type WebhookPayload } from './receivers/webhook.ts';
 export { slackMessage, slackRequest, escapeSlack } from './receivers/slack.ts';
 export { pagerdutyEvent, pagerdutyRequest, pagerdutySeverity, type PagerdutyEvent, type PagerdutySeverity } from './receivers/pagerduty.ts';
+export { ManualClock } from './manual-clock.ts';

@@ -37,7 +37,8 @@ export function countsAgainstReceiver(reason: FailureReason): boolean {
 export function classifyStatus(status: number): FailureReason | undefined {
   if (status >= 200 && status < 300) return undefined;
   if (status === 429) return 'status_429';
-  if (status === 408 || status >= 500 || status < 200) return status === 408 ? 'timeout' : 'status_5xx';
+  if (status === 408) return 'timeout';
+  if (status >= 500 || status < 200) return 'status_5xx';
   return 'status_4xx';
 }
 
