@@ -98,7 +98,9 @@ function scanFraction(s: string, i: number): number {
   return i;
 }
 
-function secondsToNanos(secondsMs: number, fraction: number): bigint {
+/** Times before 1970 are not representable in OTLP (unsigned nanoseconds): undefined. */
+function secondsToNanos(secondsMs: number, fraction: number): bigint | undefined {
+  if (secondsMs < 0) return undefined;
   const ms = secondsMs + Math.floor(fraction / 1_000_000);
   return toNanos(ms, fraction % 1_000_000);
 }
