@@ -1,0 +1,63 @@
+/**
+ * Alert labels, defined once: the evaluator's alerts and the exported Prometheus
+ * alerting rules carry exactly these, so an alert from either side has the same
+ * identity in Alertmanager (and the oracle test compares them label for label).
+ */
+import { formatWindow } from './duration.ts';
+import type { BurnRatePair, NoDataRule, SloDefinition } from './types.ts';
+
+export const DEFAULT_BURN_ALERT_NAME = 'SLOErrorBudgetBurn';
+export const DEFAULT_NO_DATA_ALERT_NAME = 'SLODataMissing';
+
+/** Labels Lookout sets itself; a spec's extra labels may not use them. */
+export const RESERVED_ALERT_LABELS = [
+  'alertname',
+  'alertstate',
+  'slo',
+  'service',
+  'severity',
+  'long_window',
+  'short_window',
+  '__name__',
+] as const;
+
+/**
+ * Labels the exported rule sets under `labels:`. slo and service also come from
+ * the expression; repeating them keeps rules of different SLOs distinct for
+ * `promtool check rules`' duplicate-rule lint.
+ */
+export function burnRuleLabels(slo: SloDefinition, pair: BurnRatePair): Record<string, string> {
+  return {
+    ...sloSeriesLabels(slo),
+    severity: pair.severityLabel,
+    long_window: formatWindow(pair.longWindowMinutes),
+    short_window: formatWindow(pair.shortWindowMinutes),
+    ...slo.labels,
+    ...slo.severityLabels[pair.severity],
+  };
+}
+
+export function noDataRuleLabels(slo: SloDefinition, rule: NoDataRule): Record<string, string> {
+  return { ...sloSeriesLabels(slo), severity: rule.severityLabel, ...slo.labels, ...slo.severityLabels[rule.severity] };
+}
+
+/** The series labels every recorded SLO series and every alert expression carries. */
+export function sloSeriesLabels(slo: SloDefinition): Record<string, string> {
+  return { slo: slo.name, service: slo.service };
+}
+
+export function burnAlertLabels(slo: SloDefinition, pair: BurnRatePair): Record<string, string> {
+  return { alertname: slo.alertName, ...burnRuleLabels(slo, pair) };
+}
+
+export function noDataAlertLabels(slo: SloDefinition, rule: NoDataRule): Record<string, string> {
+  return { alertname: slo.noDataAlertName, ...noDataRuleLabels(slo, rule) };
+}
+
+/** Stable identity of a label set: `{a="1",b="2"}` with sorted names. */
+export function labelsKey(labels: Record<string, string>): string {
+  const parts = Object.keys(labels)
+    .sort()
+    .map((name) => `${name}=${JSON.stringify(labels[name])}`);
+  return `{${parts.join(',')}}`;
+}

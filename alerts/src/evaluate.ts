@@ -1,0 +1,213 @@
+/**
+ * One evaluation of one SLO: pure, from window sums and the evaluation time.
+ * Missing data is never read as good data: a window without buckets has no
+ * error ratio (status 'no-data'), cannot make a pair fire — as in Prometheus,
+ * where the ratio is absent — and raises the SLO's no-data condition instead.
+ */
+import { budgetRemaining, burnRate, errorRatio, timeToExhaustionMinutes } from './burn-math.ts';
+import { formatWindow } from './duration.ts';
+import { policyWindows } from './policy.ts';
+import type { BurnRatePair, NoDataRule, SloDefinition, SloPeriod } from './types.ts';
+import { MINUTE_MS, lastCompleteMinute } from './window-sums.ts';
+import type { WindowSum, WindowSumsFn } from './window-sums.ts';
+
+export type WindowStatus = 'ok' | 'no-data' | 'no-traffic';
+
+export interface WindowEvaluation extends WindowSum {
+  windowMinutes: number;
+  /** (total − good) / total; null without events */
+  errorRatio: number | null;
+  /** error ratio / (1 − objective); null without events */
+  burnRate: number | null;
+  status: WindowStatus;
+}
+
+export interface BurnRateCondition {
+  kind: 'burn-rate';
+  pair: BurnRatePair;
+  long: WindowEvaluation;
+  short: WindowEvaluation;
+  /** both windows above the factor (and above minEvents): Prometheus' expression has a result */
+  met: boolean;
+  reason: string;
+}
+
+export interface NoDataCondition {
+  kind: 'no-data';
+  rule: NoDataRule;
+  window: WindowEvaluation;
+  met: boolean;
+  reason: string;
+}
+
+export type AlertCondition = BurnRateCondition | NoDataCondition;
+
+export interface BudgetEvaluation extends WindowEvaluation {
+  /** the period's full length (a calendar month's days), for time to exhaustion */
+  periodMinutes: number;
+  /** share of the budget left (negative when overspent); null without events */
+  remaining: number | null;
+  /** minutes with data / minutes in the budget window so far */
+  coverage: number;
+}
+
+export interface SloEvaluation {
+  slo: SloDefinition;
+  atMs: number;
+  /** last complete minute the windows end with */
+  endMinute: number;
+  windows: WindowEvaluation[];
+  budget: BudgetEvaluation;
+  /** burn rate over the policy's shortest long window (1h for the Workbook) */
+  currentBurnRate: number | null;
+  currentWindowMinutes: number;
+  /** minutes until the budget is gone at the current burn rate; +Infinity = never, null = unknown */
+  timeToExhaustionMinutes: number | null;
+  conditions: AlertCondition[];
+}
+
+export interface BudgetWindow {
+  /** minutes summed for the budget: the rolling period, or the month so far */
+  windowMinutes: number;
+  /** the period's whole length */
+  periodMinutes: number;
+}
+
+/** The budget window at `nowMs`: the rolling period, or the calendar month up to the last complete minute. */
+export function budgetWindow(period: SloPeriod, nowMs: number): BudgetWindow {
+  if (period.kind === 'rolling') return { windowMinutes: period.minutes, periodMinutes: period.minutes };
+  const now = new Date(nowMs);
+  const monthStart = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1);
+  const nextMonthStart = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
+  return {
+    windowMinutes: Math.floor(nowMs / MINUTE_MS) - monthStart / MINUTE_MS,
+    periodMinutes: (nextMonthStart - monthStart) / MINUTE_MS,
+  };
+}
+
+/** Every window evaluateSlo will ask for at `nowMs` (so an index can sum them in one pass). */
+export function evaluationWindows(slo: SloDefinition, nowMs: number): number[] {
+  const windows = policyWindows(slo.policy);
+  const budget = budgetWindow(slo.period, nowMs).windowMinutes;
+  if (budget > 0 && !windows.includes(budget)) windows.push(budget);
+  return windows.sort((a, b) => a - b);
+}
+
+function evaluateWindow(sum: WindowSum, windowMinutes: number, objective: number): WindowEvaluation {
+  const ratio = errorRatio(sum.good, sum.total);
+  const status: WindowStatus = sum.minutesWithData === 0 ? 'no-data' : sum.total > 0 ? 'ok' : 'no-traffic';
+  return {
+    windowMinutes,
+    good: sum.good,
+    total: sum.total,
+    minutesWithData: sum.minutesWithData,
+    errorRatio: status === 'ok' ? ratio : null,
+    burnRate: status === 'ok' ? burnRate(ratio, objective) : null,
+    status,
+  };
+}
+
+/** 15.234 → '15.2', 1000 → '1000', for reasons and annotations. */
+export function formatBurnRate(value: number): string {
+  return String(Number(value.toPrecision(3)));
+}
+
+function windowProblem(w: WindowEvaluation, minEvents: number): string | undefined {
+  const name = formatWindow(w.windowMinutes);
+  if (w.status === 'no-data') return `no data in the ${name} window`;
+  if (w.status === 'no-traffic') return `no events in the ${name} window`;
+  if (w.total < minEvents) return `only ${w.total} events in the ${name} window (minEvents ${minEvents})`;
+  return undefined;
+}
+
+function burnCondition(pair: BurnRatePair, long: WindowEvaluation, short: WindowEvaluation, minEvents: number): BurnRateCondition {
+  const problem = windowProblem(long, minEvents) ?? windowProblem(short, minEvents);
+  if (problem) return { kind: 'burn-rate', pair, long, short, met: false, reason: problem };
+  const longRate = long.burnRate as number;
+  const shortRate = short.burnRate as number;
+  for (const [w, rate] of [[long, longRate], [short, shortRate]] as const) {
+    if (!(rate > pair.factor)) {
+      return {
+        kind: 'burn-rate',
+        pair,
+        long,
+        short,
+        met: false,
+        reason: `burn rate ${formatBurnRate(rate)}× over ${formatWindow(w.windowMinutes)} is not above ${pair.factor}×`,
+      };
+    }
+  }
+  return {
+    kind: 'burn-rate',
+    pair,
+    long,
+    short,
+    met: true,
+    reason:
+      `burn rate ${formatBurnRate(longRate)}× over ${formatWindow(long.windowMinutes)} and ` +
+      `${formatBurnRate(shortRate)}× over ${formatWindow(short.windowMinutes)} exceed ${pair.factor}×`,
+  };
+}
+
+function noDataCondition(rule: NoDataRule, window: WindowEvaluation): NoDataCondition {
+  const name = formatWindow(rule.windowMinutes);
+  const met = window.status === 'no-data';
+  return {
+    kind: 'no-data',
+    rule,
+    window,
+    met,
+    reason: met ? `no SLI data in the last ${name}` : `data in ${window.minutesWithData} of the last ${rule.windowMinutes} minutes`,
+  };
+}
+
+/**
+ * Evaluates an SLO at `nowMs`. `sums(w)` must return the sums of the W minutes
+ * ending with lastCompleteMinute(nowMs) — SliWindowIndex.sums does.
+ */
+export function evaluateSlo(slo: SloDefinition, sums: WindowSumsFn, nowMs: number): SloEvaluation {
+  const { objective, policy } = slo;
+  const windows = new Map<number, WindowEvaluation>();
+  const windowFor = (minutes: number): WindowEvaluation => {
+    let w = windows.get(minutes);
+    if (!w) {
+      w = evaluateWindow(sums(minutes), minutes, objective);
+      windows.set(minutes, w);
+    }
+    return w;
+  };
+
+  const conditions: AlertCondition[] = policy.pairs.map((pair) =>
+    burnCondition(pair, windowFor(pair.longWindowMinutes), windowFor(pair.shortWindowMinutes), policy.minEvents),
+  );
+  if (policy.noData) conditions.push(noDataCondition(policy.noData, windowFor(policy.noData.windowMinutes)));
+
+  const bw = budgetWindow(slo.period, nowMs);
+  const budgetSum: WindowSum = bw.windowMinutes > 0 ? sums(bw.windowMinutes) : { good: 0, total: 0, minutesWithData: 0 };
+  const budgetEval = evaluateWindow(budgetSum, bw.windowMinutes, objective);
+  // A calendar month that has just begun has spent nothing yet.
+  const remaining = bw.windowMinutes === 0 ? 1 : budgetRemaining(budgetSum.good, budgetSum.total, objective);
+  const budget: BudgetEvaluation = {
+    ...budgetEval,
+    periodMinutes: bw.periodMinutes,
+    remaining: budgetEval.status === 'no-data' && bw.windowMinutes > 0 ? null : remaining,
+    coverage: bw.windowMinutes > 0 ? budgetSum.minutesWithData / bw.windowMinutes : 1,
+  };
+
+  const longWindows = policy.pairs.map((p) => p.longWindowMinutes);
+  const currentWindowMinutes = longWindows.length > 0 ? Math.min(...longWindows) : 60;
+  const current = windowFor(currentWindowMinutes);
+  const currentBurnRate = current.status === 'no-traffic' ? 0 : current.burnRate;
+
+  return {
+    slo,
+    atMs: nowMs,
+    endMinute: lastCompleteMinute(nowMs),
+    windows: [...windows.values()].sort((a, b) => a.windowMinutes - b.windowMinutes),
+    budget,
+    currentBurnRate,
+    currentWindowMinutes,
+    timeToExhaustionMinutes: timeToExhaustionMinutes(budget.remaining, currentBurnRate, bw.periodMinutes),
+    conditions,
+  };
+}
