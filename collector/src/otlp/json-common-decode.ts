@@ -144,7 +144,12 @@ export function asInt32(v: unknown, unsigned: boolean): number {
 export function asInt64(v: unknown): number | bigint {
   if (typeof v === 'number') {
     if (!Number.isInteger(v)) throw jsonFault(`${v} is not an integer`, 'send an int64 as a decimal string');
-    return v;
+    if (Number.isSafeInteger(v)) return v;
+    // the parser already rounded it; keep the model's rule (bigint beyond 2^53)
+    if (v >= 9223372036854775808 || v < -9223372036854775808) {
+      throw jsonFault(`${v} does not fit in int64`, 'send a value in the int64 range');
+    }
+    return BigInt(v);
   }
   if (typeof v === 'string') {
     if (!INT_RE.test(v)) throw wrongType('an int64 (decimal string or number)', v);

@@ -250,7 +250,10 @@ export function readBytesCopy(r: Reader): Uint8Array {
   const n = readLen(r);
   const s = r.pos;
   r.pos = s + n;
-  return r.buf.slice(s, s + n);
+  // a plain Uint8Array copy (r.buf is a Buffer, whose slice is a view and whose
+  // subarray/slice results are Buffers)
+  const b = r.buf;
+  return new Uint8Array(b.buffer.slice(b.byteOffset + s, b.byteOffset + s + n));
 }
 
 const HEX = new Uint8Array(512);
