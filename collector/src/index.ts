@@ -16,3 +16,17 @@ export type {
   TracesData,
 } from './model/telemetry.ts';
 export type { RequestObservation } from './model/request.ts';
+export { newAttributes, AggregationTemporality } from './model/telemetry.ts';
+export type {
+  KeyValueList,
+  Resource,
+  InstrumentationScope,
+  NumberDataPoint,
+  MetricData,
+  ResourceMetrics,
+  ScopeMetrics,
+  ResourceLogs,
+  ScopeLogs,
+} from './model/telemetry.ts';
+export { encodeLogsProtobuf } from './otlp/logs-proto-encode.ts';
+export { encodeMetricsProtobuf } from './otlp/metrics-proto-encode.ts';
