@@ -1,5 +1,125 @@
-export { evaluateSlo } from './evaluate.ts';
-export { loadSpecs } from './spec/load.ts';
-export { renderRules } from './prometheus-rules.ts';
-export { nextAlertState } from './alert-state.ts';
+// @lookout/alerts: SLO specs and the pure SLO library. Everything here takes data
+// (and `now` where time matters) and returns data; no I/O, no clock.
+
+export type {
+  AlertPolicy,
+  BurnRatePair,
+  LabelMatcher,
+  NoDataRule,
+  SeverityClass,
+  SliDefinition,
+  SloDefinition,
+  SloPeriod,
+  SpecFormat,
+  SpecSource,
+} from './types.ts';
+
+export {
+  DEFAULT_DURATION_BUCKETS_SECONDS,
+  REQUEST_DURATION_SECONDS,
+  REQUEST_ERRORS_TOTAL,
+  REQUEST_LABELS,
+  REQUESTS_TOTAL,
+  SLO_EVENTS_TOTAL,
+  SLO_GOOD_EVENTS_TOTAL,
+} from './sli-series.ts';
+
+export {
+  formatHumanMinutes,
+  formatLatency,
+  formatPercent,
+  formatWindow,
+  parseLatencySeconds,
+  parseMinutes,
+} from './duration.ts';
+
+export {
+  DEFAULT_NO_DATA,
+  THIRTY_DAYS_MINUTES,
+  WORKBOOK_POLICY,
+  budgetConsumedAtFiring,
+  factorForBudget,
+  factorPeriodMinutes,
+  policyWindows,
+  resolvePair,
+  resolvePolicy,
+} from './policy.ts';
+export type { PolicyOptions, PolicyPairTemplate } from './policy.ts';
+
+export {
+  budgetRemaining,
+  burnRate,
+  detectionBySeverity,
+  detectionMinutes,
+  errorRatio,
+  pairThreshold,
+  timeToExhaustionMinutes,
+} from './burn-math.ts';
+export type { SeverityDetection } from './burn-math.ts';
+
+export { MINUTE_MS, bucketArraySums, bucketInWindow, lastCompleteMinute, sumBuckets } from './window-sums.ts';
+export type { MinuteBucket, WindowSum, WindowSumsFn } from './window-sums.ts';
 export { SliWindowIndex } from './window-index.ts';
+export type { WindowIndexOptions } from './window-index.ts';
+
+export { budgetWindow, evaluateSlo, evaluationWindows, formatBurnRate } from './evaluate.ts';
+export type {
+  AlertCondition,
+  BudgetEvaluation,
+  BudgetWindow,
+  BurnRateCondition,
+  NoDataCondition,
+  SloEvaluation,
+  WindowEvaluation,
+  WindowStatus,
+} from './evaluate.ts';
+
+export {
+  DEFAULT_BURN_ALERT_NAME,
+  DEFAULT_NO_DATA_ALERT_NAME,
+  RESERVED_ALERT_LABELS,
+  burnAlertLabels,
+  burnRuleLabels,
+  labelsKey,
+  noDataAlertLabels,
+  noDataRuleLabels,
+  sloSeriesLabels,
+} from './alert-labels.ts';
+
+export { EMPTY_ALERT_STATE, nextAlertState } from './alert-state.ts';
+export type {
+  ActiveAlert,
+  ActiveState,
+  AlertNotification,
+  AlertStep,
+  AlertTransition,
+  NotificationGroup,
+  SloAlertState,
+} from './alert-state.ts';
+
+export { RECORDED_SERIES, buildRuleGroups, promString, renderRules, selector, sloRuleGroup } from './prometheus-rules.ts';
+export type { AlertingRule, RecordingRule, RuleExportOptions, RuleGroup, RuleSource } from './prometheus-rules.ts';
+
+export { detectionTable, explainSlo } from './explain.ts';
+export type { DetectionRow } from './explain.ts';
+
+export { MAX_SERIES_SAMPLES, SeriesSyntaxError, parseSeriesValues } from './promtool-series.ts';
+export { countersToBuckets, formatEvalTime, formatReplay, parseReplayFile, replaySlo } from './replay.ts';
+export type { CounterSeries, ReplayEvent, ReplayEventKind, ReplayFile, ReplayOptions, ReplayResult } from './replay.ts';
+
+export { SpecError, formatIssue, hasErrors } from './spec/issues.ts';
+export type { SpecIssue } from './spec/issues.ts';
+export { checkSpecFile, detectFormat, loadSpecs, parseSpecText, parseSpecs } from './spec/load.ts';
+export type { LoadedSpecs, SpecFile } from './spec/load.ts';
+export {
+  ALERT_NAME_ANNOTATION,
+  DASHBOARD_ANNOTATION,
+  MIN_EVENTS_ANNOTATION,
+  RUNBOOK_ANNOTATION,
+  SHORT_WINDOW_ANNOTATION,
+} from './spec/openslo.ts';
+export { FILTER_LABELS, percentToFraction } from './spec/fields.ts';
+export { matchesSli, matcherHolds } from './sli-match.ts';
+
+export { sloCheck, sloExplain, sloRules, sloTest } from './slo-commands.ts';
+export type { CommandResult } from './slo-commands.ts';

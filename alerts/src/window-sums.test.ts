@@ -1,0 +1,116 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { SliWindowIndex } from './window-index.ts';
+import { bucketInWindow, lastCompleteMinute, sumBuckets } from './window-sums.ts';
+import type { MinuteBucket } from './window-sums.ts';
+
+const bucket = (minute: number, good: number, total: number, coversFromMinute?: number): MinuteBucket =>
+  coversFromMinute === undefined ? { minute, good, total } : { minute, good, total, coversFromMinute };
+
+describe('window semantics (Prometheus 2.42, 1-minute samples)', () => {
+  it('uses the last complete minute at an evaluation time', () => {
+    expect(lastCompleteMinute(10 * 60_000)).toBe(9);
+    expect(lastCompleteMinute(10 * 60_000 + 59_999)).toBe(9);
+  });
+
+  it('sums W buckets ending with the end minute: the W increases between samples t−W … t', () => {
+    const buckets = Array.from({ length: 20 }, (_, m) => bucket(m, m, 10 * m));
+    // end minute 9 (evaluation at 10m), 5-minute window: buckets 5..9
+    expect(sumBuckets(buckets, 9, 5)).toEqual({ good: 5 + 6 + 7 + 8 + 9, total: 350, minutesWithData: 5 });
+    expect(sumBuckets(buckets, 9, 1)).toEqual({ good: 9, total: 90, minutesWithData: 1 });
+    expect(sumBuckets(buckets, -1, 5)).toEqual({ good: 0, total: 0, minutesWithData: 0 });
+  });
+
+  it('counts a bucket spanning a gap only when the window holds its whole span', () => {
+    // samples at minutes 0..4 and 10..: the increase 4→10 lands in bucket 9, covering from 4
+    const gap = bucket(9, 6, 60, 4);
+    expect(bucketInWindow(gap, 9, 5)).toBe(false); // window 5..9 starts after sample 4
+    expect(bucketInWindow(gap, 9, 6)).toBe(true); // window 4..9 (range [t−6m, t] holds sample 4)
+    expect(bucketInWindow(gap, 8, 10)).toBe(false); // bucket after the window's end
+  });
+});
+
+describe('SliWindowIndex', () => {
+  it('agrees with the reference sums on random data with gaps, spans and long silences', () => {
+    const arbBuckets = fc
+      .array(
+        fc.record({
+          step: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 400 })),
+          good: fc.integer({ min: 0, max: 50 }),
+          bad: fc.integer({ min: 0, max: 50 }),
+          spans: fc.boolean(),
+        }),
+        { minLength: 1, maxLength: 300 },
+      )
+      .map((rows) => {
+        let minute = -1;
+        return rows.map((r) => {
+          const previous = minute;
+          minute += r.step;
+          const b = bucket(minute, r.good, r.good + r.bad);
+          if (r.spans && r.step > 1 && previous >= 0) b.coversFromMinute = previous;
+          return b;
+        });
+      });
+    fc.assert(
+      fc.property(arbBuckets, fc.integer({ min: 0, max: 60 }), (buckets, extra) => {
+        const index = new SliWindowIndex({ exactMinutes: 120, periodMinutes: 120 });
+        for (const b of buckets) index.append(b);
+        const end = (buckets.at(-1) as MinuteBucket).minute + extra;
+        const windows = [1, 5, 30, 60, 120];
+        const sums = index.sums(end, windows);
+        for (const w of windows) {
+          expect(sums(w)).toEqual(sumBuckets(buckets, end, w));
+          expect(index.sum(end, w)).toEqual(sumBuckets(buckets, end, w));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps minutes older than the exact windows as hourly totals, exact on whole hours', () => {
+    const index = new SliWindowIndex({ exactMinutes: 60, periodMinutes: 600 });
+    const buckets: MinuteBucket[] = [];
+    for (let m = 0; m < 600; m++) buckets.push(bucket(m, m % 7, 10));
+    for (const b of buckets) index.append(b);
+    // window 0..599: all of it, exact
+    expect(index.sum(599, 600)).toEqual(sumBuckets(buckets, 599, 600));
+    // window ending at 599 of 570 minutes starts mid-hour (minute 30): prorated
+    const approx = index.sum(599, 570);
+    const exact = sumBuckets(buckets, 599, 570);
+    expect(approx.total).toBeCloseTo(exact.total, 9); // totals are uniform: proration is exact
+    expect(Math.abs(approx.good - exact.good)).toBeLessThan(60 * 7); // within one hour of events
+    expect(approx.minutesWithData).toBe(exact.minutesWithData);
+  });
+
+  it('switches to Float64 when a count is not exact in Float32', () => {
+    const index = new SliWindowIndex({ exactMinutes: 10, periodMinutes: 10 });
+    index.append(bucket(0, 1, 2));
+    const before = index.memoryBytes();
+    index.append(bucket(1, 16_777_217, 16_777_219)); // 2^24 + 1
+    expect(index.memoryBytes()).toBeGreaterThan(before);
+    expect(index.sum(1, 2)).toEqual({ good: 16_777_218, total: 16_777_221, minutesWithData: 2 });
+    index.append(bucket(2, 0.5, 1.25));
+    expect(index.sum(2, 1)).toEqual({ good: 0.5, total: 1.25, minutesWithData: 1 });
+  });
+
+  it('holds 30 days for the Workbook policy in about 55 kB', () => {
+    const index = new SliWindowIndex({ exactMinutes: 3 * 1440, periodMinutes: 30 * 1440 });
+    expect(index.memoryBytes()).toBeLessThan(60_000);
+  });
+
+  it('refuses buckets out of order and bad counts, saying what was wrong', () => {
+    const index = new SliWindowIndex({ exactMinutes: 10, periodMinutes: 10 });
+    index.append(bucket(5, 1, 1));
+    expect(() => index.append(bucket(5, 1, 1))).toThrow('buckets must come in minute order: got minute 5 after 5');
+    expect(() => index.append(bucket(6, -1, 1))).toThrow('finite and non-negative, got good=-1 total=1 at minute 6');
+    expect(() => index.append(bucket(6.5, 1, 1))).toThrow('bucket minute must be an integer, got 6.5');
+    expect(() => new SliWindowIndex({ exactMinutes: 0, periodMinutes: 1 })).toThrow('exactMinutes must be a positive integer');
+  });
+
+  it('answers with no data before the first bucket', () => {
+    const index = new SliWindowIndex({ exactMinutes: 10, periodMinutes: 10 });
+    expect(index.sum(100, 5)).toEqual({ good: 0, total: 0, minutesWithData: 0 });
+    expect(index.sums(100, [5])(5)).toEqual({ good: 0, total: 0, minutesWithData: 0 });
+  });
+});
