@@ -74,6 +74,9 @@ const LEVEL_WORDS: Record<string, number> = Object.assign(Object.create(null) as
   dpanic: Severity.FATAL,
 });
 
+// upper-case spellings too, so the usual `INFO`/`WARN` need no toLowerCase() per line
+for (const word of Object.keys(LEVEL_WORDS)) LEVEL_WORDS[word.toUpperCase()] = LEVEL_WORDS[word]!;
+
 /** Severity number of a level word (any case), or 0 when the word is not a level. */
 export function levelFromWord(word: string): number {
   if (word.length < 3 || word.length > 13) return 0;
