@@ -70,7 +70,7 @@ export function toJsonDecodeError(e: unknown, message: string): unknown {
   if (!(e instanceof DecodeFault)) return e;
   const path = joinPath(e.segments);
   return new OtlpDecodeError(
-    `invalid OTLP/JSON ${message}: ${path === '' ? '' : path + ': '}${e.what}; ${e.hint}`,
+    `invalid OTLP/JSON ${message}${path === '' ? '' : ' at ' + path}: ${e.what}; ${e.hint}`,
     path,
   );
 }

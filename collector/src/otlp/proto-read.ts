@@ -60,7 +60,7 @@ function fromReaderError(e: unknown, r: Reader): DecodeFault {
     if (m) {
       const left = Number(m[3]) - Number(m[1]);
       return fault(
-        `truncated: ${m[2]} more byte(s) needed at byte offset ${m[1]} but only ${left} left in the enclosing message`,
+        `truncated: ${m[2]} more byte(s) needed but only ${left} left in the enclosing message`,
         HINT_TRUNCATED,
         Number(m[1]),
       );
@@ -78,13 +78,13 @@ export function toDecodeError(e: unknown, r: Reader, message: string): OtlpDecod
   const f = within(e, r, undefined);
   const path = joinPath(f.segments);
   return new OtlpDecodeError(
-    `invalid OTLP/protobuf ${message}: ${path === '' ? '' : path + ': '}${f.what} (byte offset ${f.offset}); ${f.hint}`,
+    `invalid OTLP/protobuf ${message} at ${path === '' ? '' : path + ', '}byte offset ${f.offset}: ${f.what}; ${f.hint}`,
     path,
     f.offset,
   );
 }
 
-const WIRE_NAMES = ['varint', 'fixed64', 'length-delimited', 'group start', 'group end', 'fixed32', '6', '7'];
+const WIRE_NAMES = ['varint', 'fixed64', 'length-delimited', 'group start', 'group end', 'fixed32'];
 
 /**
  * Field numbers of a message with their expected wire types, for the default branch of
@@ -110,18 +110,20 @@ export function schema(fields: Record<number, [name: string, wireType: number]>)
 export function otherField(r: Reader, tag: number, s: MessageSchema): void {
   const field = tag >>> 3;
   const wt = tag & 7;
+  const tagOffset = r.pos - (tag < 0x80 ? 1 : tag < 0x4000 ? 2 : tag < 0x200000 ? 3 : tag < 0x10000000 ? 4 : 5);
   if (field === 0) {
-    throw fault('field number 0 is not valid protobuf', HINT_NOT_PROTOBUF, r.pos - 1);
+    throw fault('field number 0 is not valid protobuf', HINT_NOT_PROTOBUF, tagOffset);
   }
+  if (wt > 5) throw fault(`invalid wire type ${wt} for field ${field}`, HINT_NOT_PROTOBUF, tagOffset);
   const expected = s.wire[field];
   if (expected !== undefined) {
     throw fault(
       `wrong wire type ${wt} (${WIRE_NAMES[wt]}) for field ${field} (${s.names[field]}), expected ${expected} (${WIRE_NAMES[expected]})`,
       'the body does not match the OTLP schema: serialize it with an OTLP protobuf library (opentelemetry-proto field numbers)',
-      r.pos,
+      tagOffset,
     );
   }
-  if (wt === 4) throw fault('unexpected group end tag', HINT_NOT_PROTOBUF, r.pos);
+  if (wt === 4) throw fault('unexpected group end tag', HINT_NOT_PROTOBUF, tagOffset);
   r.skipType(wt);
 }
 
@@ -346,7 +348,7 @@ export function readSfixed64(r: Reader): number | bigint {
 
 function truncatedFixed(r: Reader, n: number): DecodeFault {
   return fault(
-    `truncated: ${n} bytes needed at byte offset ${r.pos} but only ${r.len - r.pos} left in the enclosing message`,
+    `truncated: ${n} bytes needed but only ${r.len - r.pos} left in the enclosing message`,
     HINT_TRUNCATED,
     r.pos,
   );
