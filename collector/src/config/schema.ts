@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { probesConfigSchema } from '../probes/config.ts';
 import { durationSchema, portSchema, sizeSchema } from './units.ts';
 
 /**
@@ -101,6 +102,7 @@ export const configSchema = z
         level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
       })
       .prefault({}),
+    probes: probesConfigSchema,
     shutdownTimeout: durationSchema.default(10_000).describe('how long shutdown may take to flush'),
   })
   .prefault({});
