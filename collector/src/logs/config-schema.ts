@@ -54,15 +54,23 @@ const regexSchema = z.string().superRefine((source, ctx) => {
   }
 });
 
-const multilineSchema = z.union([
-  z.literal(false),
-  z.strictObject({
-    startPattern: regexSchema.optional().describe('a line matching this regex starts a new entry; default: join by line shape (indentation, at …, Caused by:, Traceback)'),
-    maxLines: z.number().int().positive().default(500),
-    maxBytes: sizeSchema.default(64 * 1024),
-    timeout: durationSchema.default(1000).describe('an entry with no new line for this long is complete'),
-  }),
-]);
+const multilineOptionsSchema = z.strictObject({
+  startPattern: regexSchema
+    .optional()
+    .describe('a line matching this regex starts a new entry; default: join by line shape (indentation, at …, Caused by:, Traceback)'),
+  maxLines: z.number().int().positive().default(500),
+  maxBytes: sizeSchema.default(64 * 1024),
+  timeout: durationSchema.default(1000).describe('an entry with no new line for this long is complete'),
+});
+
+/** `false`, or the options; checked by hand so that errors point inside the options rather than "invalid input". */
+const multilineSchema = z.unknown().transform((value, ctx): false | z.output<typeof multilineOptionsSchema> => {
+  if (value === false) return false;
+  const result = multilineOptionsSchema.safeParse(value);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+  return z.NEVER;
+});
 
 /** How one log stream is parsed; embed it in a receiver's or file's config. */
 export const logParsingSchema = z

@@ -38,7 +38,7 @@ const BUCKETS: readonly SeverityBucket[] = ['trace', 'debug', 'info', 'warn', 'e
 
 /** The range a severity number falls in, for per-stream counters. */
 export function severityBucket(severityNumber: number): SeverityBucket {
-  if (!(severityNumber >= 1 && severityNumber <= 24)) return 'unspecified';
+  if (!(severityNumber >= 1 && severityNumber <= 24) || (severityNumber | 0) !== severityNumber) return 'unspecified';
   return BUCKETS[((severityNumber - 1) / 4) | 0]!;
 }
 
