@@ -5,6 +5,9 @@ import type { LookoutConfig } from './config/schema.ts';
 import type { Signal } from './model/telemetry.ts';
 import { BoundedQueue, type Consumer } from './pipeline/bounded-queue.ts';
 import { registerProbeMetrics, startProbes, type ProbeRunner } from './probes/index.ts';
+import { sliStoreFile, startSliPipeline, type SliDefinition, type SliPipeline } from './processors/index.ts';
+import { sliDefinitionsFromConfig } from './store/index.ts';
+import { templateRoute } from './logs/index.ts';
 import { createSelfMetrics, type SelfMetrics } from './pipeline/self-metrics.ts';
 import { TenantAuthenticator } from './receivers/auth.ts';
 import type { IngestContext } from './receivers/ingest.ts';
@@ -17,6 +20,8 @@ export interface CollectorOptions {
   logger?: Logger;
   /** consumers registered before the receivers open, e.g. processors or a test's capture */
   consumers?: Array<{ signal: Signal; name: string; consume: Consumer }>;
+  /** SLIs counted into the SLI store besides config `sli.definitions` (e.g. from SLO specs) */
+  sliDefinitions?: readonly SliDefinition[];
 }
 
 export interface RunningCollector {
@@ -27,6 +32,8 @@ export interface RunningCollector {
   grpcPort?: number;
   queue: BoundedQueue;
   metrics: SelfMetrics;
+  /** request series and SLI store; undefined when requestSeries.enabled is false */
+  sli?: SliPipeline;
   logger: Logger;
   /** stop accepting, flush the queue, close listeners */
   close(): Promise<void>;
@@ -55,6 +62,26 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
   metrics.queueCapacityItems.set(config.pipeline.queue.maxItems);
   metrics.queueCapacityBytes.set(config.pipeline.queue.maxBytes);
   for (const consumer of options.consumers ?? []) queue.register(consumer.signal, consumer.name, consumer.consume);
+
+  // ---- request series and SLI store (processors/, store/) ----
+  // Spans and http.server.request.duration metrics → lookout_request* on /metrics; with
+  // SLIs defined, per-minute (good, total) into SQLite under storage.dataDir.
+  let sli: SliPipeline | undefined;
+  if (config.requestSeries.enabled) {
+    sli = startSliPipeline({
+      requestSeries: config.requestSeries,
+      sli: config.sli,
+      definitions: [...sliDefinitionsFromConfig(config.sli), ...(options.sliDefinitions ?? [])],
+      storeFile: sliStoreFile(config.storage.dataDir),
+      registry: metrics.registry,
+      templateRoute,
+      now,
+      logger: logger.child({ component: 'sli' }),
+    });
+    queue.register('traces', 'request-series', sli.consumeTraces);
+    queue.register('metrics', 'request-series', sli.consumeMetrics);
+  }
+  // ---- end request series ----
 
   const context: IngestContext = { queue, metrics, now };
   const auth = otlp.auth ? new TenantAuthenticator(otlp.auth.tenants) : undefined;
@@ -108,6 +135,7 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
     }
   } catch (error) {
     await http.close();
+    sli?.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
       throw new Error(
@@ -139,6 +167,7 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
     grpcPort: grpc?.port,
     queue,
     metrics,
+    sli,
     logger,
     close() {
       closing ??= (async () => {
@@ -146,6 +175,7 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
         const flushed = queue.close();
         const deadline = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeout).unref());
         await Promise.race([flushed, deadline]);
+        sli?.close(); // after the queue drained, so its last SLI increments are written
         await Promise.all([grpc?.close(), http.close(), probes?.stop(2000)]);
       })();
       return closing;

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { probesConfigSchema } from '../probes/config.ts';
 import { durationSchema, portSchema, sizeSchema } from './units.ts';
+import { requestSeriesConfigSchema } from '../processors/config.ts';
+import { sliConfigSchema } from '../store/config.ts';
 
 /**
  * The one schema of lookout.yaml: validation, defaults and the documented reference
@@ -92,6 +94,8 @@ export const configSchema = z
           .prefault({}),
       })
       .prefault({}),
+    requestSeries: requestSeriesConfigSchema.describe('request series from spans and http.server.request.duration metrics'),
+    sli: sliConfigSchema.describe('SLI store (per-minute good/total in SQLite under storage.dataDir) and SLI definitions'),
     storage: z
       .strictObject({
         dataDir: z.string().default('.lookout-data').describe('SQLite stores and checkpoints live here'),

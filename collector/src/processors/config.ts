@@ -21,6 +21,7 @@ const bucketSchema = z
 
 export const requestSeriesConfigSchema = z
   .strictObject({
+    enabled: z.boolean().default(true).describe('derive the request series (and SLIs) from spans and duration metrics'),
     durationBuckets: z
       .array(bucketSchema)
       .min(1, 'list at least one bucket bound, e.g. [0.1, 0.5, 1]')

@@ -12,7 +12,7 @@ export interface SliPipelineOptions {
   requestSeries: RequestSeriesConfig;
   sli: SliConfig;
   definitions: readonly SliDefinition[];
-  /** SQLite file of the SLI store, usually `<storage.dataDir>/sli.sqlite` */
+  /** SQLite file of the SLI store, usually `<storage.dataDir>/sli.sqlite`; only opened when there are SLIs */
   storeFile: string;
   registry: Registry;
   templateRoute: RouteTemplater;
@@ -25,10 +25,11 @@ export interface SliPipelineOptions {
 
 export interface SliPipeline {
   pipeline: RequestPipeline;
-  store: SliStore;
+  /** undefined when no SLI is defined: the request series need no disk */
+  store: SliStore | undefined;
   consumeTraces(batch: Batch<'traces'>): void;
   consumeMetrics(batch: Batch<'metrics'>): void;
-  /** writes buffered SLI increments now; false (and logged, counted) when SQLite failed */
+  /** writes buffered SLI increments now; false (and logged, counted) when SQLite failed or there is no store */
   flush(): boolean;
   /** final flush, then closes the store */
   close(): void;
@@ -44,17 +45,23 @@ export function sliStoreFile(dataDir: string): string {
  */
 export function startSliPipeline(options: SliPipelineOptions): SliPipeline {
   const { now, logger } = options;
-  const store = new SliStore({ file: options.storeFile, retentionMinutes: Math.ceil(options.sli.retention / 60_000) });
+  const store =
+    options.definitions.length > 0
+      ? new SliStore({ file: options.storeFile, retentionMinutes: Math.ceil(options.sli.retention / 60_000) })
+      : undefined;
   const pipeline = new RequestPipeline({
     config: options.requestSeries,
     definitions: options.definitions,
     templateRoute: options.templateRoute,
-    sink: (sliId, minute, good, total) => store.add(sliId, minute, good, total),
+    ...(store ? { sink: (sliId: string, minute: number, good: number, total: number) => store.add(sliId, minute, good, total) } : {}),
     registry: options.registry,
     startedAtMs: now(),
   });
-  const storeMetrics = registerSliStoreMetrics(options.registry, store, () => pipeline.matcher.definitions);
+  const consumeTraces = (batch: Batch<'traces'>) => pipeline.consumeTraces(batch.data, now());
+  const consumeMetrics = (batch: Batch<'metrics'>) => pipeline.consumeMetrics(batch.data, now());
+  if (!store) return { pipeline, store, consumeTraces, consumeMetrics, flush: () => false, close() {} };
 
+  const storeMetrics = registerSliStoreMetrics(options.registry, store, () => pipeline.matcher.definitions);
   let failing = false;
   const flush = (): boolean => {
     try {
@@ -83,8 +90,8 @@ export function startSliPipeline(options: SliPipelineOptions): SliPipeline {
   return {
     pipeline,
     store,
-    consumeTraces: (batch) => pipeline.consumeTraces(batch.data, now()),
-    consumeMetrics: (batch) => pipeline.consumeMetrics(batch.data, now()),
+    consumeTraces,
+    consumeMetrics,
     flush,
     close() {
       if (closed) return;
