@@ -185,12 +185,17 @@ export function evaluateSlo(slo: SloDefinition, sums: WindowSumsFn, nowMs: numbe
   const bw = budgetWindow(slo.period, nowMs);
   const budgetSum: WindowSum = bw.windowMinutes > 0 ? sums(bw.windowMinutes) : { good: 0, total: 0, minutesWithData: 0 };
   const budgetEval = evaluateWindow(budgetSum, bw.windowMinutes, objective);
-  // A calendar month that has just begun has spent nothing yet.
-  const remaining = bw.windowMinutes === 0 ? 1 : budgetRemaining(budgetSum.good, budgetSum.total, objective);
+  // A calendar month that has just begun, or a period without events, has spent nothing.
+  const remaining =
+    bw.windowMinutes === 0 || budgetEval.status === 'no-traffic'
+      ? 1
+      : budgetEval.status === 'no-data'
+        ? null
+        : budgetRemaining(budgetSum.good, budgetSum.total, objective);
   const budget: BudgetEvaluation = {
     ...budgetEval,
     periodMinutes: bw.periodMinutes,
-    remaining: budgetEval.status === 'no-data' && bw.windowMinutes > 0 ? null : remaining,
+    remaining,
     coverage: bw.windowMinutes > 0 ? budgetSum.minutesWithData / bw.windowMinutes : 1,
   };
 

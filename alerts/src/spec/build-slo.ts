@@ -80,7 +80,7 @@ export function buildSlo(draft: SloDraft, at: DraftPositions): SloDefinition | u
   for (const pair of policy.pairs) {
     const threshold = pairThreshold(pair, draft.objective);
     if (threshold >= 1) {
-      (at.policy ?? at.objective ?? at.slo).warn(
+      (at.policy?.exists ? at.policy : (at.objective ?? at.slo)).warn(
         `the ${pair.severity} pair ${formatWindow(pair.longWindowMinutes)}/${formatWindow(pair.shortWindowMinutes)} (${pair.factor}×) can never fire at ${formatPercent(draft.objective, 6)}: it needs an error ratio above ${formatPercent(threshold)}`,
         'expected for loose objectives (the Workbook notes it); tighten the objective or lower the factor if you want that pair',
       );
