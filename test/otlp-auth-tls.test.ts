@@ -4,7 +4,7 @@
  * Retry-After when the pipeline queue is full.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { credentials as grpcCredentials } from '@grpc/grpc-js';
+import { credentials as grpcCredentials, Metadata } from '@grpc/grpc-js';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -80,10 +80,16 @@ describe('bearer-token auth per tenant', () => {
     const none = await exportWith(new GrpcTraceExporter({ url }), spans(1));
     expect(none.code).toBe(ExportResultCode.FAILED);
     expect(String(none.error)).toMatch(/missing authorization/);
-    const wrong = await exportWith(new GrpcTraceExporter({ url, headers: { authorization: 'Bearer nope' } } as never), spans(1));
+    const bearer = (token: string) => {
+      const metadata = new Metadata();
+      metadata.set('authorization', `Bearer ${token}`);
+      return metadata;
+    };
+    const wrong = await exportWith(new GrpcTraceExporter({ url, metadata: bearer('nope-nope-nope-nope') }), spans(1));
     expect(wrong.code).toBe(ExportResultCode.FAILED);
+    expect(String(wrong.error)).toMatch(/invalid bearer token/);
     test.clear();
-    const right = await exportWith(new GrpcTraceExporter({ url, headers: { authorization: `Bearer ${TOKEN_A}` } } as never), spans(3));
+    const right = await exportWith(new GrpcTraceExporter({ url, metadata: bearer(TOKEN_A) }), spans(3));
     expect(right.code).toBe(ExportResultCode.SUCCESS);
     const batches = await test.waitForItems('traces', 3);
     expect(batches.map((b) => b.tenant)).toEqual(['team-a']);

@@ -42,7 +42,7 @@ describe('Prometheus scrapes the collector', () => {
       expect(response.status).toBe(200);
     }
     const memory = new InMemoryLogRecordExporter();
-    const provider = new LoggerProvider({ resource, processors: [new SimpleLogRecordProcessor(memory)] });
+    const provider = new LoggerProvider({ resource, processors: [new SimpleLogRecordProcessor({ exporter: memory })] });
     for (let i = 0; i < 5; i++) provider.getLogger('l').emit({ body: `line ${i}` });
     const logs = Buffer.from(ProtobufLogsSerializer.serializeRequest(memory.getFinishedLogRecords())!);
     for (let i = 0; i < 3; i++) expect((await fetch(`${url}/v1/logs`, { method: 'POST', headers, body: logs })).status).toBe(200);

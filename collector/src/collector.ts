@@ -94,8 +94,8 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
     : null;
 
   const http = Fastify({
-    loggerInstance: logger.child({ component: 'http' }),
-    disableRequestLogging: true,
+    // Per-request logs (info) would flood at ingest rates; warnings and errors remain.
+    loggerInstance: logger.child({ component: 'http' }, { level: 'warn' }),
     bodyLimit: otlp.http.maxBodyBytes,
     ...(https ? { https } : {}),
   }) as unknown as FastifyInstance;

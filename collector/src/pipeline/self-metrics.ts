@@ -36,7 +36,7 @@ export interface SelfMetricsOptions {
 export function createSelfMetrics(options: SelfMetricsOptions = {}): SelfMetrics {
   const depth = options.queueDepth;
   const registry = new Registry();
-  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'lookout_process_' });
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'lookout_' });
   const registers = [registry];
   return {
     registry,
