@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
-import { createFormatParser, createStreamParser } from '../collector/src/logs/index.ts';
+import { createFormatParser, createLogStream, createStreamParser } from '../collector/src/logs/index.ts';
 import type { LineParser, LogFormat } from '../collector/src/logs/index.ts';
 
 const args = process.argv.slice(2);
@@ -180,6 +180,23 @@ add('mixed (auto-detected per stream)', () => {
   return lines;
 });
 
+// the same, through createLogStream: multiline joining by line shape before parsing (file tails)
+add('mixed + multiline joiner', () => {
+  const streams = FORMATS.map(() => createLogStream());
+  let lines = 0;
+  for (let offset = 0; offset < SIZE; offset += BATCH) {
+    for (let s = 0; s < FORMATS.length; s++) {
+      const data = datasets[FORMATS[s]!];
+      const stream = streams[s]!;
+      const end = Math.min(offset + BATCH, SIZE);
+      for (let i = offset; i < end; i++) sink += stream.push(data[i]!, NOW).length;
+      lines += end - offset;
+    }
+  }
+  for (const stream of streams) sink += stream.flush(NOW).length;
+  return lines;
+});
+
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 const selected = benches.filter((bench) => only === undefined || bench.name.startsWith(only) || bench.name === 'split' || bench.name === 'JSON.parse');
 for (const bench of selected) sample(bench); // warm up: JIT, inline caches
@@ -188,7 +205,7 @@ const rateOf = (name: string): number => median(selected.find((bench) => bench.n
 const splitRate = rateOf('split');
 const jsonParseRate = rateOf('JSON.parse');
 const results = selected.filter((bench) => bench.name !== 'split' && bench.name !== 'JSON.parse').map((bench) => ({ name: bench.name, rate: median(bench.rates) }));
-const mixedRate = results.find((result) => result.name.startsWith('mixed'))?.rate ?? Number.NaN;
+const mixedRate = results.find((result) => result.name.startsWith('mixed (auto'))?.rate ?? Number.NaN;
 
 // ---------------------------------------------------------------- report
 
