@@ -3,10 +3,10 @@ import { bucketIndex } from './duration-bounds.ts';
 
 /**
  * Moving a sender's histogram buckets onto ours. Each source bucket goes whole into the
- * target bucket that holds its upper bound: exact when our bounds contain theirs (the
- * OTel default bounds for http.server.request.duration are in our defaults), otherwise
- * a request is never counted as faster than it may have been, so a latency SLI errs on
- * the strict side.
+ * target bucket that holds its upper bound: exact when each of our bounds is also one of
+ * theirs (our defaults are a subset of the OTel SDK's http.server.request.duration
+ * bounds); a source bucket that straddles one of our bounds counts on the slower side,
+ * so a latency SLI errs on the strict side.
  */
 
 /** Tolerance for bounds that differ only by float noise (0.1 ms written as 0.0001 s after a unit change). */

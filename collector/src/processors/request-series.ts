@@ -55,6 +55,8 @@ export class SeriesCell {
 
 class RouteSlot {
   readonly cells = new Map<string, SeriesCell>();
+  /** the last cell used: consecutive requests of a route mostly share method and status */
+  last: SeriesCell | undefined;
   constructor(public lastSeenMs: number) {}
 }
 
@@ -191,12 +193,15 @@ export class RequestSeries {
 
   private cell(service: ServiceState, route: string, method: string, statusClass: string, nowMs: number, count: number): SeriesCell {
     const slot = this.route(service, route, nowMs, count);
+    const last = slot.last;
+    if (last !== undefined && last.method === method && last.statusClass === statusClass) return last;
     const key = method + ' ' + statusClass;
     let cell = slot.cells.get(key);
     if (!cell) {
       cell = new SeriesCell(method, statusClass, this.bounds.length + 1);
       slot.cells.set(key, cell);
     }
+    slot.last = cell;
     return cell;
   }
 

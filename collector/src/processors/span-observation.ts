@@ -33,16 +33,19 @@ export function spanToObservation(span: Span, service: string, templateRoute: Ro
     route = path !== undefined ? templateRoute(path) : span.name;
   }
   const error = span.status.code === StatusCode.ERROR || (statusCode !== undefined && statusCode >= 500);
-  const endNanos = span.endTimeUnixNano;
-  const elapsed = endNanos > span.startTimeUnixNano && span.startTimeUnixNano > 0n ? endNanos - span.startTimeUnixNano : 0n;
+  const end = span.endTimeUnixNano;
+  const start = span.startTimeUnixNano;
+  // The difference in BigInt, so a duration is exact (a float of ns since the epoch is
+  // off by up to 256 ns, enough to move a request across a threshold bucket).
+  const elapsed = end > start && start > 0n ? Number(end - start) : 0;
   return {
     service,
     route: boundedRoute(route),
     method: rawMethod !== undefined ? normaliseMethod(rawMethod) : '',
     statusCode,
     error,
-    durationSeconds: Number(elapsed) / 1e9,
-    endTimeMs: Number(endNanos / 1_000_000n),
+    durationSeconds: elapsed / 1e9,
+    endTimeMs: Math.round(Number(end) / 1e6),
     traceId: span.traceId || undefined,
     spanId: span.spanId || undefined,
   };
