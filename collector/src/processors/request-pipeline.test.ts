@@ -203,6 +203,23 @@ describe('RequestPipeline', () => {
     expect(p.recentErrorTraceIds('api', 5)).toEqual(['f'.repeat(32)]);
   });
 
+  it('counts requests from other sources, leaving unknown latencies out of the histogram and latency SLIs', async () => {
+    const { p, registry, increments } = pipeline();
+    const line = { service: 'api', route: '/login', method: 'POST', statusCode: 502, error: true, durationSeconds: 0, endTimeMs: NOW };
+    p.observeRequest({ ...line }, NOW, false);
+    p.observeRequest({ ...line, statusCode: 200, error: false, durationSeconds: 0.05 }, NOW);
+    expect(await sample(registry, 'lookout_requests_total', { route: '/login', status_class: '5xx' })).toBe(1);
+    expect(await sample(registry, 'lookout_request_errors_total', { route: '/login', status_class: '5xx' })).toBe(1);
+    expect(await sample(registry, 'lookout_request_duration_seconds_count', { route: '/login', status_class: '5xx' })).toBe(0);
+    expect(await sample(registry, 'lookout_request_duration_seconds_count', { route: '/login', status_class: '2xx' })).toBe(1);
+    const minute = Math.floor(NOW / 60_000);
+    expect(increments).toEqual([
+      ['api-availability', minute, 0, 1],
+      ['api-availability', minute, 1, 1],
+      ['api-latency', minute, 1, 1],
+    ]);
+  });
+
   it('counts only server and consumer spans', async () => {
     const { p, registry } = pipeline();
     p.consumeTraces(traces('api', [{ route: '/x', status: 200, ms: 1, kind: SpanKind.CLIENT }, { route: '/x', status: 200, ms: 1, kind: SpanKind.INTERNAL }]), NOW);

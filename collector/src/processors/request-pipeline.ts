@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import type { RequestObservation } from '../model/request.ts';
 import type { MetricsData, TracesData } from '../model/telemetry.ts';
 import type { RequestSeriesConfig } from './config.ts';
 import { CumulativeTracker } from './cumulative-tracker.ts';
@@ -122,6 +123,17 @@ export class RequestPipeline {
       if (skipped) metrics.observations.inc({ source: 'metrics', outcome: 'source_skipped' }, skipped);
       for (const [outcome, n] of outcomes) metrics.metricPoints.inc({ outcome }, n);
     }
+  }
+
+  /**
+   * A request from another source, e.g. an access-log line (logs/requestFromLogRecord):
+   * counted as is, outside the span/metric source choice. `latencyKnown: false` keeps it
+   * out of the histogram and of latency SLIs.
+   */
+  observeRequest(observation: RequestObservation, nowMs: number, latencyKnown = true): void {
+    if (!(observation.endTimeMs > 0)) observation.endTimeMs = nowMs;
+    this.series.observe(observation, nowMs, latencyKnown);
+    this.matcher.matchObservation(observation, nowMs, this.sink, latencyKnown);
   }
 
   /** A few sample trace ids of a service's recent failed requests, newest first (for alert annotations). */

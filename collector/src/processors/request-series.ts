@@ -94,21 +94,25 @@ export class RequestSeries {
     this.recentErrorsPerService = options.recentErrorsPerService ?? 32;
   }
 
-  /** One request (or `count` identical ones). */
-  observe(observation: RequestObservation, nowMs: number): void {
+  /**
+   * One request (or `count` identical ones). With `latencyKnown: false` (an access log
+   * without a duration field) it counts in requests and errors but not in the histogram.
+   */
+  observe(observation: RequestObservation, nowMs: number, latencyKnown = true): void {
     const count = observation.count ?? 1;
     const service = this.service(observation.service, nowMs, count);
     const cell = this.cell(service, observation.route, observation.method, statusClassOf(observation.statusCode, observation.error), nowMs, count);
-    const duration = observation.durationSeconds;
-    const bucket = bucketIndex(this.bounds, duration);
     cell.count += count;
-    cell.buckets[bucket]! += count;
-    cell.sumSeconds += duration * count;
     const traceId = observation.traceId;
     if (observation.error) {
       cell.errors += count;
       if (traceId) this.rememberError(service, traceId);
     }
+    if (!latencyKnown) return;
+    const duration = observation.durationSeconds;
+    const bucket = bucketIndex(this.bounds, duration);
+    cell.buckets[bucket]! += count;
+    cell.sumSeconds += duration * count;
     if (traceId) (cell.exemplarTraceIds ??= new Array<string | undefined>(this.bounds.length + 1))[bucket] = traceId;
   }
 

@@ -99,7 +99,8 @@ export class SliMatcher {
     return this.byService.size === 0;
   }
 
-  matchObservation(observation: RequestObservation, nowMs: number, sink: SliSink): void {
+  /** `latencyKnown: false` (an access log without a duration) feeds availability SLIs only. */
+  matchObservation(observation: RequestObservation, nowMs: number, sink: SliSink, latencyKnown = true): void {
     const slis = this.byService.get(observation.service);
     if (!slis) return;
     const count = observation.count ?? 1;
@@ -107,6 +108,7 @@ export class SliMatcher {
     for (const sli of slis) {
       if (sli.route !== undefined && sli.route !== observation.route) continue;
       if (sli.method !== undefined && sli.method !== observation.method) continue;
+      if (sli.latency && !latencyKnown) continue;
       if (minute < 0) minute = eventMinute(observation.endTimeMs, nowMs);
       const good = sli.latency ? observation.durationSeconds <= sli.threshold : !observation.error;
       sink(sli.id, minute, good ? count : 0, count);
