@@ -1,0 +1,181 @@
+/**
+ * Request-series derivation cost: spans/s per core through OTLP/HTTP ingest (protobuf,
+ * 1,000 spans per request) with the request series and two SLIs on, next to the same
+ * ingest with them off (`requestSeries.enabled: false`), measured in the same run and
+ * alternated so both see the same machine. Also the derivation alone (decoded batches
+ * straight into the pipeline) for scale.
+ *
+ *   npx tsx --conditions=lookout-source bench/sli-ingest.ts [seconds per case, default 4]
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { SpanKind } from '@opentelemetry/api';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { parseConfig } from '../collector/src/config/load.ts';
+import { startCollector, type RunningCollector } from '../collector/src/collector.ts';
+import { templateRoute } from '../collector/src/logs/index.ts';
+import { decodeTracesProtobuf } from '../collector/src/otlp/index.ts';
+import { requestSeriesConfigSchema, RequestPipeline } from '../collector/src/processors/index.ts';
+
+const run = promisify(execFile);
+const seconds = Number(process.argv[2] ?? 4);
+const SPANS_PER_REQUEST = 1000;
+const ROUNDS = 2;
+
+/**
+ * Server spans as HTTP instrumentations make them (~10 attributes): 3 services, 20 routes,
+ * half with http.route and half only a raw path (templated), 2 % errors, latencies spread
+ * over the buckets.
+ */
+function serverSpans(count: number): ReadableSpan[] {
+  const memory = new InMemorySpanExporter();
+  const spans: ReadableSpan[] = [];
+  for (const service of ['checkout', 'catalog', 'users']) {
+    const provider = new BasicTracerProvider({
+      resource: resourceFromAttributes({ 'service.name': service, 'service.version': '1.2.3', 'host.name': 'web-1', 'process.pid': 4242 }),
+      spanProcessors: [new SimpleSpanProcessor(memory)],
+    });
+    const tracer = provider.getTracer('@opentelemetry/instrumentation-http', '0.223.0');
+    const start = Date.now();
+    for (let i = 0; i < count / 3; i++) {
+      const route = `/api/r${i % 20}/:id`;
+      const path = `/api/r${i % 20}/${10_000 + i}`;
+      const span = tracer.startSpan(i % 2 ? `GET ${route}` : 'GET', {
+        kind: SpanKind.SERVER,
+        startTime: start,
+        attributes: {
+          'http.request.method': i % 7 === 0 ? 'POST' : 'GET',
+          ...(i % 2 ? { 'http.route': route } : {}),
+          'url.path': path,
+          'url.scheme': 'http',
+          'http.response.status_code': i % 50 === 0 ? 500 : 200,
+          'server.address': `${service}.internal`,
+          'server.port': 8080,
+          'client.address': '10.1.2.3',
+          'user_agent.original': 'Mozilla/5.0 (X11; Linux x86_64) bench',
+          'network.protocol.version': '1.1',
+        },
+      });
+      span.end(start + (i % 400));
+    }
+  }
+  spans.push(...memory.getFinishedSpans());
+  return spans.slice(0, count);
+}
+
+interface Measure {
+  perCore: number;
+  wall: number;
+  cpuShare: number;
+  ok: number;
+  refused: number;
+  failed: number;
+}
+
+async function measure(collector: RunningCollector, file: string, seen: () => number): Promise<Measure> {
+  const before = seen();
+  const cpuBefore = process.cpuUsage();
+  const wallBefore = process.hrtime.bigint();
+  const { stdout } = await run(process.execPath, [
+    new URL('./lib/http-load.mjs', import.meta.url).pathname,
+    `${collector.httpUrl}/v1/traces`,
+    'application/x-protobuf',
+    file,
+    '8',
+    String(seconds * 1000),
+  ]);
+  await collector.queue.idle();
+  const cpu = process.cpuUsage(cpuBefore);
+  const wall = Number(process.hrtime.bigint() - wallBefore) / 1e9;
+  const spans = seen() - before;
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  return { perCore: spans / cpuSeconds, wall: spans / wall, cpuShare: cpuSeconds / wall, ...(JSON.parse(stdout) as { ok: number; refused: number; failed: number }) };
+}
+
+function derivationOnly(body: Buffer): number {
+  const data = decodeTracesProtobuf(body).data;
+  const pipeline = new RequestPipeline({
+    config: requestSeriesConfigSchema.parse({}),
+    definitions: [
+      { id: 'checkout-availability', service: 'checkout', kind: 'availability' },
+      { id: 'checkout-latency', service: 'checkout', kind: 'latency', latencyThresholdSeconds: 0.3 },
+    ],
+    templateRoute,
+    sink: () => {},
+    startedAtMs: Date.now(),
+  });
+  const now = Date.now();
+  for (let i = 0; i < 200; i++) pipeline.consumeTraces(data, now); // warm-up
+  const start = process.hrtime.bigint();
+  const until = start + BigInt(Math.round(seconds * 1e9));
+  let batches = 0;
+  let t = start;
+  while (t < until) {
+    for (let i = 0; i < 10; i++) pipeline.consumeTraces(data, now);
+    batches += 10;
+    t = process.hrtime.bigint();
+  }
+  return (batches * SPANS_PER_REQUEST) / (Number(t - start) / 1e9);
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'lookout-bench-sli-'));
+  const body = Buffer.from(ProtobufTraceSerializer.serializeRequest(serverSpans(SPANS_PER_REQUEST))!);
+  const file = join(dir, 'spans.bin');
+  writeFileSync(file, body);
+  const base = 'receivers:\n  otlp:\n    http: { port: 0, maxBodyBytes: 64MiB }\n    grpc: { enabled: false }\nlog: { level: warn }\n';
+
+  let ingestOnlySeen = 0;
+  const ingestOnly = await startCollector(parseConfig(base + 'requestSeries: { enabled: false }\n'), {
+    consumers: [{ signal: 'traces', name: 'count', consume: (batch) => void (ingestOnlySeen += batch.items) }],
+  });
+  let withSeriesSeen = 0;
+  const withSeries = await startCollector(
+    parseConfig(
+      base +
+        `storage: { dataDir: ${JSON.stringify(join(dir, 'data'))} }\n` +
+        'sli:\n  definitions:\n' +
+        '    - { id: checkout-availability, service: checkout, kind: availability }\n' +
+        '    - { id: checkout-latency, service: checkout, kind: latency, latencyThreshold: 300ms }\n',
+    ),
+    { consumers: [{ signal: 'traces', name: 'count', consume: (batch) => void (withSeriesSeen += batch.items) }] },
+  );
+
+  console.log(`sli-ingest: ${seconds} s per case, ${ROUNDS} rounds, protobuf ${SPANS_PER_REQUEST} spans/request, collector on one core in this process, load from a child process`);
+  const totals = { ingestOnly: 0, withSeries: 0 };
+  for (let round = 1; round <= ROUNDS; round++) {
+    const a = await measure(ingestOnly, file, () => ingestOnlySeen);
+    const b = await measure(withSeries, file, () => withSeriesSeen);
+    totals.ingestOnly += a.perCore;
+    totals.withSeries += b.perCore;
+    for (const [name, m] of [['ingest only          ', a], ['ingest + series+SLIs ', b]] as const) {
+      console.log(
+        `round ${round} ${name} ${fmt(m.perCore)} spans/s per core (${fmt(m.wall)} spans/s wall, cpu ${(m.cpuShare * 100).toFixed(0)} %, ${m.ok} ok, ${m.refused} refused, ${m.failed} failed)`,
+      );
+    }
+  }
+  const series = withSeries.sli!.pipeline.series.seriesCount;
+  await ingestOnly.close();
+  await withSeries.close();
+
+  const derivation = derivationOnly(body);
+  const ingestMean = totals.ingestOnly / ROUNDS;
+  const seriesMean = totals.withSeries / ROUNDS;
+  console.log(`derivation only (decoded batches → series + 2 SLIs): ${fmt(derivation)} spans/s per core`);
+  console.log(
+    `mean: ingest + series ${fmt(seriesMean)} spans/s per core | ingest only ${fmt(ingestMean)} | ratio ${(seriesMean / ingestMean).toFixed(2)} ` +
+      `(${series} series kept); goal: 250,000 spans/s per core through ingest`,
+  );
+  rmSync(dir, { recursive: true, force: true });
+}
+
+function fmt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+await main();
