@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   AggregationTemporality,
   type AnyValue,
@@ -80,7 +81,8 @@ export class DurationMetricReader {
             let sum = (point.sum ?? 0) * unitSeconds;
             let counted: Float64Array = buckets;
             if (cumulative) {
-              const key = resourceKey + '\n' + metric.name + '\n' + canonicalAttributes(point.attributes);
+              // A digest, not the text: resource attributes can be long, and up to 100,000 keys are kept.
+              const key = createHash('sha1').update(resourceKey).update('\n' + metric.name + '\n' + canonicalAttributes(point.attributes)).digest('base64');
               const result = this.tracker.delta(
                 key,
                 { startTimeUnixNano: point.startTimeUnixNano, timeUnixNano: point.timeUnixNano, count, sum, buckets },
