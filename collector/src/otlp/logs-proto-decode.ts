@@ -25,6 +25,7 @@ import {
   readFixed64,
   readId,
   readString,
+  readTag,
   schema,
   segmentOf,
   toDecodeError,
@@ -64,7 +65,7 @@ export function decodeLogsProtobuf(buf: Uint8Array): DecodeResult<LogsData> {
   try {
     while (r.pos < r.len) {
       field = 0;
-      const tag = r.tag();
+      const tag = readTag(r);
       field = tag >>> 3;
       if (tag === 10) {
         ctx.resourceIndex = resourceLogs.length;
@@ -90,7 +91,7 @@ function decodeResourceLogs(r: Reader, ctx: LogsCtx): ResourceLogs {
   try {
     while (r.pos < r.len) {
       field = 0;
-      const tag = r.tag();
+      const tag = readTag(r);
       field = tag >>> 3;
       switch (tag) {
         case 10: {
@@ -126,7 +127,7 @@ function decodeScopeLogs(r: Reader, ctx: LogsCtx): ScopeLogs {
   try {
     while (r.pos < r.len) {
       field = 0;
-      const tag = r.tag();
+      const tag = readTag(r);
       field = tag >>> 3;
       switch (tag) {
         case 18: {
@@ -180,7 +181,7 @@ function decodeLogRecord(r: Reader, ctx: LogsCtx, index: number): LogRecord | nu
   try {
     while (r.pos < r.len) {
       field = 0;
-      const tag = r.tag();
+      const tag = readTag(r);
       field = tag >>> 3;
       switch (tag) {
         case 50: {

@@ -43,6 +43,7 @@ import {
   readPackedUint64Numbers,
   readSfixed64,
   readString,
+  readTag,
   readUint64Number,
   schema,
   segmentOf,
@@ -153,7 +154,7 @@ export function decodeMetricsProtobuf(buf: Uint8Array): DecodeResult<MetricsData
   try {
     while (r.pos < r.len) {
       field = 0;
-      const tag = r.tag();
+      const tag = readTag(r);
       field = tag >>> 3;
       if (tag === 10) {
         ctx.resourceIndex = resourceMetrics.length;
@@ -183,7 +184,7 @@ function decodeResourceMetrics(r: Reader, ctx: MetricsCtx): ResourceMetrics {
   try {
     while (r.pos < r.len) {
       field = 0;
-      const tag = r.tag();
+      const tag = readTag(r);
       field = tag >>> 3;
       switch (tag) {
         case 10: {
@@ -218,7 +219,7 @@ function decodeScopeMetrics(r: Reader, ctx: MetricsCtx): ScopeMetrics {
   try {
     while (r.pos < r.len) {
       field = 0;
-      const tag = r.tag();
+      const tag = readTag(r);
       field = tag >>> 3;
       switch (tag) {
         case 10: {
@@ -254,7 +255,7 @@ function decodeMetric(r: Reader, ctx: MetricsCtx): Metric {
   try {
     while (r.pos < r.len) {
       field = 0;
-      const tag = r.tag();
+      const tag = readTag(r);
       field = tag >>> 3;
       switch (tag) {
         case 10:
@@ -310,7 +311,7 @@ function decodeData(r: Reader, ctx: MetricsCtx, kind: PointKind): MetricData {
   try {
     while (r.pos < r.len) {
       field = 0;
-      const tag = r.tag();
+      const tag = readTag(r);
       field = tag >>> 3;
       if (tag === 10) {
         const pointOuter = enterMessage(r);
@@ -400,7 +401,7 @@ function decodeNumberPoint(r: Reader, ctx: MetricsCtx): NumberDataPoint {
   try {
     while (r.pos < r.len) {
       field = 0;
-      const tag = r.tag();
+      const tag = readTag(r);
       field = tag >>> 3;
       switch (tag) {
         case 58: {
@@ -456,7 +457,7 @@ function decodeHistogramPoint(r: Reader, ctx: MetricsCtx): HistogramDataPoint {
   try {
     while (r.pos < r.len) {
       field = 0;
-      const tag = r.tag();
+      const tag = readTag(r);
       field = tag >>> 3;
       switch (tag) {
         case 74: {
@@ -539,7 +540,7 @@ function decodeExponentialPoint(r: Reader, ctx: MetricsCtx): ExponentialHistogra
   try {
     while (r.pos < r.len) {
       field = 0;
-      const tag = r.tag();
+      const tag = readTag(r);
       field = tag >>> 3;
       switch (tag) {
         case 10: {
@@ -615,7 +616,7 @@ function decodeBuckets(r: Reader): ExponentialHistogramBuckets {
   try {
     while (r.pos < r.len) {
       field = 0;
-      const tag = r.tag();
+      const tag = readTag(r);
       field = tag >>> 3;
       if (tag === 8) b.offset = r.sint32();
       else if (tag === 18) readPackedUint64Numbers(r, b.bucketCounts);
@@ -644,7 +645,7 @@ function decodeSummaryPoint(r: Reader, ctx: MetricsCtx): SummaryDataPoint {
   try {
     while (r.pos < r.len) {
       field = 0;
-      const tag = r.tag();
+      const tag = readTag(r);
       field = tag >>> 3;
       switch (tag) {
         case 58: {
@@ -698,7 +699,7 @@ function decodeQuantile(r: Reader): ValueAtQuantile {
   try {
     while (r.pos < r.len) {
       field = 0;
-      const tag = r.tag();
+      const tag = readTag(r);
       field = tag >>> 3;
       if (tag === 9) q.quantile = readDouble(r);
       else if (tag === 17) q.value = readDouble(r);
@@ -721,7 +722,7 @@ function decodeExemplar(r: Reader, ctx: MetricsCtx, index: number): Exemplar {
   try {
     while (r.pos < r.len) {
       field = 0;
-      const tag = r.tag();
+      const tag = readTag(r);
       field = tag >>> 3;
       switch (tag) {
         case 58: {

@@ -14,6 +14,7 @@ import {
   readInt64,
   readKey,
   readString,
+  readTag,
   schema,
   segmentOf,
   within,
@@ -54,7 +55,7 @@ export function decodeAnyValue(r: Reader, depth: number): AnyValue {
   try {
     while (r.pos < r.len) {
       field = 0;
-      const tag = r.tag();
+      const tag = readTag(r);
       field = tag >>> 3;
       switch (tag) {
         case 10:
@@ -111,7 +112,7 @@ function decodeArrayValue(r: Reader, depth: number): AnyValue[] {
   try {
     while (r.pos < r.len) {
       field = 0;
-      const tag = r.tag();
+      const tag = readTag(r);
       field = tag >>> 3;
       if (tag === 10) {
         const outer = enterMessage(r);
@@ -132,7 +133,7 @@ function decodeKeyValueList(r: Reader, depth: number): KeyValueList {
   try {
     while (r.pos < r.len) {
       field = 0;
-      const tag = r.tag();
+      const tag = readTag(r);
       field = tag >>> 3;
       if (tag === 10) {
         const outer = enterMessage(r);
@@ -156,7 +157,7 @@ export function decodeKeyValueInto(r: Reader, attrs: Attributes, depth: number):
   try {
     while (r.pos < r.len) {
       field = 0;
-      const tag = r.tag();
+      const tag = readTag(r);
       field = tag >>> 3;
       if (tag === 10) key = readKey(r);
       else if (tag === 18) {
@@ -193,7 +194,7 @@ export function decodeScope(r: Reader): InstrumentationScope {
   try {
     while (r.pos < r.len) {
       field = 0;
-      const tag = r.tag();
+      const tag = readTag(r);
       field = tag >>> 3;
       switch (tag) {
         case 10:
@@ -230,7 +231,7 @@ export function decodeResource(r: Reader): Resource {
   try {
     while (r.pos < r.len) {
       field = 0;
-      const tag = r.tag();
+      const tag = readTag(r);
       field = tag >>> 3;
       switch (tag) {
         case 10: {

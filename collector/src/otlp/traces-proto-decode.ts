@@ -27,6 +27,7 @@ import {
   readFixed64,
   readId,
   readString,
+  readTag,
   schema,
   segmentOf,
   toDecodeError,
@@ -87,7 +88,7 @@ export function decodeTracesProtobuf(buf: Uint8Array): DecodeResult<TracesData> 
   try {
     while (r.pos < r.len) {
       field = 0;
-      const tag = r.tag();
+      const tag = readTag(r);
       field = tag >>> 3;
       if (tag === 10) {
         ctx.resourceIndex = resourceSpans.length;
@@ -113,7 +114,7 @@ function decodeResourceSpans(r: Reader, ctx: TraceCtx): ResourceSpans {
   try {
     while (r.pos < r.len) {
       field = 0;
-      const tag = r.tag();
+      const tag = readTag(r);
       field = tag >>> 3;
       switch (tag) {
         case 10: {
@@ -149,7 +150,7 @@ function decodeScopeSpans(r: Reader, ctx: TraceCtx): ScopeSpans {
   try {
     while (r.pos < r.len) {
       field = 0;
-      const tag = r.tag();
+      const tag = readTag(r);
       field = tag >>> 3;
       switch (tag) {
         case 18: {
@@ -211,7 +212,7 @@ function decodeSpan(r: Reader, ctx: TraceCtx, index: number): Span | null {
   try {
     while (r.pos < r.len) {
       field = 0;
-      const tag = r.tag();
+      const tag = readTag(r);
       field = tag >>> 3;
       switch (tag) {
         case 74: {
@@ -325,7 +326,7 @@ function decodeEvent(r: Reader): SpanEvent {
   try {
     while (r.pos < r.len) {
       field = 0;
-      const tag = r.tag();
+      const tag = readTag(r);
       field = tag >>> 3;
       switch (tag) {
         case 9:
@@ -373,7 +374,7 @@ function decodeLink(r: Reader): SpanLink {
   try {
     while (r.pos < r.len) {
       field = 0;
-      const tag = r.tag();
+      const tag = readTag(r);
       field = tag >>> 3;
       switch (tag) {
         case 10:
@@ -415,7 +416,7 @@ function decodeStatusInto(r: Reader, span: Span): void {
   try {
     while (r.pos < r.len) {
       field = 0;
-      const tag = r.tag();
+      const tag = readTag(r);
       field = tag >>> 3;
       if (tag === 18) span.status.message = readString(r);
       else if (tag === 24) span.status.code = r.int32() as StatusCode;
