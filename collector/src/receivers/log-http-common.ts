@@ -1,0 +1,156 @@
+import { gunzip, inflate } from 'node:zlib';
+import { promisify } from 'node:util';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { IngestContext, IngestOutcome } from './ingest.ts';
+import type { TenantAuthenticator } from './auth.ts';
+
+const gunzipAsync = promisify(gunzip);
+const inflateAsync = promisify(inflate);
+
+/** A request problem found before ingest: the status, the self-metric reason and what to tell the sender. */
+export class LogRequestError extends Error {
+  constructor(
+    readonly httpStatus: number,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function mediaTypeOf(request: FastifyRequest): string {
+  return (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/** gzip/deflate bodies, bounded after decompression; `configKey` names the limit in messages. */
+export async function decompressBody(body: Buffer, contentEncoding: string | undefined, limit: number, configKey: string): Promise<Buffer> {
+  const coding = (contentEncoding ?? 'identity').trim().toLowerCase();
+  if (coding === 'identity' || coding === '') return body;
+  if (coding !== 'gzip' && coding !== 'x-gzip' && coding !== 'deflate') {
+    throw new LogRequestError(415, 'unsupported_encoding', `Content-Encoding '${coding}' is not supported; use gzip, deflate or identity`);
+  }
+  try {
+    return coding === 'deflate'
+      ? await inflateAsync(body, { maxOutputLength: limit })
+      : await gunzipAsync(body, { maxOutputLength: limit });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) {
+      throw new LogRequestError(413, 'too_large', `body decompresses to more than ${limit} bytes (${configKey}); send smaller batches`);
+    }
+    throw new LogRequestError(400, 'malformed', `body is not valid ${coding} data (${(error as Error).message}); check Content-Encoding`);
+  }
+}
+
+export interface LogHttpReceiverBase {
+  context: IngestContext;
+  auth?: TenantAuthenticator | undefined;
+  maxBodyBytes: number;
+  /** receiver name in self-metrics */
+  receiver: string;
+  /** the config key of maxBodyBytes, for the 413 message */
+  bodyLimitKey: string;
+  /** how errors are written: the raw receiver answers JSON, Loki clients expect text */
+  sendError(reply: FastifyReply, status: number, message: string): FastifyReply;
+}
+
+/**
+ * Body parsing, auth and error handling shared by the raw-lines and Loki receivers, in
+ * the encapsulated plugin context they are registered in (as the OTLP receiver does).
+ */
+export function setUpLogHttpContext(app: FastifyInstance, base: LogHttpReceiverBase): void {
+  const { context, receiver } = base;
+  const count = (code: number) => context.metrics.requests.inc({ receiver, signal: 'logs', code: String(code) });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: base.maxBodyBytes }, (_request, body, done) => done(null, body));
+
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || error.statusCode === 413) {
+      context.metrics.refusedRequests.inc({ receiver, signal: 'logs', reason: 'too_large' });
+      count(413);
+      return base.sendError(reply, 413, `request body is larger than ${base.maxBodyBytes} bytes (${base.bodyLimitKey}); send smaller batches`);
+    }
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    count(status);
+    if (status === 500) request.log.error({ err: error }, `${receiver} request failed`);
+    return base.sendError(reply, status, status === 500 ? 'internal error; see the collector log' : error.message);
+  });
+
+  if (base.auth) {
+    const auth = base.auth;
+    app.addHook('onRequest', async (request, reply) => {
+      const result = auth.check(request.headers.authorization);
+      if (result.ok) {
+        request.tenant = result.tenant;
+        return;
+      }
+      context.metrics.refusedRequests.inc({ receiver, signal: 'logs', reason: 'unauthorized' });
+      count(401);
+      reply.header('www-authenticate', 'Bearer realm="lookout"');
+      return base.sendError(
+        reply,
+        401,
+        result.reason === 'missing'
+          ? 'missing Authorization header; send "Authorization: Bearer <tenant token>"'
+          : 'invalid bearer token; check the tenant token the client sends',
+      );
+    });
+  }
+}
+
+/** Counts and answers a refused or malformed ingest outcome; undefined when it was accepted. */
+export function answerRefusal(base: LogHttpReceiverBase, reply: FastifyReply, outcome: IngestOutcome): FastifyReply | undefined {
+  const count = (code: number) => base.context.metrics.requests.inc({ receiver: base.receiver, signal: 'logs', code: String(code) });
+  if (outcome.kind === 'malformed') {
+    count(400);
+    return base.sendError(reply, 400, outcome.message);
+  }
+  if (outcome.kind === 'refused') {
+    const status = outcome.reason === 'queue_full' ? 429 : 503;
+    count(status);
+    reply.header('retry-after', String(outcome.retryAfterSeconds));
+    return base.sendError(
+      reply,
+      status,
+      status === 429
+        ? `pipeline queue is full; retry after ${outcome.retryAfterSeconds} s`
+        : 'collector is shutting down; retry against another instance or later',
+    );
+  }
+  return undefined;
+}
+
+/** Counts and answers a request problem found before ingest. */
+export function answerRequestError(base: LogHttpReceiverBase, reply: FastifyReply, error: LogRequestError): FastifyReply {
+  base.context.metrics.refusedRequests.inc({ receiver: base.receiver, signal: 'logs', reason: error.reason });
+  base.context.metrics.requests.inc({ receiver: base.receiver, signal: 'logs', code: String(error.httpStatus) });
+  return base.sendError(reply, error.httpStatus, error.message);
+}
+
+/**
+ * The 1-based line of the first invalid UTF-8 byte sequence, or 0 when the body is
+ * valid UTF-8.
+ */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+export function isValidUtf8(bytes: Uint8Array): boolean {
+  try {
+    strictUtf8.decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function firstInvalidUtf8Line(body: Buffer): number {
+  if (isValidUtf8(body)) return 0;
+  let line = 1;
+  let start = 0;
+  for (;;) {
+    const end = body.indexOf(10, start);
+    const slice = body.subarray(start, end < 0 ? body.length : end);
+    if (!isValidUtf8(slice)) return line;
+    if (end < 0) return line;
+    start = end + 1;
+    line++;
+  }
+}

@@ -1,0 +1,153 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { uncompress } from 'snappyjs';
+import { DEFAULT_TENANT, type TenantAuthenticator } from './auth.ts';
+import { ingest, type IngestContext } from './ingest.ts';
+import { approximateBytes, LogsBatchBuilder, resourceFromLabels, streamKey } from './log-batch.ts';
+import {
+  answerRefusal,
+  answerRequestError,
+  decompressBody,
+  isValidUtf8,
+  LogRequestError,
+  mediaTypeOf,
+  setUpLogHttpContext,
+  type LogHttpReceiverBase,
+} from './log-http-common.ts';
+import type { LogReceiverMetrics } from './log-receiver-metrics.ts';
+import { decodeLokiJson, decodeLokiProtobuf, LokiDecodeError, type LokiPushRequest } from './loki-push-decode.ts';
+import { markFormat, streamFormat, type LogStreams } from './log-streams.ts';
+
+export const LOKI_PUSH_PATH = '/loki/api/v1/push';
+
+export interface LokiPushOptions {
+  context: IngestContext;
+  streams: LogStreams;
+  metrics: LogReceiverMetrics;
+  maxBodyBytes: number;
+  maxDecompressedBytes: number;
+  auth?: TenantAuthenticator | undefined;
+}
+
+/** The length a snappy block announces in its header (a varint), to refuse a bomb before inflating it. */
+export function snappyDecodedLength(bytes: Uint8Array): number {
+  let value = 0;
+  let shift = 0;
+  for (let i = 0; i < 5 && i < bytes.length; i++) {
+    const b = bytes[i]!;
+    value += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) return value;
+    shift += 7;
+  }
+  return -1;
+}
+
+/**
+ * The Loki push API, `POST /loki/api/v1/push`, so Promtail, Grafana Alloy and Docker's
+ * Loki logging driver can ship to Lookout unchanged: snappy-compressed
+ * logproto.PushRequest (`Content-Type: application/x-protobuf`) or JSON (optionally
+ * gzip). Each stream's lines are parsed with that stream's format (auto-detected per
+ * tenant + labels); the stream labels become resource attributes (service.name from
+ * service_name/service/app/job), structured metadata becomes record attributes. Answers
+ * 204 like Loki once the records are queued; errors are plain text, as Loki's are.
+ */
+export async function lokiPushReceiver(app: FastifyInstance, options: LokiPushOptions): Promise<void> {
+  const { context, streams } = options;
+  const receiver = 'loki-push';
+  const base: LogHttpReceiverBase = {
+    context,
+    auth: options.auth,
+    maxBodyBytes: options.maxBodyBytes,
+    receiver,
+    bodyLimitKey: 'logs.loki.maxBodyBytes',
+    sendError: (reply, status, message) => reply.code(status).type('text/plain; charset=utf-8').send(message + '\n'),
+  };
+  setUpLogHttpContext(app, base);
+
+  app.post(LOKI_PUSH_PATH, async (request, reply) => {
+    const stopTimer = context.metrics.requestDuration.startTimer({ receiver, signal: 'logs' });
+    try {
+      return await handle(request, reply);
+    } catch (error) {
+      if (error instanceof LogRequestError) return answerRequestError(base, reply, error);
+      throw error;
+    } finally {
+      stopTimer();
+    }
+  });
+
+  async function decode(request: FastifyRequest): Promise<{ push: LokiPushRequest; bytes: number }> {
+    const type = mediaTypeOf(request);
+    const raw = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
+    const limit = options.maxDecompressedBytes;
+    try {
+      if (type === 'application/x-protobuf') {
+        const coding = (request.headers['content-encoding'] ?? '').trim().toLowerCase();
+        if (coding !== '' && coding !== 'snappy' && coding !== 'identity') {
+          throw new LogRequestError(415, 'unsupported_encoding', `Content-Encoding '${coding}' is not supported for protobuf pushes; the body is snappy-compressed by itself`);
+        }
+        const announced = snappyDecodedLength(raw);
+        if (announced > limit) {
+          throw new LogRequestError(413, 'too_large', `body decompresses to ${announced} bytes, more than ${limit} (logs.loki.maxDecompressedBytes); send smaller batches`);
+        }
+        let plain: Uint8Array;
+        try {
+          plain = uncompress(raw, limit);
+        } catch (error) {
+          throw new LogRequestError(
+            400,
+            'malformed',
+            `body is not snappy block-format data (${(error as Error).message}); protobuf pushes are snappy-compressed logproto.PushRequest messages, as Promtail sends them`,
+          );
+        }
+        return { push: decodeLokiProtobuf(plain), bytes: plain.length };
+      }
+      if (type === 'application/json') {
+        const body = await decompressBody(raw, request.headers['content-encoding'], limit, 'logs.loki.maxDecompressedBytes');
+        if (!isValidUtf8(body)) throw new LogRequestError(400, 'malformed', 'the JSON body is not valid UTF-8; send UTF-8');
+        return { push: decodeLokiJson(body.toString('utf8')), bytes: body.length };
+      }
+    } catch (error) {
+      if (error instanceof LokiDecodeError) throw new LogRequestError(400, 'malformed', error.message);
+      throw error;
+    }
+    throw new LogRequestError(
+      415,
+      'unsupported_media_type',
+      `unsupported content type '${type || 'none'}'; send application/x-protobuf (snappy-compressed logproto.PushRequest) or application/json`,
+    );
+  }
+
+  async function handle(request: FastifyRequest, reply: FastifyReply) {
+    const { push, bytes } = await decode(request);
+    const tenant = request.tenant ?? DEFAULT_TENANT;
+    const builder = new LogsBatchBuilder('lookout.receiver.loki-push');
+    const now = context.now();
+    for (const { labels, entries } of push.streams) {
+      if (entries.length === 0) continue;
+      const stream = streams.stream(tenant, labels, undefined, true);
+      const key = streamKey(tenant, labels);
+      const resource = () => resourceFromLabels(labels);
+      for (const entry of entries) {
+        // Framed stream: one entry in, exactly one record out.
+        const result = stream.push(entry.line, now)[0]!;
+        if (!markFormat(result, stream)) options.metrics.unparsedLines.inc({ receiver, format: streamFormat(stream) });
+        const record = result.record;
+        // The line's own time when it has one; else the time the client gave the entry.
+        if (record.timeUnixNano === 0n) record.timeUnixNano = entry.timeUnixNano;
+        if (entry.metadata) for (const name of Object.keys(entry.metadata)) record.attributes[name] = entry.metadata[name]!;
+        builder.add(key, resource, record);
+      }
+    }
+    const items = builder.items;
+    const outcome = ingest(context, 'logs', receiver, tenant, Math.max(bytes, items * approximateBytes('')), () => ({
+      data: builder.take(),
+      items,
+      rejected: 0,
+      rejectedMessage: '',
+    }));
+    const refused = answerRefusal(base, reply, outcome);
+    if (refused) return refused;
+    context.metrics.requests.inc({ receiver, signal: 'logs', code: '204' });
+    return reply.code(204).send();
+  }
+}
