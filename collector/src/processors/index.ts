@@ -32,3 +32,4 @@ export { registerComputedMetric, type MetricValue } from './computed-metric.ts';
 export { registerRequestSeriesMetrics, type RequestPipelineMetrics } from './request-series-metrics.ts';
 export { RequestPipeline, type RequestPipelineOptions } from './request-pipeline.ts';
 export { startSliPipeline, sliStoreFile, type SliPipeline, type SliPipelineOptions } from './sli-pipeline.ts';
+export { LogMetrics, logSourceOf, isRequestRecord, type LogMetricsOptions, type LogRequestTarget } from './log-metrics.ts';

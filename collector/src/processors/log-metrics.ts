@@ -1,0 +1,173 @@
+import { Counter, type Registry } from 'prom-client';
+import { requestFromLogRecord, severityBucket } from '../logs/index.ts';
+import type { Attributes, Batch, LogRecord, LogsData } from '../model/telemetry.ts';
+import { MAX_ROUTE_LENGTH } from './http-semantics.ts';
+import type { RequestSeries } from './request-series.ts';
+import type { SliMatcher, SliSink } from './sli-matcher.ts';
+import { serviceNameOf } from './span-observation.ts';
+
+/** Record attribute the log receivers set to the format a line parsed in. */
+const FORMAT_ATTRIBUTE = 'lookout.log.format';
+/** Receivers whose records come from instrumented apps: their requests are counted from spans. */
+const OTLP_RECEIVERS = new Set(['otlp-http', 'otlp-grpc']);
+const OTHER = 'other';
+
+/**
+ * Where a record came from, as a label of bounded cardinality: `file` (a host agent
+ * tailing a file), `otlp` (an app's SDK), `raw`, `loki`, `syslog`.
+ */
+export function logSourceOf(receiver: string, attributes: Attributes): string {
+  if (typeof attributes['log.file.path'] === 'string') return 'file';
+  switch (receiver) {
+    case 'otlp-http':
+    case 'otlp-grpc':
+      return 'otlp';
+    case 'raw-lines':
+      return 'raw';
+    case 'loki-push':
+      return 'loki';
+    case 'syslog':
+      return 'syslog';
+    default:
+      return OTHER;
+  }
+}
+
+/**
+ * Whether a record stands for a served request to be counted: any record with an HTTP
+ * status from the log receivers (access logs, pino-http lines, patterns with <status>),
+ * but from OTLP only records marked as access-log lines (`lookout.log.format=access` or
+ * `log.source=access`): an app that logs over OTLP sends spans for its requests.
+ */
+export function isRequestRecord(receiver: string, attributes: Attributes): boolean {
+  if (typeof attributes['http.response.status_code'] !== 'number') return false;
+  if (!OTLP_RECEIVERS.has(receiver)) return true;
+  return attributes[FORMAT_ATTRIBUTE] === 'access' || attributes['log.source'] === 'access';
+}
+
+/** The request-series side the log processor feeds: the same series and SLI matcher spans feed. */
+export interface LogRequestTarget {
+  series: RequestSeries;
+  matcher: SliMatcher;
+  /** SLI increments (the SLI store's add); none when no SLI is defined */
+  sink?: SliSink;
+}
+
+export interface LogMetricsOptions {
+  registry: Registry;
+  /** requests from access logs go here; undefined turns that off */
+  requests?: LogRequestTarget;
+  /** services counted by name in lookout_log_records_total; more go under service="other" */
+  maxServices: number;
+}
+
+/**
+ * Logs → metrics, a consumer on the queue:
+ * - every record: lookout_log_records_total{service, severity, source};
+ * - access-log records: a request observation into the request series, so access logs
+ *   give the same lookout_requests_total / _errors_total / _duration_seconds as spans.
+ *   Count and errors always; the duration histogram (and latency SLIs) only when the
+ *   line had a duration (`%D`, `$request_time`, responseTime): a line without one says
+ *   nothing about latency, and counting it as 0 s would make latency look better.
+ * Pure apart from the counters: the caller passes `nowMs`.
+ */
+export class LogMetrics {
+  readonly records: Counter<'service' | 'severity' | 'source'>;
+  readonly requests: Counter<'outcome'>;
+  private readonly services = new Set<string>();
+  private readonly latencySlis: Set<string>;
+  private readonly noLatencyBuckets: Float64Array | undefined;
+
+  constructor(private readonly options: LogMetricsOptions) {
+    this.records = new Counter({
+      name: 'lookout_log_records_total',
+      help: 'Log records received, by service, severity bucket (trace…fatal, unspecified) and source (otlp, file, raw, loki, syslog).',
+      labelNames: ['service', 'severity', 'source'],
+      registers: [options.registry],
+    });
+    this.requests = new Counter({
+      name: 'lookout_log_requests_total',
+      help: 'Requests read from access-log records, by outcome: counted (with a duration), counted_without_latency (count and errors only).',
+      labelNames: ['outcome'],
+      registers: [options.registry],
+    });
+    const target = options.requests;
+    this.latencySlis = new Set(target ? target.matcher.definitions.filter((d) => d.kind === 'latency').map((d) => d.id) : []);
+    this.noLatencyBuckets = target ? new Float64Array(target.series.bounds.length + 1) : undefined;
+  }
+
+  consume(batch: Batch<'logs'>, nowMs: number): void {
+    this.consumeData(batch.data, batch.receiver, nowMs);
+  }
+
+  consumeData(data: LogsData, receiver: string, nowMs: number): void {
+    const counts = new Map<string, { service: string; severity: string; source: string; n: number }>();
+    let counted = 0;
+    let withoutLatency = 0;
+    for (const resourceLogs of data.resourceLogs) {
+      const service = serviceNameOf(resourceLogs.resource.attributes);
+      const serviceLabel = this.serviceLabel(service);
+      for (const scopeLogs of resourceLogs.scopeLogs) {
+        for (const record of scopeLogs.logRecords) {
+          const severity = severityBucket(record.severityNumber);
+          const source = logSourceOf(receiver, record.attributes);
+          const key = serviceLabel + '\u0000' + severity + '\u0000' + source;
+          const entry = counts.get(key);
+          if (entry) entry.n++;
+          else counts.set(key, { service: serviceLabel, severity, source, n: 1 });
+          if (this.options.requests && isRequestRecord(receiver, record.attributes)) {
+            if (this.observe(record, service, nowMs)) counted++;
+            else withoutLatency++;
+          }
+        }
+      }
+    }
+    for (const { service, severity, source, n } of counts.values()) this.records.inc({ service, severity, source }, n);
+    if (counted) this.requests.inc({ outcome: 'counted' }, counted);
+    if (withoutLatency) this.requests.inc({ outcome: 'counted_without_latency' }, withoutLatency);
+  }
+
+  /** Feeds one request; true when it had a latency. */
+  private observe(record: LogRecord, service: string, nowMs: number): boolean {
+    const { series, matcher, sink } = this.options.requests!;
+    const observation = requestFromLogRecord(record, { 'service.name': service })!;
+    if (observation.route.length > MAX_ROUTE_LENGTH) observation.route = observation.route.slice(0, MAX_ROUTE_LENGTH);
+    if (!(observation.endTimeMs > 0)) observation.endTimeMs = nowMs;
+    if (observation.latencyKnown) {
+      series.observe(observation, nowMs);
+      if (sink) matcher.matchObservation(observation, nowMs, sink);
+      return true;
+    }
+    // Count and errors without a duration: a histogram observation with no bucket counts.
+    series.observeHistogram(
+      {
+        service: observation.service,
+        route: observation.route,
+        method: observation.method,
+        ...(observation.statusCode !== undefined ? { statusCode: observation.statusCode } : {}),
+        error: observation.error,
+        endTimeMs: observation.endTimeMs,
+        bucketCounts: this.noLatencyBuckets!,
+        count: 1,
+        sumSeconds: 0,
+      },
+      nowMs,
+    );
+    if (observation.error && observation.traceId) series.rememberErrorTrace(service, observation.traceId, nowMs);
+    if (sink) {
+      const latencySlis = this.latencySlis;
+      // availability SLIs only: a request of unknown duration is neither fast nor slow
+      matcher.matchObservation(observation, nowMs, (id, minute, good, total) => {
+        if (!latencySlis.has(id)) sink(id, minute, good, total);
+      });
+    }
+    return false;
+  }
+
+  private serviceLabel(service: string): string {
+    if (this.services.has(service)) return service;
+    if (this.services.size >= this.options.maxServices) return OTHER;
+    this.services.add(service);
+    return service;
+  }
+}
