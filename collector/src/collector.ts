@@ -13,6 +13,14 @@ import { TenantAuthenticator } from './receivers/auth.ts';
 import type { IngestContext } from './receivers/ingest.ts';
 import { startOtlpGrpcReceiver, type RunningGrpcReceiver } from './receivers/otlp-grpc.ts';
 import { otlpHttpReceiver } from './receivers/otlp-http.ts';
+import { LogMetrics } from './processors/log-metrics.ts';
+import { LokiExporter } from './exporters/loki-exporter.ts';
+import { toLogStreamOptions } from './logs/index.ts';
+import { registerLogReceiverMetrics } from './receivers/log-receiver-metrics.ts';
+import { LogStreams } from './receivers/log-streams.ts';
+import { lokiPushReceiver } from './receivers/loki-push.ts';
+import { rawLinesReceiver } from './receivers/raw-lines-http.ts';
+import { startSyslogReceiver, type RunningSyslogReceiver } from './receivers/syslog.ts';
 
 export interface CollectorOptions {
   /** injected clock, ms since the epoch */
@@ -34,6 +42,10 @@ export interface RunningCollector {
   metrics: SelfMetrics;
   /** request series and SLI store; undefined when requestSeries.enabled is false */
   sli?: SliPipeline;
+  /** syslog listeners; undefined when logs.syslog.udp and .tcp are both off */
+  syslog?: RunningSyslogReceiver;
+  /** undefined when exporters.loki is not configured */
+  lokiExporter?: LokiExporter;
   logger: Logger;
   /** stop accepting, flush the queue, close listeners */
   close(): Promise<void>;
@@ -83,6 +95,34 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
   }
   // ---- end request series ----
 
+  // ---- logs: log → metrics, Loki exporter (processors/log-metrics.ts, exporters/) ----
+  // Records of every receiver → lookout_log_records_total; access-log records → the same
+  // request series (and SLIs) spans feed. The Loki exporter buffers and never blocks.
+  if (config.logs.metrics.enabled) {
+    const store = sli?.store;
+    const logMetrics = new LogMetrics({
+      registry: metrics.registry,
+      maxServices: config.logs.metrics.maxServices,
+      ...(sli && config.logs.metrics.requests
+        ? {
+            requests: {
+              series: sli.pipeline.series,
+              matcher: sli.pipeline.matcher,
+              ...(store ? { sink: (id: string, minute: number, good: number, total: number) => store.add(id, minute, good, total) } : {}),
+            },
+          }
+        : {}),
+    });
+    queue.register('logs', 'log-metrics', (batch) => logMetrics.consume(batch, now()));
+  }
+  const lokiExporter = config.exporters.loki
+    ? new LokiExporter({ config: config.exporters.loki, registry: metrics.registry, logger: logger.child({ component: 'loki-exporter' }), now })
+    : undefined;
+  if (lokiExporter) queue.register('logs', 'loki-exporter', (batch) => lokiExporter.consume(batch));
+  const logReceiverMetrics = registerLogReceiverMetrics(metrics.registry);
+  const logStreams = new LogStreams({ defaults: toLogStreamOptions(config.logs.parsing), maxStreams: config.logs.maxStreams });
+  // ---- end logs ----
+
   const context: IngestContext = { queue, metrics, now };
   const auth = otlp.auth ? new TenantAuthenticator(otlp.auth.tenants) : undefined;
   const https = otlp.tls
@@ -119,8 +159,32 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
       maxDecompressedBytes: otlp.http.maxDecompressedBytes,
     });
   }
+  // ---- log receivers on the HTTP listener (raw lines, Loki push) ----
+  const logsConfig = config.logs;
+  if (logsConfig.raw.enabled) {
+    await http.register(rawLinesReceiver, {
+      context,
+      auth,
+      streams: logStreams,
+      metrics: logReceiverMetrics,
+      maxBodyBytes: logsConfig.raw.maxBodyBytes,
+      maxDecompressedBytes: logsConfig.raw.maxDecompressedBytes,
+    });
+  }
+  if (logsConfig.loki.enabled) {
+    await http.register(lokiPushReceiver, {
+      context,
+      auth,
+      streams: logStreams,
+      metrics: logReceiverMetrics,
+      maxBodyBytes: logsConfig.loki.maxBodyBytes,
+      maxDecompressedBytes: logsConfig.loki.maxDecompressedBytes,
+    });
+  }
+  // ---- end log receivers ----
 
   let grpc: RunningGrpcReceiver | undefined;
+  let syslog: RunningSyslogReceiver | undefined;
   try {
     await http.listen({ host: otlp.http.host, port: otlp.http.port });
     if (otlp.grpc.enabled) {
@@ -133,9 +197,19 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
         tls: otlp.tls,
       });
     }
+    if (logsConfig.syslog.udp.enabled || logsConfig.syslog.tcp.enabled) {
+      syslog = await startSyslogReceiver({
+        context,
+        metrics: logReceiverMetrics,
+        config: logsConfig.syslog,
+        logger: logger.child({ component: 'syslog' }),
+      });
+    }
   } catch (error) {
     await http.close();
+    await grpc?.close();
     sli?.close();
+    void lokiExporter?.close(0);
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
       throw new Error(
@@ -168,14 +242,18 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
     queue,
     metrics,
     sli,
+    ...(syslog ? { syslog } : {}),
+    ...(lokiExporter ? { lokiExporter } : {}),
     logger,
     close() {
       closing ??= (async () => {
         ready = false;
+        await syslog?.close(); // its pending batches go into the queue before it closes
         const flushed = queue.close();
         const deadline = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeout).unref());
         await Promise.race([flushed, deadline]);
         sli?.close(); // after the queue drained, so its last SLI increments are written
+        await lokiExporter?.close(Math.min(5000, config.shutdownTimeout));
         await Promise.all([grpc?.close(), http.close(), probes?.stop(2000)]);
       })();
       return closing;

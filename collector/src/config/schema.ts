@@ -3,6 +3,8 @@ import { probesConfigSchema } from '../probes/config.ts';
 import { durationSchema, portSchema, sizeSchema } from './units.ts';
 import { requestSeriesConfigSchema } from '../processors/config.ts';
 import { sliConfigSchema } from '../store/config.ts';
+import { logsConfigSchema } from '../receivers/logs-config.ts';
+import { exportersConfigSchema } from '../exporters/loki-config.ts';
 
 /**
  * The one schema of lookout.yaml: validation, defaults and the documented reference
@@ -96,6 +98,8 @@ export const configSchema = z
       .prefault({}),
     requestSeries: requestSeriesConfigSchema.describe('request series from spans and http.server.request.duration metrics'),
     sli: sliConfigSchema.describe('SLI store (per-minute good/total in SQLite under storage.dataDir) and SLI definitions'),
+    logs: logsConfigSchema.describe('log receivers besides OTLP (raw lines, Loki push, syslog) and log → metrics'),
+    exporters: exportersConfigSchema.describe('where records go besides /metrics: Loki push'),
     storage: z
       .strictObject({
         dataDir: z.string().default('.lookout-data').describe('SQLite stores and checkpoints live here'),
