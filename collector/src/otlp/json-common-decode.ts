@@ -35,7 +35,7 @@ export function parseJsonBody(body: string | Uint8Array, message: string): JsonO
     }
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  if (text.trim() === '') {
+  if (isBlank(text)) {
     throw new OtlpDecodeError(
       `invalid OTLP/JSON ${message}: the body is empty; send a JSON object such as {"${rootKey(message)}":[]}`,
       '',
@@ -57,6 +57,15 @@ export function parseJsonBody(body: string | Uint8Array, message: string): JsonO
     );
   }
   return root as JsonObject;
+}
+
+/** Only whitespace? (without copying the body the way trim() would) */
+function isBlank(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return false;
+  }
+  return true;
 }
 
 function rootKey(message: string): string {

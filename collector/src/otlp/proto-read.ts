@@ -323,8 +323,20 @@ export function readId(r: Reader): string {
   const s = r.pos;
   r.pos = s + n;
   idBytes = n;
-  return hex(r.buf, s, n > 32 ? 32 : n);
+  if (n !== 16) return hex(r.buf, s, n > 32 ? 32 : n);
+  // spans of one trace travel together: reuse the last trace id's hex when it repeats
+  const b = r.buf;
+  const last = lastTraceId;
+  let i = 0;
+  while (i < 16 && b[s + i] === last[i]) i++;
+  if (i === 16) return lastTraceHex;
+  for (let k = 0; k < 16; k++) last[k] = b[s + k];
+  lastTraceHex = hex(b, s, 16);
+  return lastTraceHex;
 }
+
+const lastTraceId = new Uint8Array(16);
+let lastTraceHex = '00000000000000000000000000000000';
 
 /** Byte length of the id last read by `readId`. */
 export let idBytes = 0;
