@@ -500,6 +500,45 @@ describe('malformed JSON requests', () => {
 });
 
 describe('OTLP/JSON leniency', () => {
+  it('accepts enum names as protobuf JSON parsers do', () => {
+    const t = decodeTracesJson(
+      JSON.stringify({
+        resourceSpans: [
+          {
+            scopeSpans: [
+              {
+                spans: [
+                  {
+                    trace_id: '5B8EFFF798038103D269B633813FC60C',
+                    span_id: 'EEE19B7EC3C1B174',
+                    kind: 'SPAN_KIND_SERVER',
+                    status: { code: 'STATUS_CODE_ERROR', message: 'boom' },
+                    start_time_unix_nano: '1',
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      }),
+    );
+    const s = t.data.resourceSpans[0].scopeSpans[0].spans[0];
+    expect([s.kind, s.status.code, s.traceId, s.spanId, s.startTimeUnixNano]).toEqual([
+      2,
+      2,
+      '5b8efff798038103d269b633813fc60c',
+      'eee19b7ec3c1b174',
+      1n,
+    ]);
+    const l = decodeLogsJson(
+      '{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"severityNumber":"SEVERITY_NUMBER_INFO"},{"severity_number":"SEVERITY_NUMBER_FATAL4","event_name":"e"}]}]}]}',
+    );
+    expect(l.data.resourceLogs[0].scopeLogs[0].logRecords.map((r) => [r.severityNumber, r.eventName])).toEqual([
+      [9, ''],
+      [24, 'e'],
+    ]);
+  });
+
   it('accepts snake_case keys, enum names, upper-case hex, number timestamps, special doubles and ignores unknown keys', () => {
     const r = decodeMetricsJson(
       JSON.stringify({
