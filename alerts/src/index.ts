@@ -60,6 +60,7 @@ export type { SeverityDetection } from './burn-math.ts';
 export { MINUTE_MS, bucketArraySums, bucketInWindow, lastCompleteMinute, sumBuckets } from './window-sums.ts';
 export type { MinuteBucket, WindowSum, WindowSumsFn } from './window-sums.ts';
 export { SliWindowIndex } from './window-index.ts';
+export { createSloWindowIndex } from './slo-window-index.ts';
 export type { WindowIndexOptions } from './window-index.ts';
 
 export { budgetWindow, evaluateSlo, evaluationWindows, formatBurnRate } from './evaluate.ts';

@@ -7,14 +7,13 @@
 import type { ActiveAlert, AlertNotification, SloAlertState } from './alert-state.ts';
 import { nextAlertState } from './alert-state.ts';
 import { formatWindow, parseMinutes } from './duration.ts';
-import { budgetWindow, evaluateSlo, evaluationWindows } from './evaluate.ts';
-import { policyWindows } from './policy.ts';
+import { evaluateSlo, evaluationWindows } from './evaluate.ts';
 import { parseSeriesValues, SeriesSyntaxError } from './promtool-series.ts';
 import type { SpecIssue } from './spec/issues.ts';
 import { readYamlDocuments } from './spec/yaml-reader.ts';
 import type { YNode } from './spec/yaml-reader.ts';
 import type { SeverityClass, SloDefinition } from './types.ts';
-import { SliWindowIndex } from './window-index.ts';
+import { createSloWindowIndex } from './slo-window-index.ts';
 import type { MinuteBucket } from './window-sums.ts';
 import { MINUTE_MS } from './window-sums.ts';
 
@@ -96,10 +95,7 @@ export function replaySlo(slo: SloDefinition, series: CounterSeries, options: Re
   const startMs = options.startMs ?? 0;
   const lastMinute = options.untilMinute ?? Math.max(0, series.total.length - 1);
   const startMinute = Math.floor(startMs / MINUTE_MS);
-  const index = new SliWindowIndex({
-    exactMinutes: Math.max(1, ...policyWindows(slo.policy)),
-    periodMinutes: Math.max(budgetWindow(slo.period, startMs).periodMinutes, slo.period.kind === 'calendar-month' ? 31 * 1440 : 0),
-  });
+  const index = createSloWindowIndex(slo);
   let state: SloAlertState | undefined;
   const events: ReplayEvent[] = [];
   const activeByMinute: ActiveAlert[][] = [];

@@ -52,19 +52,24 @@ describe('SliWindowIndex', () => {
           return b;
         });
       });
+    // Running sums (tracked windows), scans (7 and 45 are not tracked) and spans, checked
+    // after every append, at the newest minute, later (no bucket since) and earlier.
     fc.assert(
-      fc.property(arbBuckets, fc.integer({ min: 0, max: 60 }), (buckets, extra) => {
-        const index = new SliWindowIndex({ exactMinutes: 120, periodMinutes: 120 });
-        for (const b of buckets) index.append(b);
-        const end = (buckets.at(-1) as MinuteBucket).minute + extra;
+      fc.property(arbBuckets, fc.integer({ min: 0, max: 60 }), fc.integer({ min: 1, max: 30 }), (buckets, later, earlier) => {
+        // Exact while the window lies within the last 150 minutes (the ring).
         const windows = [1, 5, 30, 60, 120];
-        const sums = index.sums(end, windows);
-        for (const w of windows) {
-          expect(sums(w)).toEqual(sumBuckets(buckets, end, w));
-          expect(index.sum(end, w)).toEqual(sumBuckets(buckets, end, w));
-        }
+        const index = new SliWindowIndex({ exactMinutes: 150, periodMinutes: 150, windows });
+        buckets.forEach((b, i) => {
+          index.append(b);
+          const seen = buckets.slice(0, i + 1);
+          for (const end of [b.minute, b.minute + later, b.minute - earlier]) {
+            const asked = [...windows, 7, 45, ...(end >= b.minute ? [150] : [])];
+            const sums = index.sums(end, asked);
+            for (const w of asked) expect(sums(w)).toEqual(sumBuckets(seen, end, w));
+          }
+        });
       }),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 
@@ -81,6 +86,55 @@ describe('SliWindowIndex', () => {
     expect(approx.total).toBeCloseTo(exact.total, 9); // totals are uniform: proration is exact
     expect(Math.abs(approx.good - exact.good)).toBeLessThan(60 * 7); // within one hour of events
     expect(approx.minutesWithData).toBe(exact.minutesWithData);
+  });
+
+  it('sums periods longer than the ring from hourly totals: exact on hour boundaries, within an hour otherwise', () => {
+    const arb = fc.array(
+      fc.record({ step: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 200 })), total: fc.integer({ min: 0, max: 30 }) }),
+      { minLength: 1, maxLength: 1500 },
+    );
+    fc.assert(
+      fc.property(arb, fc.integer({ min: 0, max: 90 }), (rows, later) => {
+        const index = new SliWindowIndex({ exactMinutes: 120, periodMinutes: 600, windows: [5, 60] });
+        const buckets: MinuteBucket[] = [];
+        let minute = -1;
+        for (const r of rows) {
+          minute += r.step;
+          const b = bucket(minute, r.total >> 1, r.total);
+          buckets.push(b);
+          index.append(b);
+        }
+        const end = minute + later;
+        for (const period of [600, 599, 540]) {
+          const got = index.sum(end, period);
+          const want = sumBuckets(buckets, end, period);
+          if ((end - period + 1) % 60 === 0) {
+            expect(got).toEqual(want);
+          } else {
+            expect(Math.abs(got.total - want.total)).toBeLessThanOrEqual(60 * 30);
+            expect(Math.abs(got.minutesWithData - want.minutesWithData)).toBeLessThanOrEqual(60);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps running sums of fractional counts close to the reference over many minutes', () => {
+    const index = new SliWindowIndex({ exactMinutes: 60, periodMinutes: 60, windows: [5, 60] });
+    const buckets: MinuteBucket[] = [];
+    for (let m = 0; m < 1000; m++) {
+      const b = bucket(m, 0.1 * (m % 7), 0.3 + 0.1 * (m % 11));
+      buckets.push(b);
+      index.append(b);
+    }
+    for (const w of [5, 60]) {
+      const got = index.sum(999, w);
+      const want = sumBuckets(buckets, 999, w);
+      expect(got.good).toBeCloseTo(want.good, 9);
+      expect(got.total).toBeCloseTo(want.total, 9);
+      expect(got.minutesWithData).toBe(want.minutesWithData);
+    }
   });
 
   it('switches to Float64 when a count is not exact in Float32', () => {
