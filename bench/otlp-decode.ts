@@ -6,7 +6,8 @@
  *   protobuf — protobufjs's Reader walking the same message tree and skipping every
  *              field (no strings, ids, numbers or objects made): the floor of any decoder;
  *   JSON     — TextDecoder + JSON.parse of the same bytes, without building the model.
- * The ratio is decoder throughput / baseline throughput.
+ * The ratio is decoder throughput / baseline throughput. Throughput is per CPU-second of
+ * this process, decoder and baseline alternating in rounds.
  *
  *   npx tsx bench/otlp-decode.ts [seconds per case, default 2]
  */
@@ -96,25 +97,41 @@ function parseOnly(buf: Uint8Array): unknown {
   return JSON.parse(utf8.decode(buf));
 }
 
-/** Requests per second of `fn` over `seconds`, after a warm-up. */
-function measure(fn: () => unknown): number {
-  const warmUntil = process.hrtime.bigint() + 300_000_000n;
-  while (process.hrtime.bigint() < warmUntil) fn();
-  const start = process.hrtime.bigint();
-  const until = start + BigInt(Math.round(seconds * 1e9));
+/**
+ * Requests per CPU-second of `fn` (this process's user+system time, so other load on a
+ * shared machine distorts the figure less than wall time would), over about `budget` s.
+ */
+function measure(fn: () => unknown, budget: number): number {
+  const start = process.cpuUsage();
+  const until = process.hrtime.bigint() + BigInt(Math.round(budget * 1e9));
   let n = 0;
-  let now = start;
-  while (now < until) {
+  while (process.hrtime.bigint() < until) {
     for (let i = 0; i < 5; i++) fn();
     n += 5;
-    now = process.hrtime.bigint();
   }
-  return n / (Number(now - start) / 1e9);
+  const used = process.cpuUsage(start);
+  return n / ((used.user + used.system) / 1e6);
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Decoder and baseline in alternating rounds after a warm-up; medians of the rounds. */
+function compare(decode: () => unknown, baseline: () => unknown): { decoded: number; base: number } {
+  measure(decode, 0.3);
+  measure(baseline, 0.3);
+  const rounds = 5;
+  const d: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    d.push(measure(decode, seconds / rounds));
+    b.push(measure(baseline, seconds / rounds));
+  }
+  return { decoded: median(d), base: median(b) };
 }
 
 const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
 
-console.log(`OTLP trace decode, ${seconds}s per case, Node ${process.version}`);
+console.log(`OTLP trace decode, spans per CPU-second (median of 5 rounds, ${seconds}s per side), Node ${process.version}`);
 console.log('case                      bytes/span     spans/s   baseline spans/s   ratio');
 for (const spansPerRequest of [100, 1000]) {
   const spans = serverSpans(spansPerRequest);
@@ -129,8 +146,9 @@ for (const spansPerRequest of [100, 1000]) {
     ['json', json, () => decodeTracesJson(json), () => parseOnly(json)],
   ];
   for (const [name, body, decode, baseline] of cases) {
-    const decoded = measure(decode) * spansPerRequest;
-    const base = measure(baseline) * spansPerRequest;
+    const { decoded: perRequest, base: basePerRequest } = compare(decode, baseline);
+    const decoded = perRequest * spansPerRequest;
+    const base = basePerRequest * spansPerRequest;
     console.log(
       `${`${name} ×${spansPerRequest}`.padEnd(24)} ${String(Math.round(body.length / spansPerRequest)).padStart(10)} ${fmt(decoded).padStart(11)} ${fmt(base).padStart(18)}   ${(decoded / base).toFixed(2)}`,
     );
