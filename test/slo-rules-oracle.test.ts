@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, it } from 'vitest';
 import { stringify } from 'yaml';
 import {
   REQUESTS_TOTAL,
@@ -33,7 +33,7 @@ import { requireBinary } from './helpers/binaries.ts';
 const promtool = requireBinary('promtool', 'prometheus');
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'lookout-slo-oracle-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => (process.env.KEEP_ORACLE_DIR ? undefined : rmSync(dir, { recursive: true, force: true })));
 
 /** Cumulative counter from [minutes, events per minute] segments; sample 0 is 0. */
 function cumulative(segments: [number, number][]): number[] {
@@ -89,7 +89,7 @@ interface Scenario {
   inputSeries?: { series: string; values: string }[];
   untilMinute: number;
   /** fire/resolve minutes the scenario is about, as a check that it tests something */
-  expect: Record<string, [number, number | null][]>;
+  firesAt: Record<string, [number, number | null][]>;
 }
 
 const nativeSlo = (yaml: string) => parsed(yaml)[0];
@@ -180,7 +180,7 @@ const SCENARIOS: Scenario[] = [
     source: 'slo-counters',
     counters: traffic([[480, 100, 2]]),
     untilMinute: 500,
-    expect: { [PAGE_1H]: [[1, 485]], [PAGE_6H]: [[1, null]], [TICKET_1D]: [[1, null]], [TICKET_3D]: [[1, null]] },
+    firesAt: { [PAGE_1H]: [[1, 485]], [PAGE_6H]: [[1, null]], [TICKET_1D]: [[1, null]], [TICKET_3D]: [[1, null]] },
   },
   {
     name: 'steady 0.7 % errors (7× burn)',
@@ -188,7 +188,7 @@ const SCENARIOS: Scenario[] = [
     source: 'slo-counters',
     counters: traffic([[480, 1000, 7]]),
     untilMinute: 490,
-    expect: { [PAGE_1H]: [], [PAGE_6H]: [[1, null]], [TICKET_1D]: [[1, null]], [TICKET_3D]: [[1, null]] },
+    firesAt: { [PAGE_1H]: [], [PAGE_6H]: [[1, null]], [TICKET_1D]: [[1, null]], [TICKET_3D]: [[1, null]] },
   },
   {
     name: 'steady 0.25 % errors (2.5× burn)',
@@ -196,7 +196,7 @@ const SCENARIOS: Scenario[] = [
     source: 'slo-counters',
     counters: traffic([[480, 400, 1]]),
     untilMinute: 490,
-    expect: { [PAGE_1H]: [], [PAGE_6H]: [], [TICKET_1D]: [], [TICKET_3D]: [[1, null]] },
+    firesAt: { [PAGE_1H]: [], [PAGE_6H]: [], [TICKET_1D]: [], [TICKET_3D]: [[1, null]] },
   },
   {
     name: 'short spike: a 3-minute full outage',
@@ -204,7 +204,7 @@ const SCENARIOS: Scenario[] = [
     source: 'slo-counters',
     counters: traffic([[120, 1000, 0], [3, 1000, 1000], [357, 1000, 0]]),
     untilMinute: 480,
-    expect: { [PAGE_1H]: [[121, 128]], [PAGE_6H]: [[121, 153]] },
+    firesAt: { [PAGE_1H]: [[121, 128]], [PAGE_6H]: [[121, 153]] },
   },
   {
     name: 'slow burn: 0.4 % errors after a clean hour',
@@ -212,7 +212,7 @@ const SCENARIOS: Scenario[] = [
     source: 'slo-counters',
     counters: traffic([[60, 1000, 0], [420, 1000, 4]]),
     untilMinute: 480,
-    expect: { [PAGE_1H]: [], [PAGE_6H]: [], [TICKET_1D]: [[241, null]] },
+    firesAt: { [PAGE_1H]: [], [PAGE_6H]: [], [TICKET_1D]: [[241, null]] },
   },
   {
     name: 'recovery: 5 % errors for 30 minutes, then none',
@@ -220,7 +220,7 @@ const SCENARIOS: Scenario[] = [
     source: 'slo-counters',
     counters: traffic([[60, 1000, 0], [30, 1000, 50], [390, 1000, 0]]),
     untilMinute: 480,
-    expect: { [PAGE_1H]: [[78, 94]] },
+    firesAt: { [PAGE_1H]: [[78, 94]] },
   },
   {
     name: 'gaps, a stale marker and a counter reset (collector restart)',
@@ -228,7 +228,7 @@ const SCENARIOS: Scenario[] = [
     source: 'slo-counters',
     counters: gapCounters,
     untilMinute: 500,
-    expect: { [PAGE_1H]: [[1, 204], [221, 485]], [NO_DATA]: [[214, 221], [495, null]] },
+    firesAt: { [PAGE_1H]: [[1, 204], [221, 485]], [NO_DATA]: [[214, 221], [495, null]] },
   },
   {
     name: 'low traffic with a minimum of 30 events per window',
@@ -236,7 +236,7 @@ const SCENARIOS: Scenario[] = [
     source: 'slo-counters',
     counters: lowTraffic,
     untilMinute: 480,
-    expect: { [PAGE_1H]: [[242, 364]], [PAGE_6H]: [[15, 390]] },
+    firesAt: { [PAGE_1H]: [[242, 364]], [PAGE_6H]: [[15, 390]] },
   },
   {
     name: 'alertAfter (for: 3m) from OpenSLO',
@@ -244,7 +244,7 @@ const SCENARIOS: Scenario[] = [
     source: 'slo-counters',
     counters: traffic([[60, 1000, 0], [2, 1000, 1000], [30, 1000, 0], [10, 1000, 50], [378, 1000, 0]]),
     untilMinute: 480,
-    expect: { [PAGE_1H]: [[64, 67], [97, 106]] },
+    firesAt: { [PAGE_1H]: [[64, 67], [97, 106]] },
   },
 ];
 
@@ -277,7 +277,7 @@ SCENARIOS.push(
     counters: traffic([[120, 1000, 0], [3, 1000, 1000], [100, 1000, 4], [257, 1000, 0]]),
     inputSeries: undefined,
     untilMinute: 480,
-    expect: { [PAGE_1H]: [[121, 128]] },
+    firesAt: { [PAGE_1H]: [[121, 128]] },
   },
   {
     name: 'histogram series (raw export) with the example checkout latency SLO',
@@ -286,7 +286,7 @@ SCENARIOS.push(
     counters: traffic([[60, 100, 0], [20, 100, 35], [400, 100, 0]]),
     inputSeries: undefined,
     untilMinute: 480,
-    expect: { [PAGE_1H]: [], [PAGE_6H]: [[73, 105]] },
+    firesAt: { [PAGE_1H]: [], [PAGE_6H]: [[73, 105]] },
   },
 );
 for (const s of SCENARIOS) {
@@ -364,8 +364,9 @@ function mismatches(output: string): string {
     .join('\n');
 }
 
-describe.skipIf(!promtool)('exported SLO rules against promtool test rules (Prometheus 2.42)', () => {
-  it('uses a range that includes the sample at t − range, as the evaluator assumes', async () => {
+// Concurrent: each test runs its own promtool process (a few CPU-seconds each).
+describe.skipIf(!promtool).concurrent('exported SLO rules against promtool test rules (Prometheus 2.42)', () => {
+  it('uses a range that includes the sample at t − range, as the evaluator assumes', async ({ expect }) => {
     const rulesFile = 'range.rules.yml';
     writeFileSync(join(dir, rulesFile), stringify({ groups: [{ name: 'g', rules: [{ record: 'samples_5m', expr: 'count_over_time(c[5m])' }, { record: 'increase_5m', expr: 'increase(c[5m])' }] }] }));
     writeFileSync(
@@ -390,10 +391,10 @@ describe.skipIf(!promtool)('exported SLO rules against promtool test rules (Prom
   });
 
   for (const [i, scenario] of SCENARIOS.entries()) {
-    it(`fires and resolves in the same minute as Prometheus: ${scenario.name}`, async () => {
+    it(`fires and resolves in the same minute as Prometheus: ${scenario.name}`, async ({ expect }) => {
       const result = replaySlo(scenario.slo, scenario.counters, { untilMinute: scenario.untilMinute });
       const got = spans(result);
-      for (const [alert, expected] of Object.entries(scenario.expect)) {
+      for (const [alert, expected] of Object.entries(scenario.firesAt)) {
         expect(got[alert] ?? [], `${alert} in ${scenario.name}`).toEqual(expected);
       }
       const { rulesFile, testFile } = promtoolTest(scenario, result, `scenario-${i}`);
@@ -404,7 +405,7 @@ describe.skipIf(!promtool)('exported SLO rules against promtool test rules (Prom
     });
   }
 
-  it('notices a one-minute difference (the oracle can fail)', async () => {
+  it('notices a one-minute difference (the oracle can fail)', async ({ expect }) => {
     const scenario = SCENARIOS[3]; // the short spike: the 1h/5m page fires at minute 121
     const result = replaySlo(scenario.slo, scenario.counters, { untilMinute: scenario.untilMinute });
     const { testFile } = promtoolTest(scenario, result, 'shifted', { minute: 121 });
@@ -415,7 +416,7 @@ describe.skipIf(!promtool)('exported SLO rules against promtool test rules (Prom
     expect(summary).toMatch(/expr: "ALERTS", time: 2h1m, exp: .* got: .*alertstate="firing".*long_window="1h"/);
   });
 
-  it('promtool check rules accepts the export of every example spec (native, OpenSLO, Sloth), from both sources', async () => {
+  it('promtool check rules accepts the export of every example spec (native, OpenSLO, Sloth), from both sources', async ({ expect }) => {
     expect(examples.issues).toEqual([]);
     for (const source of ['slo-counters', 'requests'] as const) {
       const file = `examples-${source}.rules.yml`;
