@@ -84,7 +84,7 @@ export function toJsonDecodeError(e: unknown, message: string): unknown {
   );
 }
 
-export function kindOf(v: unknown): string {
+function kindOf(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'object') return 'an object';
@@ -274,7 +274,7 @@ export function asHexId(v: unknown): string {
 const BASE64_RE = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
 /** bytes: base64 (standard or URL-safe alphabet). */
-export function asBytes(v: unknown): Uint8Array {
+function asBytes(v: unknown): Uint8Array {
   if (typeof v !== 'string') {
     if (v === null) return new Uint8Array(0);
     throw wrongType('a base64 string', v);

@@ -462,23 +462,8 @@ export function readUint64Number(r: Reader): number {
   return varHi * TWO32 + varLo;
 }
 
-/** A uint32 field (counts, enums): protobuf allows it to be sent as a longer varint. */
-export function readUint32(r: Reader): number {
-  return r.uint32();
-}
-
-/** An enum field: int32 on the wire, negative values come sign-extended to 10 bytes. */
-export function readEnum(r: Reader): number {
-  const b = r.buf;
-  const p = r.pos;
-  if (p < r.len && b[p] < 0x80) {
-    r.pos = p + 1;
-    return b[p];
-  }
-  readVarint64(r);
-  return varLo | 0;
-}
-
+// a double's 8 bytes copied into a Float64Array's storage: protobuf doubles are
+// little-endian, as is every platform Node runs on
 const f64 = new Float64Array(1);
 const f64Bytes = new Uint8Array(f64.buffer);
 
