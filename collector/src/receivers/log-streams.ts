@@ -54,7 +54,8 @@ export function streamFormat(stream: LogStream): string {
  */
 export function markFormat(result: ParsedLine, stream: LogStream): boolean {
   if (!result.parsed) return false;
-  const format = stream.parser.format;
+  // while an auto stream is still detecting, the leading candidate parsed the line
+  const format = stream.parser.format ?? stream.parser.detection?.format;
   if (format !== undefined && format !== 'plain') result.record.attributes[LOG_FORMAT_ATTRIBUTE] = format;
   return true;
 }
