@@ -51,6 +51,8 @@ describe('SRE Workbook table (30 days)', () => {
     expect(detectionMinutes(fast, 0.999, pairThreshold(fast, 0.999))).toBe(Number.POSITIVE_INFINITY);
     expect(detectionMinutes(fast, 0.999, 0.01)).toBe(Number.POSITIVE_INFINITY);
     expect(detectionBySeverity(workbook30d, 0.999, 0.001).every((d) => d.minutes === Number.POSITIVE_INFINITY)).toBe(true);
+    // 1 − 0.9 is 0.09999999999999998 in floating point: a 10 % error ratio is still exactly 1×
+    expect(detectionMinutes(workbook30d.pairs[3], 0.9, 0.1)).toBe(Number.POSITIVE_INFINITY);
   });
 
   it('never fires the 14.4× pair of a 90 % SLO, even on a full outage', () => {

@@ -57,7 +57,9 @@ export function pairThreshold(pair: Pick<BurnRatePair, 'factor'>, objective: num
  */
 export function detectionMinutes(pair: BurnRatePair, objective: number, ratio: number): number {
   const threshold = pairThreshold(pair, objective);
-  if (!(ratio > threshold)) return Number.POSITIVE_INFINITY;
+  // A ratio exactly at the threshold is not above it, whatever the float noise of
+  // 1 − objective says (1 − 0.9 is 0.09999999999999998).
+  if (!(ratio > threshold * (1 + 1e-12))) return Number.POSITIVE_INFINITY;
   return (threshold * pair.longWindowMinutes) / ratio + pair.forMinutes;
 }
 

@@ -53,6 +53,9 @@ export function countersToBuckets(series: CounterSeries): MinuteBucket[] {
         total: t < prev.total ? t : t - prev.total,
       };
       if (prev.minute < minute - 1) bucket.coversFromMinute = prev.minute;
+      if (bucket.good > bucket.total) {
+        throw new RangeError(`minute ${minute}: good grew by ${bucket.good} but total only by ${bucket.total}; good events are a subset of all events`);
+      }
       buckets.push(bucket);
     }
     prev = { minute, good: g, total: t };
@@ -237,6 +240,12 @@ export function parseReplayFile(text: string, file: string): { replay?: ReplayFi
   const bad = good.findIndex((g) => g !== null && g < 0);
   if (bad >= 0) {
     root.get('errors').error(`at minute ${bad} errors (${other[bad]}) exceed total (${total[bad]})`, 'errors count a subset of all events: keep errors ≤ total at every sample');
+    return { issues: sink.issues };
+  }
+  try {
+    countersToBuckets({ good, total });
+  } catch (e) {
+    root.get(hasGood ? 'good' : 'errors').error((e as Error).message, 'check the series: both are cumulative counters sampled once a minute');
     return { issues: sink.issues };
   }
   const replay: ReplayFile = { series: { good, total } };
