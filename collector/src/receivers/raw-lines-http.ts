@@ -20,6 +20,9 @@ export const RAW_LINES_PATH = '/v1/logs/raw';
 export const LABELS_HEADER = 'x-lookout-labels';
 export const FORMAT_HEADER = 'x-lookout-format';
 
+// a leading BOM (Windows editors) is not part of the first line
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 export interface RawLinesOptions {
   context: IngestContext;
   streams: LogStreams;
@@ -118,9 +121,11 @@ export async function rawLinesReceiver(app: FastifyInstance, options: RawLinesOp
     }
     const raw = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
     const body = await decompressBody(raw, request.headers['content-encoding'], options.maxDecompressedBytes, 'logs.raw.maxDecompressedBytes');
-    const badLine = firstInvalidUtf8Line(body);
-    if (badLine > 0) {
-      throw new LogRequestError(400, 'malformed', `line ${badLine} of the body is not valid UTF-8; send the log text in UTF-8`);
+    let text: string;
+    try {
+      text = strictUtf8.decode(body);
+    } catch {
+      throw new LogRequestError(400, 'malformed', `line ${firstInvalidUtf8Line(body)} of the body is not valid UTF-8; send the log text in UTF-8`);
     }
     const tenant = request.tenant ?? DEFAULT_TENANT;
     const stream = streams.stream(tenant, labels, ndjson ? 'json' : format, ndjson);
@@ -130,16 +135,17 @@ export async function rawLinesReceiver(app: FastifyInstance, options: RawLinesOp
     const now = context.now();
     let unparsed = 0;
     let bytes = 0;
+    const unparsedByFormat = new Map<string, number>();
     const take = (results: ParsedLine[]) => {
       for (const result of results) {
         if (!markFormat(result, stream)) {
           unparsed++;
-          options.metrics.unparsedLines.inc({ receiver, format: streamFormat(stream) });
+          const format = streamFormat(stream);
+          unparsedByFormat.set(format, (unparsedByFormat.get(format) ?? 0) + 1);
         }
         builder.add(key, resource, result.record);
       }
     };
-    const text = body.toString('utf8');
     let start = 0;
     while (start <= text.length) {
       let end = text.indexOf('\n', start);
@@ -153,6 +159,7 @@ export async function rawLinesReceiver(app: FastifyInstance, options: RawLinesOp
     // A request is a whole unit: an entry still open at its end (a trace with no line
     // after it) is complete, since the records are acknowledged with this answer.
     take(stream.flush(now));
+    for (const [format, n] of unparsedByFormat) options.metrics.unparsedLines.inc({ receiver, format }, n);
 
     const items = builder.items;
     const outcome = ingest(context, 'logs', receiver, tenant, Math.max(bytes, body.length), () => ({
