@@ -5,7 +5,7 @@
  * no retry on other 4xx, the bounded buffer, and that ingest never waits for Loki.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestCollector, type TestCollector } from './helpers/collector.ts';
 
@@ -142,9 +142,12 @@ describe('Loki exporter', () => {
   });
 
   it('gives up after maxRetries when Loki stays down, and never makes ingest wait', async () => {
-    const loki = await startFakeLoki();
-    await loki.close(); // nothing listens on that port any more: connection refused
-    const test = await startTestCollector(exporterConfig(loki.url, { maxRetries: 2, maxBufferRecords: 50, batchRecords: 10 }));
+    // Loki is down: every connection is reset (a closed port could be reused by a parallel test).
+    const down = createNetServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => down.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => down.close(() => resolve())));
+    const lokiUrl = `http://127.0.0.1:${(down.address() as AddressInfo).port}`;
+    const test = await startTestCollector(exporterConfig(lokiUrl, { maxRetries: 2, maxBufferRecords: 50, batchRecords: 10 }));
     cleanups.push(() => test.close());
     const started = Date.now();
     for (let i = 0; i < 10; i++) {
