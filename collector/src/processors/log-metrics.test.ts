@@ -2,9 +2,10 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { newAttributes, type Batch, type LogRecord, type LogsData } from '../model/telemetry.ts';
 import { parseAccessLogLine } from '../logs/index.ts';
+import { requestSeriesConfigSchema } from './config.ts';
 import { isRequestRecord, LogMetrics, logSourceOf } from './log-metrics.ts';
-import { RequestSeries } from './request-series.ts';
-import { SliMatcher } from './sli-matcher.ts';
+import { RequestPipeline } from './request-pipeline.ts';
+import type { SliDefinition } from './sli-matcher.ts';
 
 const NOW = Date.UTC(2026, 0, 1, 12);
 const BOUNDS = [0.1, 0.5, 1];
@@ -21,15 +22,20 @@ function logsBatch(receiver: string, service: string, records: LogRecord[]): Bat
 const access = (path: string, status: number, micros?: number) =>
   parseAccessLogLine(`1.2.3.4 - - [01/Jan/2026:12:00:00 +0000] "GET ${path} HTTP/1.1" ${status} 10${micros === undefined ? '' : ` "-" "ua" ${micros}`}`, NOW).record;
 
-function setUp(definitions: ConstructorParameters<typeof SliMatcher>[0] = []) {
+function setUp(definitions: SliDefinition[] = []) {
   const registry = new Registry();
-  const series = new RequestSeries({ bounds: BOUNDS, maxRoutesPerService: 10, routeIdleMs: 60_000, maxServices: 10 });
-  const matcher = new SliMatcher(definitions, BOUNDS);
   const sink: Array<[string, number, number]> = [];
-  const metrics = new LogMetrics({ registry, maxServices: 2, requests: { series, matcher, sink: (id, _m, good, total) => sink.push([id, good, total]) } });
+  const pipeline = new RequestPipeline({
+    config: requestSeriesConfigSchema.parse({ durationBuckets: BOUNDS }),
+    definitions,
+    templateRoute: (path) => path,
+    sink: (id, _m, good, total) => sink.push([id, good, total]),
+    startedAtMs: NOW,
+  });
+  const metrics = new LogMetrics({ registry, maxServices: 2, requests: pipeline });
   const cells = () => {
     const out: Record<string, { count: number; errors: number; histogram: number }> = {};
-    series.forEachSeries((service, route, cell) => {
+    pipeline.series.forEachSeries((service, route, cell) => {
       out[`${service} ${route} ${cell.method} ${cell.statusClass}`] = { count: cell.count, errors: cell.errors, histogram: cell.buckets.reduce((a, b) => a + b, 0) };
     });
     return out;

@@ -2,8 +2,7 @@ import { Counter, type Registry } from 'prom-client';
 import { requestFromLogRecord, severityBucket } from '../logs/index.ts';
 import type { Attributes, Batch, LogRecord, LogsData } from '../model/telemetry.ts';
 import { MAX_ROUTE_LENGTH } from './http-semantics.ts';
-import type { RequestSeries } from './request-series.ts';
-import type { SliMatcher, SliSink } from './sli-matcher.ts';
+import type { RequestPipeline } from './request-pipeline.ts';
 import { serviceNameOf } from './span-observation.ts';
 
 /** Record attribute the log receivers set to the format a line parsed in. */
@@ -45,13 +44,8 @@ export function isRequestRecord(receiver: string, attributes: Attributes): boole
   return attributes[FORMAT_ATTRIBUTE] === 'access' || attributes['log.source'] === 'access';
 }
 
-/** The request-series side the log processor feeds: the same series and SLI matcher spans feed. */
-export interface LogRequestTarget {
-  series: RequestSeries;
-  matcher: SliMatcher;
-  /** SLI increments (the SLI store's add); none when no SLI is defined */
-  sink?: SliSink;
-}
+/** Where access-log requests go: the request pipeline spans feed (its series and SLIs). */
+export type LogRequestTarget = Pick<RequestPipeline, 'observeRequest'>;
 
 export interface LogMetricsOptions {
   registry: Registry;
@@ -75,8 +69,6 @@ export class LogMetrics {
   readonly records: Counter<'service' | 'severity' | 'source'>;
   readonly requests: Counter<'outcome'>;
   private readonly services = new Set<string>();
-  private readonly latencySlis: Set<string>;
-  private readonly noLatencyBuckets: Float64Array | undefined;
 
   constructor(private readonly options: LogMetricsOptions) {
     this.records = new Counter({
@@ -91,9 +83,6 @@ export class LogMetrics {
       labelNames: ['outcome'],
       registers: [options.registry],
     });
-    const target = options.requests;
-    this.latencySlis = new Set(target ? target.matcher.definitions.filter((d) => d.kind === 'latency').map((d) => d.id) : []);
-    this.noLatencyBuckets = target ? new Float64Array(target.series.bounds.length + 1) : undefined;
   }
 
   consume(batch: Batch<'logs'>, nowMs: number): void {
@@ -129,39 +118,10 @@ export class LogMetrics {
 
   /** Feeds one request; true when it had a latency. */
   private observe(record: LogRecord, service: string, nowMs: number): boolean {
-    const { series, matcher, sink } = this.options.requests!;
     const observation = requestFromLogRecord(record, { 'service.name': service })!;
     if (observation.route.length > MAX_ROUTE_LENGTH) observation.route = observation.route.slice(0, MAX_ROUTE_LENGTH);
-    if (!(observation.endTimeMs > 0)) observation.endTimeMs = nowMs;
-    if (observation.latencyKnown) {
-      series.observe(observation, nowMs);
-      if (sink) matcher.matchObservation(observation, nowMs, sink);
-      return true;
-    }
-    // Count and errors without a duration: a histogram observation with no bucket counts.
-    series.observeHistogram(
-      {
-        service: observation.service,
-        route: observation.route,
-        method: observation.method,
-        ...(observation.statusCode !== undefined ? { statusCode: observation.statusCode } : {}),
-        error: observation.error,
-        endTimeMs: observation.endTimeMs,
-        bucketCounts: this.noLatencyBuckets!,
-        count: 1,
-        sumSeconds: 0,
-      },
-      nowMs,
-    );
-    if (observation.error && observation.traceId) series.rememberErrorTrace(service, observation.traceId, nowMs);
-    if (sink) {
-      const latencySlis = this.latencySlis;
-      // availability SLIs only: a request of unknown duration is neither fast nor slow
-      matcher.matchObservation(observation, nowMs, (id, minute, good, total) => {
-        if (!latencySlis.has(id)) sink(id, minute, good, total);
-      });
-    }
-    return false;
+    this.options.requests!.observeRequest(observation, nowMs, observation.latencyKnown);
+    return observation.latencyKnown;
   }
 
   private serviceLabel(service: string): string {
