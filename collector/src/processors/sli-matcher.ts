@@ -1,4 +1,5 @@
 import type { RequestObservation } from '../model/request.ts';
+import { statusClassOf } from './http-semantics.ts';
 import type { HistogramObservation } from './request-series.ts';
 
 /**
@@ -16,6 +17,11 @@ export interface SliDefinition {
   /** availability: good = not an error; latency: good = duration <= latencyThresholdSeconds */
   kind: 'availability' | 'latency';
   latencyThresholdSeconds?: number;
+  /**
+   * Further filter beyond exact route/method, on the request's series labels (route,
+   * method, status_class), e.g. an SLO spec's regex matchers; every request when absent.
+   */
+  filter?: (labels: Readonly<Record<'route' | 'method' | 'status_class', string>>) => boolean;
 }
 
 /** Receives (good, total) for one SLI and one minute (minutes since the epoch). */
@@ -29,6 +35,7 @@ interface CompiledSli {
   threshold: number;
   /** histogram buckets 0..thresholdBucket are at or under the threshold */
   thresholdBucket: number;
+  filter: SliDefinition['filter'];
 }
 
 /** Events stamped further ahead than this are put in the current minute (sender clock skew). */
@@ -38,6 +45,11 @@ const MAX_FUTURE_MS = 60_000;
 export function eventMinute(endTimeMs: number, nowMs: number): number {
   const at = endTimeMs > 0 && endTimeMs <= nowMs + MAX_FUTURE_MS ? endTimeMs : nowMs;
   return Math.floor(at / 60_000);
+}
+
+/** The labels a request gets on the request series, for SLI filters. */
+function seriesLabels(request: { route: string; method: string; statusCode?: number; error: boolean }) {
+  return { route: request.route, method: request.method, status_class: statusClassOf(request.statusCode, request.error) };
 }
 
 /** Problems in a list of definitions, each saying which one and how to fix it; [] when fine. */
@@ -88,6 +100,7 @@ export class SliMatcher {
         latency: d.kind === 'latency',
         threshold,
         thresholdBucket,
+        filter: d.filter,
       };
       const list = this.byService.get(d.service);
       if (list) list.push(compiled);
@@ -109,6 +122,7 @@ export class SliMatcher {
       if (sli.route !== undefined && sli.route !== observation.route) continue;
       if (sli.method !== undefined && sli.method !== observation.method) continue;
       if (sli.latency && !latencyKnown) continue;
+      if (sli.filter && !sli.filter(seriesLabels(observation))) continue;
       if (minute < 0) minute = eventMinute(observation.endTimeMs, nowMs);
       const good = sli.latency ? observation.durationSeconds <= sli.threshold : !observation.error;
       sink(sli.id, minute, good ? count : 0, count);
@@ -122,6 +136,7 @@ export class SliMatcher {
     for (const sli of slis) {
       if (sli.route !== undefined && sli.route !== histogram.route) continue;
       if (sli.method !== undefined && sli.method !== histogram.method) continue;
+      if (sli.filter && !sli.filter(seriesLabels(histogram))) continue;
       if (minute < 0) minute = eventMinute(histogram.endTimeMs, nowMs);
       let good: number;
       if (sli.latency) {
