@@ -4,11 +4,16 @@ import { z } from 'zod';
 import { startCollector } from './collector.ts';
 import { ConfigError, defaultConfig, loadConfigFile } from './config/load.ts';
 import { configSchema } from './config/schema.ts';
+import { loadSloFiles, runSloCommand, SloFilesError } from './slo/index.ts';
 
 const USAGE = `usage:
   lookout collector [--config FILE]   run the collector (default config: ./lookout.yaml if present, else built-in defaults)
-  lookout config check FILE           validate a config file; exit 1 and list every problem if it is wrong
+  lookout config check FILE           validate a config file and the SLO specs it names; exit 1 and list every problem if it is wrong
   lookout config schema               print the config reference as JSON Schema
+  lookout slo check FILES...          validate SLO specs; exit 1 with file:line per error
+  lookout slo explain FILES...        detection-time table of each SLO's alert policy [--slo NAME]
+  lookout slo rules FILES...          Prometheus recording and alerting rules [--source requests]
+  lookout slo test SPEC SERIES        replay a series (promtool notation): when each alert fires and resolves [--slo NAME]
 `;
 
 async function runCollector(args: string[]): Promise<number> {
@@ -43,9 +48,20 @@ function configCheck(args: string[]): number {
     process.stderr.write('lookout config check: name the file to check, e.g. lookout config check lookout.yaml\n');
     return 2;
   }
-  loadConfigFile(file);
-  process.stdout.write(`${file}: OK\n`);
+  const config = loadConfigFile(file);
+  // The SLO specs the config names are part of it: a bad one would stop the collector.
+  const slos = loadSloFiles(config.slos.files);
+  for (const warning of slos.warnings) process.stderr.write(`warning: ${warning}\n`);
+  const sloNote = config.slos.files.length > 0 ? ` (${slos.slos.length} SLO${slos.slos.length === 1 ? '' : 's'} in ${slos.files.length} file${slos.files.length === 1 ? '' : 's'})` : '';
+  process.stdout.write(`${file}: OK${sloNote}\n`);
   return 0;
+}
+
+function sloCommand(args: string[]): number {
+  const outcome = runSloCommand(args);
+  if (outcome.stdout) process.stdout.write(outcome.stdout);
+  if (outcome.stderr) process.stderr.write(outcome.stderr);
+  return outcome.code;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -54,6 +70,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'collector':
         return await runCollector(argv.slice(1));
+      case 'slo':
+        return sloCommand(argv.slice(1));
       case 'config':
         if (sub === 'check') return configCheck(rest);
         if (sub === 'schema') {
@@ -73,6 +91,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
+      return 1;
+    }
+    if (error instanceof SloFilesError) {
+      process.stderr.write(`lookout: the SLO specs named in slos.files are not valid:\n${error.message}\n`);
       return 1;
     }
     process.stderr.write(`lookout: ${(error as Error).message}\n`);

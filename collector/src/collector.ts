@@ -21,6 +21,7 @@ import { LogStreams } from './receivers/log-streams.ts';
 import { lokiPushReceiver } from './receivers/loki-push.ts';
 import { rawLinesReceiver } from './receivers/raw-lines-http.ts';
 import { startSyslogReceiver, type RunningSyslogReceiver } from './receivers/syslog.ts';
+import { createAlerting, planSlos, type Alerting } from './slo/index.ts';
 
 export interface CollectorOptions {
   /** injected clock, ms since the epoch */
@@ -46,6 +47,8 @@ export interface RunningCollector {
   syslog?: RunningSyslogReceiver;
   /** undefined when exporters.loki is not configured */
   lokiExporter?: LokiExporter;
+  /** SLO runtime, threshold alerts and notifier (slo/, notify/) */
+  alerting: Alerting;
   logger: Logger;
   /** stop accepting, flush the queue, close listeners */
   close(): Promise<void>;
@@ -75,6 +78,11 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
   metrics.queueCapacityBytes.set(config.pipeline.queue.maxBytes);
   for (const consumer of options.consumers ?? []) queue.register(consumer.signal, consumer.name, consumer.consume);
 
+  // ---- SLO specs (slo/): read before the SLI pipeline, which counts their SLIs ----
+  // A bad spec file stops the start with file:line; PromQL SLIs are only warned about.
+  const sloPlan = planSlos(config.slos, config.sli.definitions.map((d) => d.id));
+  // ---- end SLO specs ----
+
   // ---- request series and SLI store (processors/, store/) ----
   // Spans and http.server.request.duration metrics → lookout_request* on /metrics; with
   // SLIs defined, per-minute (good, total) into SQLite under storage.dataDir.
@@ -83,7 +91,7 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
     sli = startSliPipeline({
       requestSeries: config.requestSeries,
       sli: config.sli,
-      definitions: [...sliDefinitionsFromConfig(config.sli), ...(options.sliDefinitions ?? [])],
+      definitions: [...sliDefinitionsFromConfig(config.sli), ...(options.sliDefinitions ?? []), ...sloPlan.definitions],
       storeFile: sliStoreFile(config.storage.dataDir),
       registry: metrics.registry,
       templateRoute,
@@ -174,6 +182,24 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
   }
   // ---- end log receivers ----
 
+  // ---- alerting: SLO runtime, threshold alerts, notify outbox (slo/, notify/) ----
+  // Routes (/api/v1/slos, /api/v1/alerts) go on before listen; timers start once ready.
+  const alerting = createAlerting({
+    plan: sloPlan,
+    slos: config.slos,
+    thresholds: config.thresholdAlerts,
+    notify: config.notify,
+    dataDir: config.storage.dataDir,
+    sli,
+    registry: metrics.registry,
+    http,
+    logger,
+    now,
+  });
+  queue.register('logs', 'slo-error-logs', (batch) => alerting.errorLogs.consume(batch.data));
+  queue.register('metrics', 'threshold-host-readings', (batch) => alerting.readings.hostMetrics(batch.data, now()));
+  // ---- end alerting ----
+
   let grpc: RunningGrpcReceiver | undefined;
   let syslog: RunningSyslogReceiver | undefined;
   try {
@@ -201,6 +227,7 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
     await grpc?.close();
     sli?.close();
     void lokiExporter?.close(0);
+    await alerting.stop();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
       throw new Error(
@@ -215,8 +242,11 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
   let probes: ProbeRunner | undefined;
   const probeCount = config.probes.tls.length + config.probes.http.length + config.probes.postgres.length;
   if (probeCount > 0) {
-    probes = startProbes(config.probes, registerProbeMetrics(metrics.registry, { now }), { log: logger.child({ component: 'probes' }) });
+    probes = startProbes(config.probes, alerting.readings.tee(registerProbeMetrics(metrics.registry, { now })), {
+      log: logger.child({ component: 'probes' }),
+    });
   }
+  alerting.start();
 
   const address = http.server.address();
   const port = typeof address === 'object' && address ? address.port : otlp.http.port;
@@ -235,10 +265,12 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
     sli,
     ...(syslog ? { syslog } : {}),
     ...(lokiExporter ? { lokiExporter } : {}),
+    alerting,
     logger,
     close() {
       closing ??= (async () => {
         ready = false;
+        await alerting.stop(); // before the SLI store closes; unsent notifications stay in the outbox
         await syslog?.close(); // its pending batches go into the queue before it closes
         const flushed = queue.close();
         const deadline = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeout).unref());

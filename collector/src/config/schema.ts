@@ -5,6 +5,8 @@ import { requestSeriesConfigSchema } from '../processors/config.ts';
 import { sliConfigSchema } from '../store/config.ts';
 import { logsConfigSchema } from '../receivers/logs-config.ts';
 import { exportersConfigSchema } from '../exporters/loki-config.ts';
+import { slosConfigSchema, thresholdAlertsConfigSchema } from '../slo/config.ts';
+import { notifyConfigSchema } from '../notify/config.ts';
 
 /**
  * The one schema of lookout.yaml: validation, defaults and the documented reference
@@ -111,6 +113,9 @@ export const configSchema = z
       })
       .prefault({}),
     probes: probesConfigSchema,
+    slos: slosConfigSchema,
+    thresholdAlerts: thresholdAlertsConfigSchema,
+    notify: notifyConfigSchema,
     shutdownTimeout: durationSchema.default(10_000).describe('how long shutdown may take to flush'),
   })
   .prefault({});

@@ -1,0 +1,109 @@
+import { parseArgs } from 'node:util';
+import { sloCheck, sloExplain, sloRules, sloTest } from '@lookout/alerts';
+import type { CommandResult, RuleExportOptions } from '@lookout/alerts';
+import { readSpecFiles, resolveSpecPaths } from './spec-files.ts';
+
+/**
+ * `lookout slo check | explain | rules | test`: the file-reading halves of the pure
+ * commands in alerts/src/slo-commands.ts. Exit codes: 0 ok, 1 an invalid spec or
+ * series, 2 a usage error (unknown subcommand or option, missing argument, a path
+ * that names nothing).
+ */
+
+export const SLO_USAGE = `usage:
+  lookout slo check FILES...                    validate SLO specs (files, directories, globs); exit 1 with file:line per error
+  lookout slo explain FILES... [--slo NAME]     the detection-time table of each SLO's alert policy
+  lookout slo rules FILES... [--source requests]  Prometheus recording and alerting rules (default source: the collector's per-SLO counters)
+  lookout slo test SPEC SERIES [--slo NAME]     replay a series file (promtool notation) and print when each alert fires and resolves
+`;
+
+export interface CliOutcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function usage(message: string): CliOutcome {
+  return { code: 2, stdout: '', stderr: `lookout slo: ${message}\n${SLO_USAGE}` };
+}
+
+function fromResult(result: CommandResult): CliOutcome {
+  const text = result.output.endsWith('\n') || result.output === '' ? result.output : `${result.output}\n`;
+  return result.ok ? { code: 0, stdout: text, stderr: '' } : { code: 1, stdout: '', stderr: text };
+}
+
+/** Files named by the arguments, or a usage outcome saying which one names nothing. */
+function specFiles(entries: readonly string[]): { files: Array<{ file: string; text: string }> } | { outcome: CliOutcome } {
+  const resolved = resolveSpecPaths(entries);
+  const read = readSpecFiles(resolved.files);
+  const problems = [...resolved.problems, ...read.problems];
+  if (problems.length > 0) return { outcome: { code: 2, stdout: '', stderr: problems.map((p) => `lookout slo: ${p}\n`).join('') } };
+  return { files: read.files };
+}
+
+type Parsed = { values: Record<string, string | boolean | undefined>; positionals: string[] };
+
+function parse(args: string[], options: Record<string, { type: 'string' }>): Parsed | CliOutcome {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true }) as Parsed;
+  } catch (error) {
+    return usage((error as Error).message);
+  }
+}
+
+function isOutcome(value: unknown): value is CliOutcome {
+  return typeof value === 'object' && value !== null && 'code' in value && 'stderr' in value;
+}
+
+/** Runs one `lookout slo …` command; `args` starts with the subcommand. */
+export function runSloCommand(args: readonly string[]): CliOutcome {
+  const [sub, ...rest] = args;
+  switch (sub) {
+    case 'check': {
+      const parsed = parse(rest, {});
+      if (isOutcome(parsed)) return parsed;
+      if (parsed.positionals.length === 0) return usage('check needs the spec files, e.g. lookout slo check alerts/slos');
+      const files = specFiles(parsed.positionals);
+      return 'outcome' in files ? files.outcome : fromResult(sloCheck(files.files));
+    }
+    case 'explain': {
+      const parsed = parse(rest, { slo: { type: 'string' } });
+      if (isOutcome(parsed)) return parsed;
+      if (parsed.positionals.length === 0) return usage('explain needs the spec files, e.g. lookout slo explain alerts/slos/checkout.yaml');
+      const files = specFiles(parsed.positionals);
+      if ('outcome' in files) return files.outcome;
+      return fromResult(sloExplain(files.files, parsed.values.slo as string | undefined));
+    }
+    case 'rules': {
+      const parsed = parse(rest, { source: { type: 'string' } });
+      if (isOutcome(parsed)) return parsed;
+      if (parsed.positionals.length === 0) return usage('rules needs the spec files, e.g. lookout slo rules alerts/slos > slo-rules.yaml');
+      const source = parsed.values.source as string | undefined;
+      if (source !== undefined && source !== 'requests' && source !== 'slo-counters')
+        return usage(`--source must be 'slo-counters' (default) or 'requests', not '${source}'`);
+      const files = specFiles(parsed.positionals);
+      if ('outcome' in files) return files.outcome;
+      const options: RuleExportOptions = source ? { source } : {};
+      return fromResult(sloRules(files.files, options));
+    }
+    case 'test': {
+      const parsed = parse(rest, { slo: { type: 'string' } });
+      if (isOutcome(parsed)) return parsed;
+      if (parsed.positionals.length !== 2)
+        return usage(`test takes a spec file and a series file (got ${parsed.positionals.length} arguments), e.g. lookout slo test slos/checkout.yaml outage.series.yaml`);
+      const spec = specFiles([parsed.positionals[0]!]);
+      if ('outcome' in spec) return spec.outcome;
+      const series = readSpecFiles([parsed.positionals[1]!]);
+      if (series.problems.length > 0) return { code: 2, stdout: '', stderr: series.problems.map((p) => `lookout slo: ${p}\n`).join('') };
+      return fromResult(sloTest(spec.files, series.files[0]!, parsed.values.slo as string | undefined));
+    }
+    case undefined:
+      return usage('name a subcommand: check, explain, rules or test');
+    case 'help':
+    case '--help':
+    case '-h':
+      return { code: 0, stdout: SLO_USAGE, stderr: '' };
+    default:
+      return usage(`unknown subcommand '${sub}'`);
+  }
+}

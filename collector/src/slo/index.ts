@@ -1,0 +1,50 @@
+export {
+  slosConfigSchema,
+  thresholdAlertsConfigSchema,
+  type SlosConfig,
+  type SlosConfigInput,
+  type ThresholdAlertsConfig,
+  type ThresholdAlertsConfigInput,
+} from './config.ts';
+export { SloFilesError, loadSloFiles, readSpecFiles, resolveSpecPaths, segmentPattern, type LoadedSloFiles } from './spec-files.ts';
+export { adaptSli, adaptSlos, type AdaptedSlos, type SliAdaptation } from './sli-adapter.ts';
+export { SettledWindowIndex } from './settled-window-index.ts';
+export { ErrorLogRing, type ErrorLogRingOptions } from './error-log-ring.ts';
+export { closeEpisode, enrichAnnotations, expandLinkTemplate, openEpisode, type AlertEnrichment, type OpenEpisode } from './notifications.ts';
+export {
+  SloRuntime,
+  type ErrorSamples,
+  type RuntimeClock,
+  type RuntimeLogger,
+  type SliBucketSource,
+  type SloRuntimeOptions,
+  type SloStatus,
+} from './runtime.ts';
+export { registerSloMetrics } from './slo-metrics.ts';
+export {
+  EMPTY_THRESHOLD_STATE,
+  databaseConditions,
+  growthPerDay,
+  hostConditions,
+  nextThresholdState,
+  probeConditions,
+  thresholdConditions,
+  tlsConditions,
+  type DatabaseReading,
+  type DatabaseSizeSample,
+  type DiskReading,
+  type MemoryReading,
+  type ProbeFailureReading,
+  type ThresholdAlert,
+  type ThresholdAlertState,
+  type ThresholdCondition,
+  type ThresholdReadingsSnapshot,
+  type ThresholdSeverity,
+  type ThresholdStep,
+  type TlsReading,
+} from './threshold-alerts.ts';
+export { ThresholdReadings, type ThresholdReadingsOptions } from './threshold-readings.ts';
+export { ThresholdRuntime, registerThresholdMetrics, type ThresholdRuntimeOptions } from './threshold-runtime.ts';
+export { registerSloApi, type SloApiOptions } from './http-api.ts';
+export { createAlerting, planSlos, type Alerting, type AlertingOptions, type SloPlan } from './wiring.ts';
+export { SLO_USAGE, runSloCommand, type CliOutcome } from './cli-commands.ts';

@@ -1,0 +1,228 @@
+import { parseSpecText } from '@lookout/alerts';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../notify/manual-clock.ts';
+import type { AlertNotification } from '../notify/types.ts';
+import { SliStore } from '../store/sli-store.ts';
+import { SloRuntime, type SloRuntimeOptions } from './runtime.ts';
+import { adaptSlos } from './sli-adapter.ts';
+import { registerSloMetrics } from './slo-metrics.ts';
+
+const SPEC = `
+service: checkout
+runbook: https://runbooks.example.com/checkout
+slos:
+  - { name: checkout-availability, objective: 99.9, sli: availability }
+`;
+const SLI = 'checkout-availability';
+const START = Date.parse('2024-05-01T12:00:00Z');
+const MINUTE = 60_000;
+const m0 = START / MINUTE;
+
+const stores: SliStore[] = [];
+afterEach(() => {
+  for (const store of stores.splice(0)) store.close();
+});
+
+function setup(overrides: Partial<SloRuntimeOptions> = {}, spec = SPEC) {
+  const clock = new ManualClock(START);
+  const store = new SliStore({ file: ':memory:', retentionMinutes: 40 * 1440 });
+  stores.push(store);
+  const sent: AlertNotification[] = [];
+  const { adaptations } = adaptSlos(parseSpecText(spec, 'slos/checkout.yaml'));
+  const runtime = new SloRuntime({
+    adaptations,
+    store,
+    clock,
+    intervalMs: 30_000,
+    lateDataMinutes: 5,
+    notify: (n) => void sent.push(n),
+    samples: {
+      traceIds: (service, limit) => (service === 'checkout' ? ['4bf92f3577b34da6a3ce929d0e0e4736', '00f067aa0ba902b7a3ce929d0e0e4736'].slice(0, limit) : []),
+      errorLines: (service, limit) => (service === 'checkout' ? ['POST /api/checkout 503 upstream timeout'].slice(0, limit) : []),
+    },
+    dashboardUrl: 'https://grafana.example.com/d/slo?var-service={service}&var-slo={slo}',
+    externalURL: 'https://lookout.example.com',
+    ...overrides,
+  });
+  return { clock, store, runtime, sent };
+}
+
+function sample(text: string, series: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  if (!line) throw new Error(`no sample ${series} in:\n${text}`);
+  return Number(line.slice(series.length + 1));
+}
+
+/** `count` minutes of traffic from minute `from`, `errors` of `total` failing in each. */
+function traffic(store: SliStore, from: number, count: number, total: number, errors: number): void {
+  for (let m = from; m < from + count; m++) store.add(SLI, m, total - errors, total);
+}
+
+describe('SloRuntime', () => {
+  it('pages once on a full outage, keeps tickets muted while it pages, resolves after recovery and then opens the ticket', () => {
+    const { clock, store, runtime, sent } = setup();
+    traffic(store, m0 - 60, 60, 100, 0); // an hour of good traffic
+    runtime.start();
+    expect(sent).toEqual([]);
+    expect(runtime.activeAlerts()).toEqual([]);
+
+    // Full outage in minute m0: judged once the minute is complete.
+    traffic(store, m0, 1, 100, 100);
+    clock.advance(30_000);
+    expect(sent).toEqual([]);
+    clock.advance(30_000);
+    expect(sent).toHaveLength(1);
+    const page = sent[0]!;
+    expect(page.status).toBe('firing');
+    expect(page.labels).toEqual({
+      alertname: 'SLOErrorBudgetBurn',
+      slo: 'checkout-availability',
+      service: 'checkout',
+      severity: 'page',
+      long_window: '1h',
+      short_window: '5m',
+    });
+    expect(page.startsAt).toBe('2024-05-01T12:01:00.000Z');
+    expect(page.annotations).toMatchObject({
+      burn_rate: '16.7',
+      runbook_url: 'https://runbooks.example.com/checkout',
+      dashboard_url: 'https://grafana.example.com/d/slo?var-service=checkout&var-slo=checkout-availability',
+      sample_trace_ids: '4bf92f3577b34da6a3ce929d0e0e4736, 00f067aa0ba902b7a3ce929d0e0e4736',
+      sample_errors: 'POST /api/checkout 503 upstream timeout',
+      firing_windows: '1h/5m, 6h/30m',
+    });
+    expect(page.annotations.summary).toContain('checkout/checkout-availability: error budget burning 16.7× over 1h');
+    expect(page.annotations.budget_remaining).toMatch(/%$/);
+    expect(page.generatorURL).toBe('https://lookout.example.com/api/v1/slos');
+
+    // Ticket pairs fire too, but are inhibited while the page fires: no ticket notification.
+    const tickets = runtime.activeAlerts().filter((a) => a.severity === 'ticket');
+    expect(tickets.map((a) => `${a.labels.long_window}/${a.labels.short_window}`).sort()).toEqual(['1d/2h', '3d/6h']);
+    expect(tickets.every((a) => a.inhibited && a.state === 'firing')).toBe(true);
+
+    // Good traffic again, minute by minute, evaluated every 30 s.
+    for (let minute = 1; minute <= 40 && sent.length === 1; minute++) {
+      traffic(store, m0 + minute, 1, 100, 0);
+      clock.advance(MINUTE);
+    }
+    // The 30m window must be clean of minute m0 before the 6h/30m page stops: m0 + 31.
+    expect(clock.now()).toBe(START + 31 * MINUTE);
+    expect(sent).toHaveLength(3);
+    const [, resolved, ticket] = sent;
+    expect(resolved).toMatchObject({ status: 'resolved', dedupKey: page.dedupKey, labels: page.labels, startsAt: page.startsAt, endsAt: '2024-05-01T12:31:00.000Z' });
+    expect(resolved!.annotations.current_burn_rate).toBeDefined();
+    expect(ticket).toMatchObject({ status: 'firing', labels: { severity: 'ticket', long_window: '1d', short_window: '2h' } });
+    expect(ticket!.annotations.firing_windows).toBe('1d/2h, 3d/6h');
+
+    // Nothing more while the ticket keeps firing: one notification per transition.
+    clock.advance(10 * MINUTE);
+    expect(sent).toHaveLength(3);
+    runtime.stop();
+    clock.advance(10 * MINUTE);
+    expect(runtime.lastCycle.atMs).toBe(START + 41 * MINUTE);
+  });
+
+  it('counts events that arrive late for minutes already judged, within lateData', () => {
+    const { clock, store, runtime, sent } = setup();
+    traffic(store, m0 - 60, 60, 100, 0);
+    runtime.evaluate(clock.now());
+    clock.advance(3 * MINUTE);
+    runtime.evaluate(clock.now());
+    expect(sent).toEqual([]);
+    // Errors for minute m0 arrive 3 minutes late (a batch of old spans).
+    traffic(store, m0, 1, 1000, 1000);
+    clock.advance(30_000);
+    runtime.evaluate(clock.now());
+    expect(sent.map((n) => n.labels.severity)).toEqual(['page']);
+  });
+
+  it('keeps a notification the outbox refused and enqueues it next cycle', () => {
+    let refuse = true;
+    const accepted: AlertNotification[] = [];
+    const { clock, store, runtime } = setup({
+      notify: (n) => {
+        if (refuse) throw new Error('SQLITE_BUSY: database is locked');
+        accepted.push(n);
+      },
+    });
+    traffic(store, m0 - 10, 11, 100, 100);
+    clock.advance(MINUTE);
+    runtime.evaluate(clock.now());
+    expect(runtime.unsentCount).toBe(1);
+    refuse = false;
+    clock.advance(30_000);
+    runtime.evaluate(clock.now());
+    expect(runtime.unsentCount).toBe(0);
+    expect(accepted.map((n) => `${n.status} ${n.labels.severity}`)).toEqual(['firing page']);
+  });
+
+  it('raises the no-data ticket when the SLI has no events, and exposes gauges and status', async () => {
+    const { clock, runtime, sent } = setup();
+    const registry = new Registry();
+    registerSloMetrics(registry, runtime);
+    runtime.start();
+    clock.advance(16 * MINUTE);
+    expect(sent.map((n) => n.labels.alertname)).toEqual(['SLODataMissing']);
+    expect(sent[0]!.labels.severity).toBe('ticket');
+    const text = await registry.metrics();
+    expect(text).toContain('lookout_slo_alert_firing{slo="checkout-availability",service="checkout",severity="ticket"} 1');
+    expect(text).toContain('lookout_slo_alert_firing{slo="checkout-availability",service="checkout",severity="page"} 0');
+    expect(text).not.toContain('lookout_slo_error_budget_remaining{'); // no data: unknown, not 100 %
+    const [status] = runtime.status();
+    expect(status).toMatchObject({ service: 'checkout', name: 'checkout-availability', evaluable: true, objective: 0.999, period: '30d', source: 'slos/checkout.yaml:5' });
+    expect(status!.alerts.map((a) => a.labels.alertname)).toEqual(['SLODataMissing']);
+  });
+
+  it('publishes burn rate per window and budget remaining', async () => {
+    const { clock, store, runtime } = setup();
+    const registry = new Registry();
+    registerSloMetrics(registry, runtime);
+    traffic(store, m0 - 60, 60, 1000, 2); // 0.2 % errors: 2× burn
+    runtime.evaluate(clock.now());
+    const text = await registry.metrics();
+    const labels = 'slo="checkout-availability",service="checkout"';
+    expect(sample(text, `lookout_slo_burn_rate{${labels},window="1h"}`)).toBeCloseTo(2, 9);
+    expect(sample(text, `lookout_slo_burn_rate{${labels},window="5m"}`)).toBeCloseTo(2, 9);
+    // 120 errors where 0.1 % of 60,000 = 60 are allowed: the budget is spent twice over
+    expect(sample(text, `lookout_slo_error_budget_remaining{${labels}}`)).toBeCloseTo(-1, 9);
+  });
+
+  it('lists PromQL SLOs as not evaluated, with the reason, and never reads the store for them', () => {
+    const spec = `version: "prometheus/v1"
+service: inventory
+slos:
+  - name: requests-availability
+    objective: 99.9
+    sli:
+      events:
+        error_query: sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))
+        total_query: sum(rate(http_requests_total[{{.window}}]))
+    alerting: { name: InventoryAvailability }
+`;
+    const { clock, runtime } = setup({ store: { buckets: () => { throw new Error('must not be read'); } } }, spec);
+    runtime.evaluate(clock.now());
+    const [status] = runtime.status();
+    expect(status).toMatchObject({ evaluable: false, name: 'requests-availability' });
+    expect(status!.reason).toContain('PromQL');
+    expect(runtime.lastCycle).toMatchObject({ evaluated: 0, failed: 0 });
+  });
+
+  it('logs a failing store once, keeps going, and says when it works again', () => {
+    let broken = true;
+    const logs: string[] = [];
+    const store = new SliStore({ file: ':memory:', retentionMinutes: 60 });
+    stores.push(store);
+    const { clock, runtime } = setup({
+      store: { buckets: (id, from, to) => (broken ? (() => { throw new Error('SQLITE_IOERR'); })() : store.buckets(id, from, to)) },
+      logger: { info: (_d, m) => void logs.push(`info ${m}`), warn: (_d, m) => void logs.push(`warn ${m}`), error: (_d, m) => void logs.push(`error ${m}`) },
+    });
+    runtime.evaluate(clock.now());
+    runtime.evaluate(clock.now() + 30_000);
+    expect(runtime.lastCycle.failed).toBe(1);
+    expect(logs).toEqual(['error SLO evaluation failed (SLI store unreadable?); alerts keep their state and are evaluated again next cycle']);
+    broken = false;
+    runtime.evaluate(clock.now() + 60_000);
+    expect(logs.at(-1)).toBe('info SLO evaluation works again');
+  });
+});

@@ -1,0 +1,358 @@
+import {
+  evaluateSlo,
+  formatHumanMinutes,
+  formatPercent,
+  formatWindow,
+  lastCompleteMinute,
+  nextAlertState,
+} from '@lookout/alerts';
+import type { ActiveAlert, AlertNotification as SloGroupNotification, SeverityClass, SloAlertState, SloDefinition, SloEvaluation } from '@lookout/alerts';
+import type { AlertNotification } from '../notify/types.ts';
+import { closeEpisode, expandLinkTemplate, openEpisode, type OpenEpisode } from './notifications.ts';
+import { SettledWindowIndex } from './settled-window-index.ts';
+import type { SliAdaptation } from './sli-adapter.ts';
+
+/** Time and timers; ManualClock (notify/) in tests, the system clock in the collector. */
+export interface RuntimeClock {
+  now(): number;
+  setTimer(callback: () => void, delayMs: number): unknown;
+  clearTimer(handle: unknown): void;
+}
+
+/** The part of the SLI store the runtime reads. */
+export interface SliBucketSource {
+  buckets(sliId: string, fromMinute: number, toMinute: number): Array<{ minute: number; good: number; total: number }>;
+}
+
+/** Where sample errors for annotations come from (request pipeline, log ring). */
+export interface ErrorSamples {
+  traceIds(service: string, limit: number): string[];
+  errorLines(service: string, limit: number): string[];
+}
+
+export interface RuntimeLogger {
+  info(details: object, message: string): void;
+  warn(details: object, message: string): void;
+  error(details: object, message: string): void;
+}
+
+export interface SloRuntimeOptions {
+  adaptations: readonly SliAdaptation[];
+  /** undefined: nothing can be evaluated (no SLI store) */
+  store: SliBucketSource | undefined;
+  clock: RuntimeClock;
+  intervalMs: number;
+  /** minutes the store's newest buckets may still change (late events) */
+  lateDataMinutes: number;
+  /** floor for every SLO's minEvents */
+  minEvents?: number;
+  /** the outbox: must persist the notification or throw */
+  notify: (notification: AlertNotification) => void;
+  samples?: ErrorSamples;
+  sampleTraceIds?: number;
+  sampleErrorLines?: number;
+  /** `{service}`/`{slo}` template for dashboard_url when a spec has none */
+  dashboardUrl?: string;
+  /** this Lookout's URL: generatorURL = <externalURL>/api/v1/slos */
+  externalURL?: string;
+  logger?: RuntimeLogger;
+}
+
+export interface SloStatus {
+  service: string;
+  name: string;
+  description: string;
+  objective: number;
+  period: string;
+  sli: string;
+  source: string;
+  evaluable: boolean;
+  /** why Lookout does not evaluate it (PromQL SLI) */
+  reason?: string;
+  evaluatedAt?: string;
+  windows?: Array<{ window: string; good: number; total: number; errorRatio: number | null; burnRate: number | null; status: string }>;
+  budget?: { remaining: number | null; window: string; good: number; total: number; coverage: number };
+  currentBurnRate?: number | null;
+  timeToExhaustion?: string;
+  alerts: Array<{
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+    state: string;
+    severity: SeverityClass;
+    inhibited: boolean;
+    activeAt: string;
+    firedAt: string | null;
+  }>;
+}
+
+interface SloSlot {
+  adaptation: SliAdaptation;
+  slo: SloDefinition;
+  index?: SettledWindowIndex;
+  state?: SloAlertState;
+  evaluation?: SloEvaluation;
+  episodes: Partial<Record<SeverityClass, OpenEpisode>>;
+}
+
+const MAX_UNSENT = 10_000;
+
+function periodText(slo: SloDefinition): string {
+  return slo.period.kind === 'rolling' ? formatWindow(slo.period.minutes) : 'calendar-month';
+}
+
+function sliText(slo: SloDefinition): string {
+  const sli = slo.sli;
+  if (sli.kind === 'latency') return `latency <= ${sli.thresholdSeconds}s`;
+  return sli.kind;
+}
+
+function exhaustionText(minutes: number | null): string {
+  if (minutes === null) return 'unknown';
+  if (minutes === 0) return 'exhausted';
+  if (minutes === Number.POSITIVE_INFINITY) return 'never at the current burn rate';
+  return formatHumanMinutes(minutes);
+}
+
+/**
+ * The SLO runtime: every interval it reads each SLO's new minutes from the SLI
+ * store, evaluates it (alerts' evaluateSlo), steps its alert state machine
+ * (nextAlertState: labels, annotations, `for`, ticket inhibited while a page fires,
+ * one notification per group episode) and puts each notification in the outbox,
+ * enriched with sample trace ids and error log lines of the service.
+ */
+export class SloRuntime {
+  private readonly options: SloRuntimeOptions;
+  private readonly slots: SloSlot[];
+  private timer: unknown;
+  private running = false;
+  private unsent: AlertNotification[] = [];
+  private storeFailing = false;
+  /** figures of the last cycle, for self-metrics */
+  lastCycle = { atMs: 0, durationMs: 0, evaluated: 0, failed: 0 };
+  notificationsEnqueued = 0;
+  notificationFailures = 0;
+
+  constructor(options: SloRuntimeOptions) {
+    this.options = options;
+    const minEvents = options.minEvents ?? 0;
+    this.slots = options.adaptations.map((adaptation) => {
+      let slo = adaptation.slo;
+      if (minEvents > slo.policy.minEvents) slo = { ...slo, policy: { ...slo.policy, minEvents } };
+      return {
+        adaptation,
+        slo,
+        ...(adaptation.evaluable && options.store ? { index: new SettledWindowIndex(slo, options.lateDataMinutes) } : {}),
+        episodes: {},
+      };
+    });
+  }
+
+  /** notifications the outbox refused, retried next cycle */
+  get unsentCount(): number {
+    return this.unsent.length;
+  }
+
+  get sloCount(): number {
+    return this.slots.length;
+  }
+
+  /** Evaluates once now, then every interval. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    const tick = () => {
+      if (!this.running) return;
+      this.evaluate(this.options.clock.now());
+      this.timer = this.options.clock.setTimer(tick, this.options.intervalMs);
+    };
+    tick();
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer !== undefined) this.options.clock.clearTimer(this.timer);
+    this.timer = undefined;
+  }
+
+  /** One evaluation cycle of every SLO at `nowMs`; returns the notifications enqueued. */
+  evaluate(nowMs: number): AlertNotification[] {
+    const started = performance.now();
+    const sent: AlertNotification[] = [];
+    this.retryUnsent(sent);
+    const endMinute = lastCompleteMinute(nowMs);
+    let evaluated = 0;
+    let failed = 0;
+    for (const slot of this.slots) {
+      if (!slot.index) continue;
+      try {
+        this.evaluateSlot(slot, nowMs, endMinute, sent);
+        evaluated++;
+      } catch (error) {
+        failed++;
+        this.failed(slot, error);
+      }
+    }
+    if (failed === 0 && this.storeFailing) {
+      this.storeFailing = false;
+      this.options.logger?.info({}, 'SLO evaluation works again');
+    }
+    this.lastCycle = { atMs: nowMs, durationMs: performance.now() - started, evaluated, failed };
+    return sent;
+  }
+
+  private failed(slot: SloSlot, error: unknown): void {
+    // One log line per failure spell, not one per SLO per cycle.
+    if (this.storeFailing) return;
+    this.storeFailing = true;
+    this.options.logger?.error(
+      { err: error, slo: `${slot.slo.service}/${slot.slo.name}` },
+      'SLO evaluation failed (SLI store unreadable?); alerts keep their state and are evaluated again next cycle',
+    );
+  }
+
+  private evaluateSlot(slot: SloSlot, nowMs: number, endMinute: number, sent: AlertNotification[]): void {
+    const { slo } = slot;
+    const index = slot.index!;
+    const store = this.options.store!;
+    const from = index.readFrom(endMinute);
+    const buckets = from <= endMinute ? store.buckets(slo.name, from, endMinute) : [];
+    index.update(buckets, endMinute);
+    const evaluation = evaluateSlo(slo, index.sums(endMinute), nowMs);
+    const step = nextAlertState(slot.state, evaluation, nowMs);
+    slot.state = step.state;
+    slot.evaluation = evaluation;
+    for (const group of step.notifications) this.handleGroup(slot, group, evaluation, sent);
+  }
+
+  private handleGroup(slot: SloSlot, group: SloGroupNotification, evaluation: SloEvaluation, sent: AlertNotification[]): void {
+    const { slo } = slot;
+    const generatorURL = this.generatorURL();
+    if (group.status === 'firing') {
+      const samples = this.options.samples;
+      const { episode, notification } = openEpisode(group, {
+        traceIds: samples?.traceIds(slo.service, this.options.sampleTraceIds ?? 5) ?? [],
+        errorLines: samples?.errorLines(slo.service, this.options.sampleErrorLines ?? 3) ?? [],
+        ...(this.options.dashboardUrl ? { dashboardUrl: expandLinkTemplate(this.options.dashboardUrl, { service: slo.service, slo: slo.name }) } : {}),
+        ...(generatorURL ? { generatorURL } : {}),
+      });
+      slot.episodes[group.severity] = episode;
+      this.enqueue(notification, sent);
+      return;
+    }
+    const episode = slot.episodes[group.severity];
+    if (!episode) return; // opened before a restart: nothing of it was sent by this run
+    delete slot.episodes[group.severity];
+    const latest: Record<string, string> = {
+      budget_remaining: evaluation.budget.remaining === null ? 'unknown (no data in the period)' : formatPercent(evaluation.budget.remaining),
+      time_to_exhaustion: exhaustionText(evaluation.timeToExhaustionMinutes),
+    };
+    if (evaluation.currentBurnRate !== null) latest.current_burn_rate = String(Number(evaluation.currentBurnRate.toPrecision(3)));
+    this.enqueue(closeEpisode(episode, group, latest, generatorURL), sent);
+  }
+
+  private generatorURL(): string | undefined {
+    const base = this.options.externalURL;
+    if (!base) return undefined;
+    try {
+      return new URL('/api/v1/slos', base).toString();
+    } catch {
+      return undefined;
+    }
+  }
+
+  private enqueue(notification: AlertNotification, sent: AlertNotification[]): void {
+    try {
+      this.options.notify(notification);
+      this.notificationsEnqueued++;
+      sent.push(notification);
+    } catch (error) {
+      this.notificationFailures++;
+      // Kept and retried next cycle: the outbox (SQLite) may be briefly unwritable.
+      if (this.unsent.length < MAX_UNSENT) this.unsent.push(notification);
+      this.options.logger?.error(
+        { err: error, alertname: notification.labels.alertname, slo: notification.labels.slo, status: notification.status },
+        'cannot enqueue an alert notification; retrying next cycle',
+      );
+    }
+  }
+
+  private retryUnsent(sent: AlertNotification[]): void {
+    if (this.unsent.length === 0) return;
+    const retry = this.unsent;
+    this.unsent = [];
+    for (const notification of retry) this.enqueue(notification, sent);
+  }
+
+  /** Alerts pending or firing now, across SLOs. */
+  activeAlerts(): ActiveAlert[] {
+    return this.slots.flatMap((slot) => (slot.state ? Object.values(slot.state.alerts) : []));
+  }
+
+  /** Last evaluation of every evaluable SLO (for /metrics). */
+  evaluations(): SloEvaluation[] {
+    return this.slots.flatMap((slot) => (slot.evaluation ? [slot.evaluation] : []));
+  }
+
+  /** Whether a firing alert of this severity exists for each evaluated SLO. */
+  firing(): Array<{ slo: SloDefinition; page: boolean; ticket: boolean }> {
+    return this.slots
+      .filter((slot) => slot.index)
+      .map((slot) => {
+        const alerts = slot.state ? Object.values(slot.state.alerts) : [];
+        const fires = (severity: SeverityClass) => alerts.some((a) => a.severity === severity && a.state === 'firing');
+        return { slo: slot.slo, page: fires('page'), ticket: fires('ticket') };
+      });
+  }
+
+  /** JSON status of every SLO and its alerts (GET /api/v1/slos). */
+  status(): SloStatus[] {
+    return this.slots.map((slot) => {
+      const { slo, adaptation, evaluation } = slot;
+      const status: SloStatus = {
+        service: slo.service,
+        name: slo.name,
+        description: slo.description,
+        objective: slo.objective,
+        period: periodText(slo),
+        sli: sliText(slo),
+        source: `${slo.source.file}:${slo.source.line}`,
+        evaluable: Boolean(slot.index),
+        alerts: [],
+      };
+      if (!adaptation.evaluable) status.reason = adaptation.reason;
+      else if (!slot.index) status.reason = 'no SLI store: requestSeries is disabled';
+      if (evaluation) {
+        status.evaluatedAt = new Date(evaluation.atMs).toISOString();
+        status.windows = evaluation.windows.map((w) => ({
+          window: formatWindow(w.windowMinutes),
+          good: w.good,
+          total: w.total,
+          errorRatio: w.errorRatio,
+          burnRate: w.burnRate,
+          status: w.status,
+        }));
+        status.budget = {
+          remaining: evaluation.budget.remaining,
+          window: formatWindow(evaluation.budget.windowMinutes),
+          good: evaluation.budget.good,
+          total: evaluation.budget.total,
+          coverage: evaluation.budget.coverage,
+        };
+        status.currentBurnRate = evaluation.currentBurnRate;
+        status.timeToExhaustion = exhaustionText(evaluation.timeToExhaustionMinutes);
+      }
+      if (slot.state) {
+        status.alerts = Object.values(slot.state.alerts).map((a) => ({
+          labels: a.labels,
+          annotations: a.annotations,
+          state: a.state,
+          severity: a.severity,
+          inhibited: a.inhibited,
+          activeAt: new Date(a.activeAtMs).toISOString(),
+          firedAt: a.firedAtMs === null ? null : new Date(a.firedAtMs).toISOString(),
+        }));
+      }
+      return status;
+    });
+  }
+}

@@ -1,0 +1,168 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { NotifyConfig } from '../notify/config.ts';
+import { createNotifier, type Notifier } from '../notify/notifier.ts';
+import { systemNotifyClock, type NotifyClock } from '../notify/types.ts';
+import type { SliPipeline } from '../processors/sli-pipeline.ts';
+import type { SliDefinition } from '../processors/sli-matcher.ts';
+import type { SlosConfig, ThresholdAlertsConfig } from './config.ts';
+import { ErrorLogRing } from './error-log-ring.ts';
+import { registerSloApi } from './http-api.ts';
+import { SloRuntime } from './runtime.ts';
+import { adaptSlos, type SliAdaptation } from './sli-adapter.ts';
+import { registerSloMetrics } from './slo-metrics.ts';
+import { loadSloFiles, SloFilesError } from './spec-files.ts';
+import { ThresholdReadings } from './threshold-readings.ts';
+import { registerThresholdMetrics, ThresholdRuntime } from './threshold-runtime.ts';
+
+/** The SLOs of the config, read and adapted before the SLI pipeline starts. */
+export interface SloPlan {
+  adaptations: SliAdaptation[];
+  /** SLIs the pipeline must count for them */
+  definitions: SliDefinition[];
+  files: string[];
+  warnings: string[];
+}
+
+/**
+ * Reads `slos.files` and adapts every SLO's SLI; throws SloFilesError (every missing
+ * file and spec error with file:line, every name clash) so the collector does not
+ * start on a bad spec.
+ */
+export function planSlos(slos: SlosConfig, configSliIds: readonly string[]): SloPlan {
+  const loaded = loadSloFiles(slos.files);
+  const adapted = adaptSlos(loaded.slos, configSliIds);
+  if (adapted.problems.length > 0) throw new SloFilesError(adapted.problems);
+  return { adaptations: adapted.adaptations, definitions: adapted.definitions, files: loaded.files, warnings: loaded.warnings };
+}
+
+export interface AlertingOptions {
+  plan: SloPlan;
+  slos: SlosConfig;
+  thresholds: ThresholdAlertsConfig;
+  notify: NotifyConfig;
+  dataDir: string;
+  sli: SliPipeline | undefined;
+  registry: Registry;
+  http: FastifyInstance;
+  logger: Logger;
+  now: () => number;
+  /** timers of the runtimes and the notifier; the system's (with `now`) by default */
+  clock?: NotifyClock;
+}
+
+export interface Alerting {
+  slos: SloRuntime;
+  thresholds: ThresholdRuntime | undefined;
+  readings: ThresholdReadings;
+  errorLogs: ErrorLogRing;
+  /** undefined when no receiver is configured */
+  notifier: Notifier | undefined;
+  /** starts the evaluation timers and sending (after the receivers listen) */
+  start(): void;
+  /** stops the timers, then the notifier (what is not sent stays in the outbox) */
+  stop(): Promise<void>;
+}
+
+function receiverCount(notify: NotifyConfig): number {
+  const r = notify.receivers;
+  return r.alertmanager.length + r.webhook.length + r.slack.length + r.pagerduty.length;
+}
+
+/**
+ * Builds the SLO runtime, the threshold alerts and the notifier on the collector's
+ * registry and HTTP server (routes must be added before it listens). Nothing runs
+ * until start().
+ */
+export function createAlerting(options: AlertingOptions): Alerting {
+  const { plan, logger } = options;
+  const clock: NotifyClock = options.clock ?? { ...systemNotifyClock, now: options.now };
+  const log = logger.child({ component: 'alerting' });
+
+  for (const warning of plan.warnings) log.warn({}, `SLO spec: ${warning}`);
+  for (const a of plan.adaptations) {
+    if (!a.evaluable) {
+      log.warn(
+        { slo: `${a.slo.service}/${a.slo.name}`, source: `${a.slo.source.file}:${a.slo.source.line}` },
+        `SLO ${a.slo.service}/${a.slo.name} is not evaluated by Lookout: ${a.reason}`,
+      );
+    }
+  }
+  const store = options.sli?.store;
+  if (plan.adaptations.some((a) => a.evaluable) && !store) {
+    log.warn({}, 'SLOs are defined but requestSeries.enabled is false: nothing counts their SLIs, so they are not evaluated');
+  }
+
+  const notifier =
+    receiverCount(options.notify) > 0
+      ? createNotifier({
+          config: options.notify,
+          dataDir: options.dataDir,
+          registry: options.registry,
+          logger: logger.child({ component: 'notify' }),
+          clock,
+        })
+      : undefined;
+  if (!notifier && (plan.adaptations.length > 0 || options.thresholds.enabled)) {
+    log.info({}, 'no notify receivers configured: alerts are evaluated and shown at /api/v1/alerts but sent nowhere');
+  }
+  const notify = notifier ? (n: Parameters<Notifier['notify']>[0]) => void notifier.notify(n) : () => {};
+
+  const errorLogs = new ErrorLogRing({ perService: Math.max(1, options.slos.sampleErrorLines) });
+  const pipeline = options.sli?.pipeline;
+  const externalURL = options.notify.externalURL || undefined;
+  const slos = new SloRuntime({
+    adaptations: plan.adaptations,
+    store,
+    clock,
+    intervalMs: options.slos.evaluationInterval,
+    lateDataMinutes: Math.ceil(options.slos.lateData / 60_000),
+    minEvents: options.slos.minEvents,
+    notify,
+    samples: {
+      traceIds: (service, limit) => pipeline?.recentErrorTraceIds(service, limit) ?? [],
+      errorLines: (service, limit) => errorLogs.recent(service, limit),
+    },
+    sampleTraceIds: options.slos.sampleTraceIds,
+    sampleErrorLines: options.slos.sampleErrorLines,
+    ...(options.slos.dashboardUrl ? { dashboardUrl: options.slos.dashboardUrl } : {}),
+    ...(externalURL ? { externalURL } : {}),
+    logger: log,
+  });
+  registerSloMetrics(options.registry, slos);
+
+  const readings = new ThresholdReadings();
+  const thresholds = options.thresholds.enabled
+    ? new ThresholdRuntime({ config: options.thresholds, readings, clock, notify, ...(externalURL ? { externalURL } : {}), logger: log })
+    : undefined;
+  if (thresholds) registerThresholdMetrics(options.registry, thresholds);
+  registerSloApi(options.http, { slos, ...(thresholds ? { thresholds } : {}), now: options.now });
+
+  let started = false;
+  return {
+    slos,
+    thresholds,
+    readings,
+    errorLogs,
+    notifier,
+    start() {
+      if (started) return;
+      started = true;
+      notifier?.start();
+      if (slos.sloCount > 0) {
+        slos.start();
+        log.info(
+          { slos: slos.sloCount, files: plan.files.length, interval: options.slos.evaluationInterval },
+          `evaluating ${plan.adaptations.filter((a) => a.evaluable).length} of ${slos.sloCount} SLOs every ${options.slos.evaluationInterval} ms`,
+        );
+      }
+      thresholds?.start();
+    },
+    async stop() {
+      slos.stop();
+      thresholds?.stop();
+      await notifier?.stop();
+    },
+  };
+}
