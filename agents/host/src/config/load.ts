@@ -56,6 +56,20 @@ function interpolate(doc: Document, env: NodeJS.ProcessEnv, file: string, lines:
   return problems;
 }
 
+/** Where a key (not its value) is written, for unknown keys. */
+function locateKey(doc: Document, lines: LineCounter, parent: PropertyKey[], key: string): { line?: number; column?: number } {
+  const map = parent.length === 0 ? doc.contents : doc.getIn(parent as unknown[], true);
+  if (isMap(map)) {
+    for (const pair of map.items) {
+      if (isScalar(pair.key) && String(pair.key.value) === key && pair.key.range) {
+        const { line, col } = lines.linePos(pair.key.range[0]);
+        return { line, column: col };
+      }
+    }
+  }
+  return locate(doc, lines, [...parent, key]);
+}
+
 function locate(doc: Document, lines: LineCounter, path: PropertyKey[]): { line?: number; column?: number } {
   // a missing key is reported at the nearest parent that exists
   for (let depth = path.length; depth >= 0; depth--) {
@@ -106,7 +120,7 @@ export function parseAgentConfig(text: string, file = 'lookout-agent.yaml', env:
       const path = issue.path as PropertyKey[];
       if (issue.code === 'unrecognized_keys') {
         for (const key of issue.keys) {
-          problems.push({ file, ...locate(doc, lines, [...path, key]), path: [...path, key].join('.'), message: `unknown key '${key}'; check the spelling against the README's reference` });
+          problems.push({ file, ...locateKey(doc, lines, path, key), path: [...path, key].join('.'), message: `unknown key '${key}'; check the spelling against the README's reference` });
         }
         continue;
       }
