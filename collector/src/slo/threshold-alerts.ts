@@ -89,8 +89,15 @@ function days(value: number): string {
   return `${rounded} day${rounded === 1 ? '' : 's'}`;
 }
 
-function gib(bytes: number): string {
-  return `${Number((bytes / 1024 ** 3).toPrecision(3))} GiB`;
+function bytesText(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${Number(value.toPrecision(3))} ${units[unit]}`;
 }
 
 function condition(
@@ -165,7 +172,7 @@ export function databaseConditions(readings: readonly DatabaseReading[], config:
     const last = r.samples[r.samples.length - 1]!;
     out.push(
       condition('DatabaseSizeGrowth', 'ticket', `postgres/${r.target}/${r.database}`, { target: r.target, database: r.database }, {
-        summary: `database ${r.database} on ${r.target} grows ${percent(growth)} per day (now ${gib(last.bytes)})`,
+        summary: `database ${r.database} on ${r.target} grows ${percent(growth)} per day (now ${bytesText(last.bytes)})`,
         description: `Database ${r.database} on ${r.target} grew faster than ${percent(config.perDay)} per day. Check for runaway tables, bloat or a missing retention job before the disk fills.`,
         growth_per_day: growth.toFixed(4),
         size_bytes: String(last.bytes),

@@ -99,7 +99,8 @@ export class ThresholdReadings {
         }
         const last = entry.samples[entry.samples.length - 1];
         // Keep the newest size always; thin older ones to one per databaseSampleEvery.
-        if (last && entry.samples.length >= 2 && at - entry.samples[entry.samples.length - 2]!.atMs < this.databaseSampleEvery) entry.samples.pop();
+        // (the newest is provisional: it stays only once it is far enough from the one before)
+        if (last && entry.samples.length >= 2 && last.atMs - entry.samples[entry.samples.length - 2]!.atMs < this.databaseSampleEvery) entry.samples.pop();
         entry.samples.push({ atMs: at, bytes: db.bytes });
         while (entry.samples.length > 0 && entry.samples[0]!.atMs < at - DAY_MS - this.databaseSampleEvery) entry.samples.shift();
       }
