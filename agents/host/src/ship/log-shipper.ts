@@ -54,6 +54,8 @@ export const realClock: ShipperClock = {
     }),
 };
 
+const GROW_AFTER_SUCCESSES = 100;
+
 /**
  * Sends the buffer's lines to the collector, one request at a time and oldest first
  * (that keeps every file's lines in order), retrying with full-jitter backoff or the
@@ -82,7 +84,10 @@ export class LogShipper {
   }
 
   async run(): Promise<void> {
+    // records per request: halved on 413 and kept there (the collector's limit rarely
+    // changes), doubled again after a run of successes in case it was raised
     let limit = this.options.maxRecords;
+    let successesAtLimit = 0;
     while (!this.stopped) {
       this.idle = true;
       await this.buffer.waitForLines();
@@ -105,12 +110,16 @@ export class LogShipper {
           }
           if (this.failuresInARow > 0) this.log.info('collector reachable again', { after: this.failuresInARow });
           this.failuresInARow = 0;
-          limit = this.options.maxRecords;
+          if (limit < this.options.maxRecords && ++successesAtLimit >= GROW_AFTER_SUCCESSES) {
+            limit = Math.min(this.options.maxRecords, limit * 2);
+            successesAtLimit = 0;
+          }
           break;
         }
         if (step.kind === 'split') {
           if (lines.length > 1) {
             limit = Math.ceil(lines.length / 2);
+            successesAtLimit = 0;
             this.events.failed('413', true);
             break;
           }
