@@ -4,6 +4,7 @@ import { pino, type Logger } from 'pino';
 import type { LookoutConfig } from './config/schema.ts';
 import type { Signal } from './model/telemetry.ts';
 import { BoundedQueue, type Consumer } from './pipeline/bounded-queue.ts';
+import { RecentRecordIds } from './pipeline/record-dedup.ts';
 import { registerProbeMetrics, startProbes, type ProbeRunner } from './probes/index.ts';
 import { sliStoreFile, startSliPipeline, type SliDefinition, type SliPipeline } from './processors/index.ts';
 import { sliDefinitionsFromConfig } from './store/index.ts';
@@ -122,7 +123,13 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
   const logStreams = new LogStreams({ defaults: toLogStreamOptions(config.logs.parsing), maxStreams: config.logs.maxStreams });
   // ---- end logs ----
 
-  const context: IngestContext = { queue, metrics, now };
+  const context: IngestContext = {
+    queue,
+    metrics,
+    now,
+    recentLogRecordIds:
+      config.pipeline.dedupLogRecordIds > 0 ? new RecentRecordIds(config.pipeline.dedupLogRecordIds) : undefined,
+  };
   const auth = otlp.auth ? new TenantAuthenticator(otlp.auth.tenants) : undefined;
   const https = otlp.tls
     ? {

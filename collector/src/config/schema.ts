@@ -96,6 +96,14 @@ export const configSchema = z
             maxBytes: sizeSchema.default(256 * 1024 * 1024).describe('encoded bytes waiting'),
           })
           .prefault({}),
+        dedupLogRecordIds: z
+          .number()
+          .int()
+          .min(0)
+          .default(200_000)
+          .describe(
+            'how many recent log.record.uid values to remember per collector, so a batch a sender repeats after a crash is delivered once; 0 turns dedup off',
+          ),
       })
       .prefault({}),
     requestSeries: requestSeriesConfigSchema.describe('request series from spans and http.server.request.duration metrics'),

@@ -18,6 +18,8 @@ export interface SelfMetrics {
   refusedItems: Counter<'receiver' | 'signal' | 'reason'>;
   /** whole requests refused before their items could be counted */
   refusedRequests: Counter<'receiver' | 'signal' | 'reason'>;
+  /** items acknowledged but not delivered again: a log.record.uid seen before */
+  duplicateItems: Counter<'receiver' | 'signal'>;
   /** items lost after acknowledgement, by reason (consumer_error...) */
   droppedItems: Counter<'signal' | 'reason'>;
   queueItems: Gauge;
@@ -68,6 +70,12 @@ export function createSelfMetrics(options: SelfMetricsOptions = {}): SelfMetrics
       name: 'lookout_receiver_refused_requests_total',
       help: 'Requests refused as a whole (malformed, too large, unsupported media type, unauthorized, queue full).',
       labelNames: ['receiver', 'signal', 'reason'],
+      registers,
+    }),
+    duplicateItems: new Counter({
+      name: 'lookout_receiver_duplicate_items_total',
+      help: 'Log records acknowledged but not delivered again because their log.record.uid was seen recently (a sender repeating a batch).',
+      labelNames: ['receiver', 'signal'],
       registers,
     }),
     droppedItems: new Counter({

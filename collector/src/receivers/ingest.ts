@@ -2,6 +2,7 @@ import type { Batch, Signal, SignalData } from '../model/telemetry.ts';
 import type { BoundedQueue } from '../pipeline/bounded-queue.ts';
 import type { SelfMetrics } from '../pipeline/self-metrics.ts';
 import { OtlpDecodeError, type DecodeResult } from '../otlp/index.ts';
+import { dropRepeatedLogRecords, type RecentRecordIds } from '../pipeline/record-dedup.ts';
 
 export type IngestOutcome =
   | { kind: 'accepted'; rejected: number; rejectedMessage: string }
@@ -12,6 +13,8 @@ export interface IngestContext {
   queue: BoundedQueue;
   metrics: SelfMetrics;
   now: () => number;
+  /** recent log.record.uid values; repeats are acknowledged but not delivered again */
+  recentLogRecordIds?: RecentRecordIds;
 }
 
 /**
@@ -39,6 +42,13 @@ export function ingest<S extends Signal>(
   const { metrics } = context;
   metrics.receivedItems.inc({ receiver, signal, tenant }, decoded.items + decoded.rejected);
   if (decoded.rejected > 0) metrics.refusedItems.inc({ receiver, signal, reason: 'invalid_item' }, decoded.rejected);
+  if (signal === 'logs' && context.recentLogRecordIds && decoded.items > 0) {
+    const repeated = dropRepeatedLogRecords(decoded.data as SignalData['logs'], tenant, context.recentLogRecordIds);
+    if (repeated > 0) {
+      metrics.duplicateItems.inc({ receiver, signal }, repeated);
+      decoded = { ...decoded, items: decoded.items - repeated };
+    }
+  }
   if (decoded.items === 0) {
     return { kind: 'accepted', rejected: decoded.rejected, rejectedMessage: decoded.rejectedMessage };
   }

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { newAttributes, type LogRecord, type LogsData } from '../model/telemetry.ts';
+import { dropRepeatedLogRecords, RecentRecordIds } from './record-dedup.ts';
+
+function record(body: string, uid?: string): LogRecord {
+  const attributes = newAttributes();
+  if (uid !== undefined) attributes['log.record.uid'] = uid;
+  return {
+    timeUnixNano: 0n,
+    observedTimeUnixNano: 0n,
+    severityNumber: 9,
+    severityText: '',
+    body,
+    attributes,
+    droppedAttributesCount: 0,
+    flags: 0,
+    traceId: '',
+    spanId: '',
+    eventName: '',
+  };
+}
+
+function logs(...records: LogRecord[]): LogsData {
+  const scope = { name: '', version: '', attributes: newAttributes(), droppedAttributesCount: 0 };
+  return {
+    resourceLogs: [{ resource: { attributes: newAttributes(), droppedAttributesCount: 0 }, schemaUrl: '', scopeLogs: [{ scope, schemaUrl: '', logRecords: records }] }],
+  };
+}
+
+const bodies = (data: LogsData) => data.resourceLogs[0]!.scopeLogs[0]!.logRecords.map((r) => r.body);
+
+describe('log record dedup by log.record.uid', () => {
+  it('drops a batch sent again, keeps records without a uid, and keeps order', () => {
+    const recent = new RecentRecordIds(100);
+    const first = logs(record('a', 'u1'), record('b', 'u2'), record('no id'));
+    expect(dropRepeatedLogRecords(first, 'default', recent)).toBe(0);
+    expect(bodies(first)).toEqual(['a', 'b', 'no id']);
+    const again = logs(record('a', 'u1'), record('b', 'u2'), record('no id'), record('c', 'u3'));
+    expect(dropRepeatedLogRecords(again, 'default', recent)).toBe(2);
+    expect(bodies(again)).toEqual(['no id', 'c']);
+  });
+
+  it('drops repeats within one batch', () => {
+    const data = logs(record('a', 'x'), record('a', 'x'));
+    expect(dropRepeatedLogRecords(data, 't', new RecentRecordIds(10))).toBe(1);
+    expect(bodies(data)).toEqual(['a']);
+  });
+
+  it('keeps tenants apart', () => {
+    const recent = new RecentRecordIds(10);
+    dropRepeatedLogRecords(logs(record('a', 'x')), 'team-a', recent);
+    const other = logs(record('a', 'x'));
+    expect(dropRepeatedLogRecords(other, 'team-b', recent)).toBe(0);
+  });
+
+  it('forgets the oldest ids beyond its capacity, so memory stays bounded', () => {
+    const recent = new RecentRecordIds(3);
+    for (const id of ['1', '2', '3', '4']) expect(recent.seenBefore(id)).toBe(false);
+    expect(recent.size).toBe(3);
+    expect(recent.seenBefore('1')).toBe(false); // forgotten
+    expect(recent.seenBefore('4')).toBe(true);
+  });
+});
