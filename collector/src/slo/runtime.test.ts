@@ -208,6 +208,20 @@ slos:
     expect(runtime.lastCycle).toMatchObject({ evaluated: 0, failed: 0 });
   });
 
+  it('reads the history of SLOs in slices after a start, evaluating each once it is read', () => {
+    const spec = `service: checkout\nslos:\n${['a', 'b', 'c'].map((n) => `  - { name: ${n}, objective: 99.9, sli: availability }`).join('\n')}\n`;
+    const { clock, store, runtime } = setup({ historyBudgetMs: 0 }, spec);
+    for (const id of ['a', 'b', 'c']) for (let m = m0 - 120; m < m0; m++) store.add(id, m, 100, 100);
+    runtime.start();
+    expect(runtime.historyPending).toBe(2);
+    expect(runtime.status().map((s) => s.historyLoaded)).toEqual([true, false, false]);
+    expect(runtime.status()[1]!.evaluatedAt).toBeUndefined();
+    clock.advance(0); // the catch-up slices run as soon as the event loop is free
+    expect(runtime.historyPending).toBe(0);
+    expect(runtime.status().map((s) => s.budget?.total)).toEqual([12_000, 12_000, 12_000]);
+    runtime.stop();
+  });
+
   it('logs a failing store once, keeps going, and says when it works again', () => {
     let broken = true;
     const logs: string[] = [];

@@ -55,6 +55,12 @@ export interface SloRuntimeOptions {
   dashboardUrl?: string;
   /** this Lookout's URL: generatorURL = <externalURL>/api/v1/slos */
   externalURL?: string;
+  /**
+   * Time a cycle may spend reading SLOs' history (their first evaluation reads the
+   * whole period from the store, 43,200 rows for 30 days); SLOs left over are read in
+   * slices right after, yielding to ingest in between. Default 50 ms.
+   */
+  historyBudgetMs?: number;
   logger?: RuntimeLogger;
 }
 
@@ -67,6 +73,8 @@ export interface SloStatus {
   sli: string;
   source: string;
   evaluable: boolean;
+  /** false while its history is still being read from the SLI store after a start */
+  historyLoaded?: boolean;
   /** why Lookout does not evaluate it (PromQL SLI) */
   reason?: string;
   evaluatedAt?: string;
@@ -124,6 +132,7 @@ export class SloRuntime {
   private readonly options: SloRuntimeOptions;
   private readonly slots: SloSlot[];
   private timer: unknown;
+  private historyTimer: unknown;
   private running = false;
   private unsent: AlertNotification[] = [];
   private storeFailing = false;
@@ -171,19 +180,43 @@ export class SloRuntime {
   stop(): void {
     this.running = false;
     if (this.timer !== undefined) this.options.clock.clearTimer(this.timer);
+    if (this.historyTimer !== undefined) this.options.clock.clearTimer(this.historyTimer);
     this.timer = undefined;
+    this.historyTimer = undefined;
   }
 
-  /** One evaluation cycle of every SLO at `nowMs`; returns the notifications enqueued. */
-  evaluate(nowMs: number): AlertNotification[] {
+  /** SLOs whose history has not been read yet (they are not evaluated until it is). */
+  get historyPending(): number {
+    return this.slots.filter((slot) => slot.index && slot.index.lastReadMinute === undefined).length;
+  }
+
+  /**
+   * One evaluation cycle of every SLO at `nowMs`; returns the notifications enqueued.
+   * `historyOnly`: only SLOs whose history is still to be read (the catch-up slices).
+   */
+  evaluate(nowMs: number, historyOnly = false): AlertNotification[] {
     const started = performance.now();
+    const budget = this.options.historyBudgetMs ?? 50;
     const sent: AlertNotification[] = [];
     this.retryUnsent(sent);
     const endMinute = lastCompleteMinute(nowMs);
     let evaluated = 0;
     let failed = 0;
+    let deferred = 0;
+    let historyStarted: number | undefined;
+    let historyRead = 0;
     for (const slot of this.slots) {
       if (!slot.index) continue;
+      const fresh = slot.index.lastReadMinute === undefined;
+      if (historyOnly && !fresh) continue;
+      if (fresh) {
+        historyStarted ??= performance.now();
+        if (historyRead > 0 && performance.now() - historyStarted > budget) {
+          deferred++;
+          continue;
+        }
+        historyRead++;
+      }
       try {
         this.evaluateSlot(slot, nowMs, endMinute, sent);
         evaluated++;
@@ -196,7 +229,14 @@ export class SloRuntime {
       this.storeFailing = false;
       this.options.logger?.info({}, 'SLO evaluation works again');
     }
-    this.lastCycle = { atMs: nowMs, durationMs: performance.now() - started, evaluated, failed };
+    if (!historyOnly) this.lastCycle = { atMs: nowMs, durationMs: performance.now() - started, evaluated, failed };
+    if (deferred > 0 && this.running && this.historyTimer === undefined) {
+      // The next slice of history after other work (ingest) had its turn.
+      this.historyTimer = this.options.clock.setTimer(() => {
+        this.historyTimer = undefined;
+        if (this.running) this.evaluate(this.options.clock.now(), true);
+      }, 0);
+    }
     return sent;
   }
 
@@ -319,6 +359,7 @@ export class SloRuntime {
         evaluable: Boolean(slot.index),
         alerts: [],
       };
+      if (slot.index) status.historyLoaded = slot.index.lastReadMinute !== undefined;
       if (!adaptation.evaluable) status.reason = adaptation.reason;
       else if (!slot.index) status.reason = 'no SLI store: requestSeries is disabled';
       if (evaluation) {
