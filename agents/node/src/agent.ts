@@ -78,26 +78,40 @@ function otlpUrl(config: AgentConfig, path: string): { url?: string } {
   return config.endpoint ? { url: `${config.endpoint}${path}` } : {};
 }
 
-/** Counts data points and owns the error report, so the SDK's reader does not log every failure again. */
+/**
+ * Counts data points and owns the error report, so the SDK's reader does not log
+ * every failure again. One export in flight at a time: while one is pending (a slow
+ * collector), the next collection is dropped and counted instead of piling up, and
+ * the reader is answered at once so it never waits on the network.
+ */
 function countingMetricExporter(inner: PushMetricExporter, metrics: AgentMetrics, log: AgentLog): PushMetricExporter {
   const points = (batch: ResourceMetrics) =>
     batch.scopeMetrics.reduce((n, scope) => n + scope.metrics.reduce((m, metric) => m + metric.dataPoints.length, 0), 0);
+  let pending = false;
+  const failed = (count: number, error: unknown) => {
+    metrics.countDropped('metrics', count, 'export_failed');
+    log.lazy('warn', 'export-metrics', () => `metrics export failed: ${describeError(error)}; dropped and counted in lookout_agent_dropped_total`);
+  };
   return {
     export(batch, resultCallback) {
+      const count = points(batch);
+      if (pending) {
+        metrics.countDropped('metrics', count, 'queue_full');
+        resultCallback({ code: ExportResultCode.SUCCESS });
+        return;
+      }
+      pending = true;
       try {
         inner.export(batch, (result) => {
-          if (result.code === ExportResultCode.SUCCESS) metrics.countExported('metrics', points(batch));
-          else {
-            metrics.countDropped('metrics', points(batch), 'export_failed');
-            log.warn(`metrics export failed: ${describeError(result.error)}; dropped and counted in lookout_agent_dropped_total`, 'export-metrics');
-          }
-          resultCallback({ code: ExportResultCode.SUCCESS });
+          pending = false;
+          if (result.code === ExportResultCode.SUCCESS) metrics.countExported('metrics', count);
+          else failed(count, result.error);
         });
       } catch (error) {
-        metrics.countDropped('metrics', points(batch), 'export_failed');
-        log.warn(`metrics export failed: ${describeError(error)}`, 'export-metrics');
-        resultCallback({ code: ExportResultCode.SUCCESS });
+        pending = false;
+        failed(count, error);
       }
+      resultCallback({ code: ExportResultCode.SUCCESS });
     },
     forceFlush: () => inner.forceFlush(),
     shutdown: () => inner.shutdown(),
@@ -293,12 +307,14 @@ function startAgent(config: AgentConfig, log: AgentLog): LookoutAgent {
         stopHttp();
         unsubscribe('tracing:fastify.request.handler:start', onFastifyHandler);
         removeSignalHandlers();
-        // Flush (bounded) first, then let the SDK stop its providers.
+        // Flush first, then let the SDK stop its providers; all within one deadline.
+        const endAt = performance.now() + deadlineMs;
+        const left = () => Math.max(0, endAt - performance.now());
         await Promise.race([
           Promise.allSettled([spanProcessor?.shutdown(), logProcessor?.shutdown(), meterProvider?.shutdown({ timeoutMillis: deadlineMs })]),
           deadline(deadlineMs),
         ]);
-        await Promise.race([sdk.shutdown().catch(() => undefined), deadline(Math.min(deadlineMs, 500))]);
+        await Promise.race([sdk.shutdown().catch(() => undefined), deadline(left())]);
         await stopMetricsServer?.().catch(() => undefined);
         (globalThis as Global)[RUNNING] = undefined;
       })();
