@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { interpolateEnv } from '@lookout/collector';
 import { agentConfigSchema, type AgentConfig } from './schema.ts';
 
 /** One thing wrong with the config: where, what, how to fix. */
@@ -25,8 +26,6 @@ export function formatProblem(p: ConfigProblem): string {
   return `${where}: ${p.path || '(top level)'}: ${p.message}`;
 }
 
-const ENV_REFERENCE = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
-
 /** ${VAR} and ${VAR:-default} in scalars, so tokens stay out of the file; `$$` is a literal `$`. */
 function interpolate(doc: Document, env: NodeJS.ProcessEnv, file: string, lines: LineCounter): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
@@ -35,12 +34,9 @@ function interpolate(doc: Document, env: NodeJS.ProcessEnv, file: string, lines:
     else if (isSeq(node)) node.items.forEach((item, i) => walk(item, [...path, i]));
     else if (isScalar(node) && typeof node.value === 'string' && node.value.includes('$')) {
       const text = node.value;
-      node.value = text.replace(ENV_REFERENCE, (whole, name: string | undefined, fallback: string | undefined) => {
-        if (whole === '$$') return '$';
-        const value = env[name!];
-        if (value !== undefined && value !== '') return value;
-        if (fallback !== undefined) return fallback;
-        const at = node.range ? lines.linePos(node.range[0]) : undefined;
+      const { value, missing } = interpolateEnv(text, env);
+      const at = node.range ? lines.linePos(node.range[0]) : undefined;
+      for (const name of missing) {
         problems.push({
           file,
           line: at?.line,
@@ -48,8 +44,8 @@ function interpolate(doc: Document, env: NodeJS.ProcessEnv, file: string, lines:
           path: path.join('.'),
           message: `environment variable ${name} is not set; export it, or give a default with \${${name}:-value}`,
         });
-        return '';
-      });
+      }
+      node.value = value;
     }
   };
   walk(doc.contents, []);
