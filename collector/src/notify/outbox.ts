@@ -318,6 +318,14 @@ export class Outbox {
     return raws.map(toRow);
   }
 
+  /**
+   * The outbox's connection, for state that must commit in the same transaction as an
+   * enqueue (the alert state, store/alert-state-store.ts).
+   */
+  get database(): Database.Database {
+    return this.db;
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }
