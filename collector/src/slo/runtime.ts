@@ -8,9 +8,12 @@ import {
 } from '@lookout/alerts';
 import type { ActiveAlert, AlertNotification as SloGroupNotification, SeverityClass, SloAlertState, SloDefinition, SloEvaluation } from '@lookout/alerts';
 import type { AlertNotification } from '../notify/types.ts';
-import { closeEpisode, expandLinkTemplate, openEpisode, type OpenEpisode } from './notifications.ts';
+import type { AlertStateRow, AlertStateStore } from '../store/alert-state-store.ts';
+import { AlertStateCommitter, resolveWithoutRule } from './alert-state-commit.ts';
+import { closeEpisode, expandLinkTemplate, openEpisode } from './notifications.ts';
 import { SettledWindowIndex } from './settled-window-index.ts';
 import type { SliAdaptation } from './sli-adapter.ts';
+import { readSloRow, restoreSloState, sloStateIdentity, sloStateRows, sloUnit, type SloEpisodes } from './slo-state-rows.ts';
 
 /** Time and timers; ManualClock (notify/) in tests, the system clock in the collector. */
 export interface RuntimeClock {
@@ -48,6 +51,12 @@ export interface SloRuntimeOptions {
   minEvents?: number;
   /** the outbox: must persist the notification or throw */
   notify: (notification: AlertNotification) => void;
+  /**
+   * Where firing alerts and open episodes are kept across restarts; on the outbox's
+   * connection, so a state change and its notification commit together. Without it
+   * alert state lives in memory only.
+   */
+  stateStore?: AlertStateStore;
   samples?: ErrorSamples;
   sampleTraceIds?: number;
   sampleErrorLines?: number;
@@ -96,13 +105,13 @@ export interface SloStatus {
 interface SloSlot {
   adaptation: SliAdaptation;
   slo: SloDefinition;
+  /** `service/name`: its rows in the alert state store */
+  unit: string;
   index?: SettledWindowIndex;
   state?: SloAlertState;
   evaluation?: SloEvaluation;
-  episodes: Partial<Record<SeverityClass, OpenEpisode>>;
+  episodes: SloEpisodes;
 }
-
-const MAX_UNSENT = 10_000;
 
 function periodText(slo: SloDefinition): string {
   return slo.period.kind === 'rolling' ? formatWindow(slo.period.minutes) : 'calendar-month';
@@ -134,15 +143,22 @@ export class SloRuntime {
   private timer: unknown;
   private historyTimer: unknown;
   private running = false;
-  private unsent: AlertNotification[] = [];
+  private restored = false;
+  /** units of SLOs gone from the config whose resolve and deletion the store refused; retried each cycle */
+  private readonly retiring = new Set<string>();
+  private readonly commits: AlertStateCommitter;
   private storeFailing = false;
   /** figures of the last cycle, for self-metrics */
   lastCycle = { atMs: 0, durationMs: 0, evaluated: 0, failed: 0 };
-  notificationsEnqueued = 0;
-  notificationFailures = 0;
 
   constructor(options: SloRuntimeOptions) {
     this.options = options;
+    this.commits = new AlertStateCommitter({
+      source: 'slo',
+      store: options.stateStore,
+      notify: options.notify,
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
     const minEvents = options.minEvents ?? 0;
     this.slots = options.adaptations.map((adaptation) => {
       let slo = adaptation.slo;
@@ -150,6 +166,7 @@ export class SloRuntime {
       return {
         adaptation,
         slo,
+        unit: sloUnit(slo),
         ...(adaptation.evaluable && options.store ? { index: new SettledWindowIndex(slo, options.lateDataMinutes) } : {}),
         episodes: {},
       };
@@ -158,17 +175,26 @@ export class SloRuntime {
 
   /** notifications the outbox refused, retried next cycle */
   get unsentCount(): number {
-    return this.unsent.length;
+    return this.commits.unsentCount;
+  }
+
+  get notificationsEnqueued(): number {
+    return this.commits.enqueued;
+  }
+
+  get notificationFailures(): number {
+    return this.commits.failures;
   }
 
   get sloCount(): number {
     return this.slots.length;
   }
 
-  /** Evaluates once now, then every interval. */
+  /** Restores the alert state of the last run, evaluates once now, then every interval. */
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.restore(this.options.clock.now());
     const tick = () => {
       if (!this.running) return;
       this.evaluate(this.options.clock.now());
@@ -197,8 +223,12 @@ export class SloRuntime {
   evaluate(nowMs: number, historyOnly = false): AlertNotification[] {
     const started = performance.now();
     const budget = this.options.historyBudgetMs ?? 50;
+    this.restore(nowMs);
     const sent: AlertNotification[] = [];
-    this.retryUnsent(sent);
+    for (const unit of this.retiring) {
+      sent.push(...this.commits.commit(unit, '', () => [], []));
+      if (!this.commits.writtenUnits().includes(unit)) this.retiring.delete(unit);
+    }
     const endMinute = lastCompleteMinute(nowMs);
     let evaluated = 0;
     let failed = 0;
@@ -217,13 +247,16 @@ export class SloRuntime {
         }
         historyRead++;
       }
+      let notifications: AlertNotification[] = [];
       try {
-        this.evaluateSlot(slot, nowMs, endMinute, sent);
+        notifications = this.evaluateSlot(slot, nowMs, endMinute);
         evaluated++;
       } catch (error) {
         failed++;
         this.failed(slot, error);
       }
+      // also when the evaluation failed: notifications decided earlier are retried
+      sent.push(...this.commit(slot, nowMs, notifications));
     }
     if (failed === 0 && this.storeFailing) {
       this.storeFailing = false;
@@ -250,7 +283,7 @@ export class SloRuntime {
     );
   }
 
-  private evaluateSlot(slot: SloSlot, nowMs: number, endMinute: number, sent: AlertNotification[]): void {
+  private evaluateSlot(slot: SloSlot, nowMs: number, endMinute: number): AlertNotification[] {
     const { slo } = slot;
     const index = slot.index!;
     const store = this.options.store!;
@@ -261,10 +294,78 @@ export class SloRuntime {
     const step = nextAlertState(slot.state, evaluation, nowMs);
     slot.state = step.state;
     slot.evaluation = evaluation;
-    for (const group of step.notifications) this.handleGroup(slot, group, evaluation, sent);
+    return step.notifications.flatMap((group) => this.handleGroup(slot, group, evaluation));
   }
 
-  private handleGroup(slot: SloSlot, group: SloGroupNotification, evaluation: SloEvaluation, sent: AlertNotification[]): void {
+  /** Writes the slot's alert state, when it changed, and its notifications together. */
+  private commit(slot: SloSlot, nowMs: number, notifications: AlertNotification[]): AlertNotification[] {
+    const identity = sloStateIdentity(slot.state, slot.episodes);
+    return this.commits.commit(slot.unit, identity, () => sloStateRows(slot.unit, slot.state, slot.episodes, nowMs), notifications);
+  }
+
+  /**
+   * Once, before the first evaluation: firing alerts and open episodes of the last run
+   * continue (no new firing; the resolve pairs with the old startsAt). Rows of SLOs that
+   * are gone from the config, or no longer evaluated here, are resolved and deleted.
+   */
+  private restore(nowMs: number): void {
+    if (this.restored) return;
+    this.restored = true;
+    const store = this.options.stateStore;
+    if (!store) return;
+    const logger = this.options.logger;
+    let loaded: ReturnType<AlertStateStore['load']>;
+    try {
+      loaded = store.load('slo');
+    } catch (error) {
+      logger?.error({ err: error, file: store.file }, 'cannot read the SLO alert state of the last run; alerts start from inactive');
+      return;
+    }
+    for (const bad of loaded.unreadable) {
+      logger?.warn({ file: store.file, unit: bad.unit, key: bad.key, err: bad.error }, `dropping an unreadable SLO alert state row (${bad.unit} ${bad.key}): ${bad.error}`);
+      try {
+        store.deleteRow(bad.source, bad.unit, bad.key);
+      } catch {
+        // tried again at the next start
+      }
+    }
+    const byUnit = new Map<string, AlertStateRow[]>();
+    for (const row of loaded.rows) byUnit.set(row.unit, [...(byUnit.get(row.unit) ?? []), row]);
+    const slots = new Map(this.slots.map((slot) => [slot.unit, slot]));
+    let continued = 0;
+    for (const [unit, rows] of byUnit) {
+      const slot = slots.get(unit);
+      if (slot?.index) {
+        const readable: Array<ReturnType<typeof readSloRow>> = [];
+        for (const row of rows) {
+          try {
+            readable.push(readSloRow(row));
+          } catch (error) {
+            logger?.warn({ file: store.file, unit }, `dropping an unreadable SLO alert state row: ${(error as Error).message}`);
+          }
+        }
+        const { state, episodes } = restoreSloState(readable);
+        slot.state = state;
+        slot.episodes = episodes;
+        // what the store holds; a dropped row makes it differ, so it is rewritten
+        this.commits.markWritten(unit, readable.length === rows.length ? sloStateIdentity(state, episodes) : '\u0000stale');
+        continued += Object.keys(state.groups).length;
+        continue;
+      }
+      const reason = slot
+        ? `SLO ${unit} is no longer evaluated by Lookout (${slot.adaptation.evaluable ? 'no SLI store: requestSeries is disabled' : slot.adaptation.reason}); resolved without judging its condition`
+        : `SLO ${unit} was removed from the configuration (slos.files); resolved without judging its condition`;
+      const generatorURL = this.generatorURL();
+      const resolves = rows.flatMap((row) => (row.episode ? [resolveWithoutRule(row.episode, reason, nowMs, generatorURL)] : []));
+      this.commits.markWritten(unit, '\u0000stale');
+      this.commits.commit(unit, '', () => [], resolves);
+      if (this.commits.writtenUnits().includes(unit)) this.retiring.add(unit);
+      logger?.info({ unit, resolved: resolves.length }, reason);
+    }
+    if (continued > 0) logger?.info({ episodes: continued }, `continuing ${continued} open SLO alert episode(s) of the last run`);
+  }
+
+  private handleGroup(slot: SloSlot, group: SloGroupNotification, evaluation: SloEvaluation): AlertNotification[] {
     const { slo } = slot;
     const generatorURL = this.generatorURL();
     if (group.status === 'firing') {
@@ -276,18 +377,17 @@ export class SloRuntime {
         ...(generatorURL ? { generatorURL } : {}),
       });
       slot.episodes[group.severity] = episode;
-      this.enqueue(notification, sent);
-      return;
+      return [notification];
     }
     const episode = slot.episodes[group.severity];
-    if (!episode) return; // opened before a restart: nothing of it was sent by this run
+    if (!episode) return []; // nothing of it was sent (its row was unreadable after a restart)
     delete slot.episodes[group.severity];
     const latest: Record<string, string> = {
       budget_remaining: evaluation.budget.remaining === null ? 'unknown (no data in the period)' : formatPercent(evaluation.budget.remaining),
       time_to_exhaustion: exhaustionText(evaluation.timeToExhaustionMinutes),
     };
     if (evaluation.currentBurnRate !== null) latest.current_burn_rate = String(Number(evaluation.currentBurnRate.toPrecision(3)));
-    this.enqueue(closeEpisode(episode, group, latest, generatorURL), sent);
+    return [closeEpisode(episode, group, latest, generatorURL)];
   }
 
   private generatorURL(): string | undefined {
@@ -298,29 +398,6 @@ export class SloRuntime {
     } catch {
       return undefined;
     }
-  }
-
-  private enqueue(notification: AlertNotification, sent: AlertNotification[]): void {
-    try {
-      this.options.notify(notification);
-      this.notificationsEnqueued++;
-      sent.push(notification);
-    } catch (error) {
-      this.notificationFailures++;
-      // Kept and retried next cycle: the outbox (SQLite) may be briefly unwritable.
-      if (this.unsent.length < MAX_UNSENT) this.unsent.push(notification);
-      this.options.logger?.error(
-        { err: error, alertname: notification.labels.alertname, slo: notification.labels.slo, status: notification.status },
-        'cannot enqueue an alert notification; retrying next cycle',
-      );
-    }
-  }
-
-  private retryUnsent(sent: AlertNotification[]): void {
-    if (this.unsent.length === 0) return;
-    const retry = this.unsent;
-    this.unsent = [];
-    for (const notification of retry) this.enqueue(notification, sent);
   }
 
   /** Alerts pending or firing now, across SLOs. */
