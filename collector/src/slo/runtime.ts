@@ -308,7 +308,7 @@ export class SloRuntime {
    * continue (no new firing; the resolve pairs with the old startsAt). Rows of SLOs that
    * are gone from the config, or no longer evaluated here, are resolved and deleted.
    */
-  private restore(nowMs: number): void {
+  restore(nowMs: number): void {
     if (this.restored) return;
     this.restored = true;
     const store = this.options.stateStore;
