@@ -68,6 +68,8 @@ export interface ThresholdReadingsSnapshot {
   databases: readonly DatabaseReading[];
   disks: readonly DiskReading[];
   memory: readonly MemoryReading[];
+  /** probes (`kind/target`) whose latest run since the start succeeded */
+  probesOk?: readonly string[];
 }
 
 export interface ThresholdCondition {

@@ -49,6 +49,8 @@ function stringAttr(attributes: Attributes, key: string): string | undefined {
 export class ThresholdReadings {
   private readonly tls = new Map<string, TlsReading>();
   private readonly failures = new Map<string, ProbeFailureReading>();
+  /** probes whose latest run succeeded (a restored ProbeFailing resolves on it) */
+  private readonly succeeded = new Set<string>();
   private readonly databases = new Map<string, { target: string; database: string; samples: DatabaseSizeSample[] }>();
   private readonly disks = new Map<string, Map<string, DiskReading>>();
   private readonly memory = new Map<string, MemoryReading>();
@@ -71,12 +73,14 @@ export class ThresholdReadings {
     else if (outcome.status === 'timeout') failed = `no answer within the timeout (${outcome.durationMs} ms)`;
     else if (kind === 'http' && !(outcome.value as HttpProbeResult).success) failed = (outcome.value as HttpProbeResult).reason;
     if (failed !== undefined) {
+      this.succeeded.delete(key);
       const previous = this.failures.get(key);
       this.failures.set(key, { kind, target, consecutiveFailures: (previous?.consecutiveFailures ?? 0) + 1, lastError: failed });
       return;
     }
     this.failures.delete(key);
     if (outcome.status !== 'success') return;
+    this.succeeded.add(key);
     if (kind === 'tls') {
       const value = outcome.value as TlsProbeResult;
       this.tls.set(target, {
@@ -110,6 +114,7 @@ export class ThresholdReadings {
   /** A target left the config: its readings go. */
   forget(kind: ProbeKind, target: string): void {
     this.failures.delete(`${kind}/${target}`);
+    this.succeeded.delete(`${kind}/${target}`);
     if (kind === 'tls') this.tls.delete(target);
     if (kind === 'postgres') for (const [key, entry] of this.databases) if (entry.target === target) this.databases.delete(key);
   }
@@ -209,6 +214,7 @@ export class ThresholdReadings {
       databases: [...this.databases.values()] as DatabaseReading[],
       disks: [...this.disks.values()].flatMap((m) => [...m.values()]),
       memory: [...this.memory.values()],
+      probesOk: [...this.succeeded],
     };
   }
 }
