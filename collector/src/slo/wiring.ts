@@ -1,11 +1,13 @@
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { NotifyConfig } from '../notify/config.ts';
-import { createNotifier, type Notifier } from '../notify/notifier.ts';
+import { createNotifier, OUTBOX_FILE, type Notifier } from '../notify/notifier.ts';
 import { systemNotifyClock, type NotifyClock } from '../notify/types.ts';
 import type { SliPipeline } from '../processors/sli-pipeline.ts';
 import type { SliDefinition } from '../processors/sli-matcher.ts';
+import { AlertStateStore } from '../store/alert-state-store.ts';
 import type { SlosConfig, ThresholdAlertsConfig } from './config.ts';
 import { ErrorLogRing } from './error-log-ring.ts';
 import { registerSloApi } from './http-api.ts';
@@ -14,7 +16,7 @@ import { adaptSlos, type SliAdaptation } from './sli-adapter.ts';
 import { registerSloMetrics } from './slo-metrics.ts';
 import { loadSloFiles, SloFilesError } from './spec-files.ts';
 import { ThresholdReadings } from './threshold-readings.ts';
-import { registerThresholdMetrics, ThresholdRuntime } from './threshold-runtime.ts';
+import { registerThresholdMetrics, retireThresholdAlerts, ThresholdRuntime } from './threshold-runtime.ts';
 
 /** The SLOs of the config, read and adapted before the SLI pipeline starts. */
 export interface SloPlan {
@@ -59,6 +61,8 @@ export interface Alerting {
   errorLogs: ErrorLogRing;
   /** undefined when no receiver is configured */
   notifier: Notifier | undefined;
+  /** firing alerts and open episodes kept across restarts (in the outbox's file) */
+  stateStore: AlertStateStore;
   /** starts the evaluation timers and sending (after the receivers listen) */
   start(): void;
   /** stops the timers, then the notifier (what is not sent stays in the outbox) */
@@ -108,6 +112,16 @@ export function createAlerting(options: AlertingOptions): Alerting {
     log.info({}, 'no notify receivers configured: alerts are evaluated and shown at /api/v1/alerts but sent nowhere');
   }
   const notify = notifier ? (n: Parameters<Notifier['notify']>[0]) => void notifier.notify(n) : () => {};
+  // Beside the outbox and on its connection: a state change and its notification commit together.
+  let stateStore: AlertStateStore;
+  try {
+    stateStore = notifier
+      ? AlertStateStore.on(notifier.outbox.database, notifier.outbox.file)
+      : AlertStateStore.open(join(options.dataDir, OUTBOX_FILE));
+  } catch (error) {
+    void notifier?.stop();
+    throw error;
+  }
 
   const errorLogs = new ErrorLogRing({ perService: Math.max(1, options.slos.sampleErrorLines) });
   const pipeline = options.sli?.pipeline;
@@ -120,6 +134,7 @@ export function createAlerting(options: AlertingOptions): Alerting {
     lateDataMinutes: Math.ceil(options.slos.lateData / 60_000),
     minEvents: options.slos.minEvents,
     notify,
+    stateStore,
     samples: {
       traceIds: (service, limit) => pipeline?.recentErrorTraceIds(service, limit) ?? [],
       errorLines: (service, limit) => errorLogs.recent(service, limit),
@@ -134,7 +149,7 @@ export function createAlerting(options: AlertingOptions): Alerting {
 
   const readings = new ThresholdReadings();
   const thresholds = options.thresholds.enabled
-    ? new ThresholdRuntime({ config: options.thresholds, readings, clock, notify, ...(externalURL ? { externalURL } : {}), logger: log })
+    ? new ThresholdRuntime({ config: options.thresholds, readings, clock, notify, stateStore, ...(externalURL ? { externalURL } : {}), logger: log })
     : undefined;
   if (thresholds) registerThresholdMetrics(options.registry, thresholds);
   registerSloApi(options.http, { slos, ...(thresholds ? { thresholds } : {}), now: options.now });
@@ -146,22 +161,40 @@ export function createAlerting(options: AlertingOptions): Alerting {
     readings,
     errorLogs,
     notifier,
+    stateStore,
     start() {
       if (started) return;
       started = true;
       notifier?.start();
+      if (!thresholds) {
+        try {
+          retireThresholdAlerts({
+            store: stateStore,
+            notify,
+            nowMs: clock.now(),
+            reason: 'threshold alerts are disabled (thresholdAlerts.enabled: false); resolved without judging the condition',
+            ...(externalURL ? { externalURL } : {}),
+            logger: log,
+          });
+        } catch (error) {
+          log.error({ err: error }, 'cannot resolve the threshold alerts of the last run; trying again at the next start');
+        }
+      }
       if (slos.sloCount > 0) {
         slos.start();
         log.info(
           { slos: slos.sloCount, files: plan.files.length, interval: options.slos.evaluationInterval },
           `evaluating ${plan.adaptations.filter((a) => a.evaluable).length} of ${slos.sloCount} SLOs every ${options.slos.evaluationInterval} ms`,
         );
+      } else {
+        slos.restore(clock.now()); // resolves what SLOs of the last run left firing
       }
       thresholds?.start();
     },
     async stop() {
       slos.stop();
       thresholds?.stop();
+      stateStore.close(); // its own connection only; the outbox's closes with the notifier
       await notifier?.stop();
     },
   };
