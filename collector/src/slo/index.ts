@@ -44,7 +44,18 @@ export {
   type TlsReading,
 } from './threshold-alerts.ts';
 export { ThresholdReadings, type ThresholdReadingsOptions } from './threshold-readings.ts';
-export { ThresholdRuntime, registerThresholdMetrics, type ThresholdRuntimeOptions } from './threshold-runtime.ts';
+export { ThresholdRuntime, registerThresholdMetrics, retireThresholdAlerts, type ThresholdRuntimeOptions } from './threshold-runtime.ts';
+export { AlertStateCommitter, resolveWithoutRule, type AlertStateCommitterOptions } from './alert-state-commit.ts';
+export { readSloRow, restoreSloState, sloStateIdentity, sloStateRows, sloUnit, type SloEpisodes, type SloRowMachine } from './slo-state-rows.ts';
+export {
+  THRESHOLD_ALERTNAMES,
+  carriedCondition,
+  judgeRestored,
+  readThresholdRow,
+  thresholdIdentity,
+  thresholdStateRow,
+  type RestoredVerdict,
+} from './threshold-state-rows.ts';
 export { registerSloApi, type SloApiOptions } from './http-api.ts';
 export { createAlerting, planSlos, type Alerting, type AlertingOptions, type SloPlan } from './wiring.ts';
 export { SLO_USAGE, runSloCommand, type CliOutcome } from './cli-commands.ts';

@@ -1,9 +1,8 @@
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { NotifyConfig } from '../notify/config.ts';
-import { createNotifier, OUTBOX_FILE, type Notifier } from '../notify/notifier.ts';
+import { createNotifier, type Notifier } from '../notify/notifier.ts';
 import { systemNotifyClock, type NotifyClock } from '../notify/types.ts';
 import type { SliPipeline } from '../processors/sli-pipeline.ts';
 import type { SliDefinition } from '../processors/sli-matcher.ts';
@@ -61,8 +60,11 @@ export interface Alerting {
   errorLogs: ErrorLogRing;
   /** undefined when no receiver is configured */
   notifier: Notifier | undefined;
-  /** firing alerts and open episodes kept across restarts (in the outbox's file) */
-  stateStore: AlertStateStore;
+  /**
+   * firing alerts and open episodes kept across restarts, in the outbox's file; undefined
+   * without receivers (nothing is sent, so there is no page to continue or resolve)
+   */
+  stateStore: AlertStateStore | undefined;
   /** starts the evaluation timers and sending (after the receivers listen) */
   start(): void;
   /** stops the timers, then the notifier (what is not sent stays in the outbox) */
@@ -113,11 +115,9 @@ export function createAlerting(options: AlertingOptions): Alerting {
   }
   const notify = notifier ? (n: Parameters<Notifier['notify']>[0]) => void notifier.notify(n) : () => {};
   // Beside the outbox and on its connection: a state change and its notification commit together.
-  let stateStore: AlertStateStore;
+  let stateStore: AlertStateStore | undefined;
   try {
-    stateStore = notifier
-      ? AlertStateStore.on(notifier.outbox.database, notifier.outbox.file)
-      : AlertStateStore.open(join(options.dataDir, OUTBOX_FILE));
+    stateStore = notifier ? AlertStateStore.on(notifier.outbox.database, notifier.outbox.file) : undefined;
   } catch (error) {
     void notifier?.stop();
     throw error;
@@ -134,7 +134,7 @@ export function createAlerting(options: AlertingOptions): Alerting {
     lateDataMinutes: Math.ceil(options.slos.lateData / 60_000),
     minEvents: options.slos.minEvents,
     notify,
-    stateStore,
+    ...(stateStore ? { stateStore } : {}),
     samples: {
       traceIds: (service, limit) => pipeline?.recentErrorTraceIds(service, limit) ?? [],
       errorLines: (service, limit) => errorLogs.recent(service, limit),
@@ -149,7 +149,15 @@ export function createAlerting(options: AlertingOptions): Alerting {
 
   const readings = new ThresholdReadings();
   const thresholds = options.thresholds.enabled
-    ? new ThresholdRuntime({ config: options.thresholds, readings, clock, notify, stateStore, ...(externalURL ? { externalURL } : {}), logger: log })
+    ? new ThresholdRuntime({
+        config: options.thresholds,
+        readings,
+        clock,
+        notify,
+        ...(stateStore ? { stateStore } : {}),
+        ...(externalURL ? { externalURL } : {}),
+        logger: log,
+      })
     : undefined;
   if (thresholds) registerThresholdMetrics(options.registry, thresholds);
   registerSloApi(options.http, { slos, ...(thresholds ? { thresholds } : {}), now: options.now });
@@ -166,7 +174,7 @@ export function createAlerting(options: AlertingOptions): Alerting {
       if (started) return;
       started = true;
       notifier?.start();
-      if (!thresholds) {
+      if (!thresholds && stateStore) {
         try {
           retireThresholdAlerts({
             store: stateStore,
@@ -194,8 +202,7 @@ export function createAlerting(options: AlertingOptions): Alerting {
     async stop() {
       slos.stop();
       thresholds?.stop();
-      stateStore.close(); // its own connection only; the outbox's closes with the notifier
-      await notifier?.stop();
+      await notifier?.stop(); // closes the outbox's connection, which the alert state uses
     },
   };
 }

@@ -8,3 +8,10 @@ export {
   type DroppedIncrements,
 } from './sli-store.ts';
 export { registerSliStoreMetrics, type SliStoreMetrics } from './sli-store-metrics.ts';
+export {
+  AlertStateStore,
+  type AlertStateRow,
+  type AlertStateSource,
+  type StoredEpisode,
+  type UnreadableAlertStateRow,
+} from './alert-state-store.ts';
