@@ -57,7 +57,12 @@ interface Run {
 function startRun(dataDir: string, atMs: number, spec = CHECKOUT, refuse?: () => boolean): Run {
   const clock = new ManualClock(atMs);
   const notifier = createNotifier({
-    config: notifyConfigSchema.parse({ receivers: { webhook: [{ name: 'hook', url: 'http://127.0.0.1:9/hook' }] } }),
+    config: notifyConfigSchema.parse({
+      receivers: {
+        webhook: [{ name: 'hook', url: 'http://127.0.0.1:9/hook' }],
+        alertmanager: [{ name: 'am', url: 'http://127.0.0.1:9', resendInterval: '1m' }],
+      },
+    }),
     dataDir,
     clock,
   });
@@ -138,6 +143,9 @@ describe('SLO alert state across restarts', () => {
     expect(second.sent).toEqual([]); // the outage is still in the 5m window: the episode continues
     const firingPage = second.runtime.activeAlerts().find((a) => a.severity === 'page' && a.labels.long_window === '1h')!;
     expect(firingPage).toMatchObject({ state: 'firing', firedAtMs: START + MINUTE });
+    // Alertmanager keeps getting the first episode's firing row re-sent
+    const amRows = () => second.notifier.outbox.rows('am').filter((r) => r.dedupKey === page.dedupKey);
+    expect(amRows().map((r) => `${r.status} ${r.episode} ${r.resendActive}`)).toEqual([`firing ${page.startsAt} true`]);
     expect(second.logs).toContain('info continuing 1 open SLO alert episode(s) of the last run');
 
     // Good traffic: the page resolves once minute m0 has left the 30m window, with the old key and startsAt.
@@ -150,6 +158,7 @@ describe('SLO alert state across restarts', () => {
     ]);
     const rows = second.notifier.outbox.rows('hook').filter((r) => r.dedupKey === page.dedupKey);
     expect(rows.map((r) => `${r.status} ${r.episode}`)).toEqual([`firing ${page.startsAt}`, `resolved ${page.startsAt}`]);
+    expect(amRows().map((r) => `${r.status} ${r.episode} ${r.resendActive}`)).toEqual([`firing ${page.startsAt} false`, `resolved ${page.startsAt} false`]);
   });
 
   it('firing → restart after the problem ended: exactly one resolve for the old episode at the first evaluation', async () => {
@@ -194,7 +203,7 @@ describe('SLO alert state across restarts', () => {
     const second = startRun(dataDir, START + 2 * MINUTE);
     second.runtime.start();
     expect(describeAll(pages(second.sent))).toEqual(['firing checkout-availability page']);
-    expect(second.notifier.outbox.rows().filter((r) => r.status === 'firing' && r.notification.labels.severity === 'page')).toHaveLength(1);
+    expect(second.notifier.outbox.rows('hook').filter((r) => r.status === 'firing' && r.notification.labels.severity === 'page')).toHaveLength(1);
   });
 
   it('a refused enqueue is retried with the newest state in one transaction', () => {
@@ -211,6 +220,7 @@ describe('SLO alert state across restarts', () => {
     expect(run.runtime.unsentCount).toBe(0);
     const [pageRow] = run.state.load('slo').rows.filter((r) => r.key === 'page');
     const [outboxRow] = run.notifier.outbox.rows('hook');
+    expect(run.notifier.outbox.rows('am')).toHaveLength(1);
     expect(pageRow!.episode).toMatchObject({ dedupKey: outboxRow!.dedupKey, startsAt: outboxRow!.episode });
   });
 
