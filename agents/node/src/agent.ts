@@ -6,7 +6,6 @@ import { DiagLogLevel, diag, metrics as metricsApi, trace, type HrTime } from '@
 import { ExportResultCode, hrTime } from '@opentelemetry/core';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
@@ -26,7 +25,8 @@ import { readAgentConfig, type AgentConfig, type AgentOptions, type Instrumentat
 import { LookoutContextManager } from './context-manager.ts';
 import { REQUEST_STATE, instrumentHttpServer, sdkServerSpans, type RequestState, type StartServerSpan } from './http-server-spans.ts';
 import { lightServerSpans } from './light-server-spans.ts';
-import { BoundedLogRecordProcessor, BoundedSpanProcessor } from './processors.ts';
+import { otlpTarget, OtlpHttpSender } from './otlp-http-sender.ts';
+import { BoundedLogRecordProcessor, EncodedSpanProcessor } from './processors.ts';
 import { promRegistryProducer } from './prom-bridge.ts';
 import { buildResource } from './resource.ts';
 
@@ -216,7 +216,14 @@ function startAgent(config: AgentConfig, log: AgentLog): LookoutAgent {
   ]).then(() => undefined);
 
   const spanProcessor = config.traces
-    ? new BoundedSpanProcessor(new OTLPTraceExporter(otlpUrl(config, '/v1/traces')), config.spanBatch, batcherEvents('traces', metrics, log), deadlineMs, resourceReady)
+    ? new EncodedSpanProcessor(
+        new OtlpHttpSender(otlpTarget(process.env, 'traces', config.endpoint)),
+        resource,
+        config.spanBatch,
+        batcherEvents('traces', metrics, log),
+        deadlineMs,
+        resourceReady,
+      )
     : undefined;
   const logProcessor = config.logs
     ? new BoundedLogRecordProcessor(new OTLPLogExporter(otlpUrl(config, '/v1/logs')), config.logBatch, batcherEvents('logs', metrics, log), deadlineMs, resourceReady)

@@ -47,6 +47,15 @@ export class BoundedBatcher<T> {
     return this.queue.length;
   }
 
+  /** Like add, but builds the item only when there is room for it (counting the drop otherwise). */
+  offer(make: () => T): void {
+    if (this.closed || this.queue.length >= this.config.maxQueueSize) {
+      this.events.dropped(1, this.closed ? 'shutdown' : 'queue_full');
+      return;
+    }
+    this.add(make());
+  }
+
   add(item: T): void {
     if (this.closed) {
       this.events.dropped(1, 'shutdown');

@@ -1,9 +1,12 @@
 import { ROOT_CONTEXT, TraceFlags, context } from '@opentelemetry/api';
 import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelemetry/core';
 import type { LogRecordExporter, LogRecordProcessor, ReadableLogRecord, SdkLogRecord } from '@opentelemetry/sdk-logs';
-import type { ReadableSpan, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { Resource } from '@opentelemetry/resources';
+import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { BoundedBatcher, type BatcherEvents } from './bounded-batcher.ts';
 import type { BatchConfig } from './config.ts';
+import type { OtlpHttpSender } from './otlp-http-sender.ts';
+import { encodeResource, encodeSpan, encodeTraceRequest, type EncodedSpan } from './otlp-trace-encoder.ts';
 
 interface CallbackExporter<T> {
   export(items: T[], resultCallback: (result: ExportResult) => void): void;
@@ -36,25 +39,45 @@ export function sendWith<T>(exporter: CallbackExporter<T>, resourceReady: Promis
   };
 }
 
-/** Sampled spans into a BoundedBatcher; flush and shutdown obey the deadline given at construction. */
-export class BoundedSpanProcessor implements SpanProcessor {
-  readonly batcher: BoundedBatcher<ReadableSpan>;
+/**
+ * Sampled spans, encoded to OTLP protobuf as they end, into a BoundedBatcher; an
+ * export is one POST of the concatenated spans. Flush and shutdown obey the deadline
+ * given at construction.
+ */
+export class EncodedSpanProcessor implements SpanProcessor {
+  readonly batcher: BoundedBatcher<EncodedSpan>;
+  private resourceBytes: Buffer | undefined;
 
   constructor(
-    private readonly exporter: SpanExporter,
+    private readonly sender: OtlpHttpSender,
+    resource: Resource,
     config: BatchConfig,
     events: BatcherEvents,
     private readonly deadlineMs: number,
     resourceReady: Promise<void>,
   ) {
-    this.batcher = new BoundedBatcher(config, sendWith(exporter, resourceReady), events, 'traces');
+    const suppressed = suppressTracing(ROOT_CONTEXT);
+    this.batcher = new BoundedBatcher<EncodedSpan>(
+      config,
+      async (items) => {
+        if (this.resourceBytes === undefined) {
+          await resourceReady;
+          this.resourceBytes = encodeResource(resource.attributes);
+        }
+        const body = encodeTraceRequest(this.resourceBytes, items);
+        // The exporter's own request must not become a span.
+        await context.with(suppressed, () => sender.post(body));
+      },
+      events,
+      'traces',
+    );
   }
 
   onStart(): void {}
 
   onEnd(span: ReadableSpan): void {
     if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
-    this.batcher.add(span);
+    this.batcher.offer(() => ({ scope: span.instrumentationScope, bytes: encodeSpan(span) }));
   }
 
   forceFlush(): Promise<void> {
@@ -63,7 +86,7 @@ export class BoundedSpanProcessor implements SpanProcessor {
 
   async shutdown(): Promise<void> {
     await this.batcher.shutdown(this.deadlineMs);
-    await this.exporter.shutdown().catch(() => undefined);
+    this.sender.close();
   }
 }
 
