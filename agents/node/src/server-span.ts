@@ -36,9 +36,9 @@ export function randomHexId(bytes: 8 | 16): string {
       idPool = randomFillSync(idPool);
       idOffset = 0;
     }
-    const hex = idPool.toString('hex', idOffset, idOffset + bytes);
+    const start = idOffset;
     idOffset += bytes;
-    if (!/^0+$/.test(hex)) return hex;
+    for (let i = start; i < idOffset; i++) if (idPool[i] !== 0) return idPool.toString('hex', start, idOffset);
   }
 }
 
@@ -112,7 +112,9 @@ export class ServerSpan implements Span, ReadableSpan {
     startTime: HrTime,
   ) {
     this.startTime = startTime;
-    this.attributeCount = Object.keys(attributes).length;
+    let count = 0;
+    for (const _key in attributes) count++; // no keys array per span
+    this.attributeCount = count;
   }
 
   spanContext(): SpanContext {
