@@ -15,6 +15,11 @@ const WIRE_FIXED64 = 1;
 const WIRE_LEN = 2;
 const WIRE_FIXED32 = 5;
 
+/** hex digit value by char code (0 for anything else) */
+const HEX = new Uint8Array(128);
+for (let i = 0; i < 10; i++) HEX[48 + i] = i;
+for (let i = 0; i < 6; i++) HEX[97 + i] = HEX[65 + i] = 10 + i;
+
 /** A growable protobuf writer over a Buffer. */
 export class ProtoWriter {
   buf: Buffer;
@@ -58,6 +63,25 @@ export class ProtoWriter {
   }
 
   string(field: number, value: string): void {
+    // Short ASCII strings (names, keys, routes) are written byte by byte: cheaper than
+    // two calls into C++ (byteLength, write) for a few dozen characters.
+    if (value.length < 128) {
+      const n = value.length;
+      let ascii = true;
+      for (let i = 0; i < n; i++) {
+        if (value.charCodeAt(i) > 127) {
+          ascii = false;
+          break;
+        }
+      }
+      if (ascii) {
+        this.tag(field, WIRE_LEN);
+        this.ensure(n + 1);
+        this.buf[this.pos++] = n;
+        for (let i = 0; i < n; i++) this.buf[this.pos++] = value.charCodeAt(i);
+        return;
+      }
+    }
     const length = Buffer.byteLength(value);
     this.tag(field, WIRE_LEN);
     this.varint(length);
@@ -73,13 +97,15 @@ export class ProtoWriter {
     this.pos += value.length;
   }
 
-  /** a hex id (trace or span id) as raw bytes */
+  /** a hex id (trace or span id, lowercase or uppercase) as raw bytes */
   hexId(field: number, hex: string): void {
     const length = hex.length >> 1;
     this.tag(field, WIRE_LEN);
     this.varint(length);
     this.ensure(length);
-    this.pos += this.buf.write(hex, this.pos, length, 'hex');
+    for (let i = 0; i < length; i++) {
+      this.buf[this.pos++] = (HEX[hex.charCodeAt(2 * i)]! << 4) | HEX[hex.charCodeAt(2 * i + 1)]!;
+    }
   }
 
   fixed64Nanos(field: number, time: HrTime): void {
