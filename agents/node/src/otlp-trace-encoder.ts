@@ -108,10 +108,20 @@ export class ProtoWriter {
     }
   }
 
+  /** seconds * 1e9 + nanos as fixed64, exactly, without BigInt (seconds < 2^32) */
   fixed64Nanos(field: number, time: HrTime): void {
     this.tag(field, WIRE_FIXED64);
     this.ensure(8);
-    this.buf.writeBigUInt64LE(BigInt(time[0]) * 1_000_000_000n + BigInt(time[1]), this.pos);
+    const seconds = time[0];
+    const a = Math.floor(seconds / 65536); // seconds = a * 2^16 + b
+    const b = seconds - a * 65536;
+    const p = a * 1e9; // < 2^46: exact
+    const q = b * 1e9 + time[1]; // < 2^47: exact
+    const ph = Math.floor(p / 65536);
+    const r = (p - ph * 65536) * 65536 + q; // < 2^53: exact; total = ph * 2^32 + r
+    const carry = Math.floor(r / 4294967296);
+    this.buf.writeUInt32LE(r - carry * 4294967296, this.pos);
+    this.buf.writeUInt32LE(ph + carry, this.pos + 4);
     this.pos += 8;
   }
 
@@ -185,7 +195,9 @@ function anyValue(w: ProtoWriter, field: number, value: AttributeValue | null | 
 }
 
 export function writeAttributes(w: ProtoWriter, field: number, attributes: Attributes): void {
-  for (const key in attributes) {
+  const keys = Object.keys(attributes);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
     const value = attributes[key];
     if (value === undefined) continue;
     const kv = w.begin(field);
@@ -262,7 +274,9 @@ export function encodeSpan(span: ReadableSpan): Buffer {
     w.end(start);
   }
   w.fixed32(16, context.traceFlags | SPAN_FLAGS_HAS_IS_REMOTE | (parent?.isRemote ? SPAN_FLAGS_IS_REMOTE : 0));
-  return Buffer.from(w.finish());
+  const out = Buffer.allocUnsafe(w.pos); // small: from Node's buffer pool
+  w.buf.copy(out, 0, 0, w.pos);
+  return out;
 }
 
 export interface ScopeIdentity {
