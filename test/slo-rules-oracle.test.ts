@@ -127,7 +127,7 @@ spec:
 `)[0];
 
 const examples = loadSpecs(
-  readdirSync(join(import.meta.dirname, '../alerts/slos')).map((f) => ({
+  readdirSync(join(import.meta.dirname, '../alerts/slos')).filter((f) => /\.ya?ml$/.test(f)).map((f) => ({
     file: `alerts/slos/${f}`,
     text: readFileSync(join(import.meta.dirname, '../alerts/slos', f), 'utf8'),
   })),
