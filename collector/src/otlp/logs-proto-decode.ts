@@ -10,9 +10,8 @@ import { enumProblem, idProblem, ZERO_SPAN_ID, ZERO_TRACE_ID } from './item-chec
 import {
   decodeAnyValue,
   decodeKeyValueInto,
-  decodeResource,
+  decodeResourceLevel,
   decodeScope,
-  emptyResource,
   emptyScope,
 } from './proto-common-decode.ts';
 import {
@@ -86,38 +85,8 @@ export function decodeLogsProtobuf(buf: Uint8Array): DecodeResult<LogsData> {
 }
 
 function decodeResourceLogs(r: Reader, ctx: LogsCtx): ResourceLogs {
-  const rl: ResourceLogs = { resource: emptyResource(), scopeLogs: [], schemaUrl: '' };
-  let field = 0;
-  try {
-    while (r.pos < r.len) {
-      field = 0;
-      const tag = readTag(r);
-      field = tag >>> 3;
-      switch (tag) {
-        case 10: {
-          const outer = enterMessage(r);
-          rl.resource = decodeResource(r);
-          leaveMessage(r, outer);
-          break;
-        }
-        case 18: {
-          ctx.scopeIndex = rl.scopeLogs.length;
-          const outer = enterMessage(r);
-          rl.scopeLogs.push(decodeScopeLogs(r, ctx));
-          leaveMessage(r, outer);
-          break;
-        }
-        case 26:
-          rl.schemaUrl = readString(r);
-          break;
-        default:
-          otherField(r, tag, RESOURCE_LOGS);
-      }
-    }
-  } catch (e) {
-    throw within(e, r, segmentOf(RESOURCE_LOGS, field, field === 2 ? rl.scopeLogs.length : -1));
-  }
-  return rl;
+  const { resource, scoped, schemaUrl } = decodeResourceLevel(r, RESOURCE_LOGS, ctx, (reader) => decodeScopeLogs(reader, ctx));
+  return { resource, scopeLogs: scoped, schemaUrl };
 }
 
 function decodeScopeLogs(r: Reader, ctx: LogsCtx): ScopeLogs {

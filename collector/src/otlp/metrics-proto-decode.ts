@@ -26,7 +26,7 @@ import {
   idProblem,
   quantileProblem,
 } from './item-checks.ts';
-import { decodeKeyValueInto, decodeResource, decodeScope, emptyResource, emptyScope } from './proto-common-decode.ts';
+import { decodeKeyValueInto, decodeResourceLevel, decodeScope, emptyScope } from './proto-common-decode.ts';
 import {
   enterMessage,
   fault,
@@ -179,38 +179,8 @@ export function decodeMetricsProtobuf(buf: Uint8Array): DecodeResult<MetricsData
 }
 
 function decodeResourceMetrics(r: Reader, ctx: MetricsCtx): ResourceMetrics {
-  const rm: ResourceMetrics = { resource: emptyResource(), scopeMetrics: [], schemaUrl: '' };
-  let field = 0;
-  try {
-    while (r.pos < r.len) {
-      field = 0;
-      const tag = readTag(r);
-      field = tag >>> 3;
-      switch (tag) {
-        case 10: {
-          const outer = enterMessage(r);
-          rm.resource = decodeResource(r);
-          leaveMessage(r, outer);
-          break;
-        }
-        case 18: {
-          ctx.scopeIndex = rm.scopeMetrics.length;
-          const outer = enterMessage(r);
-          rm.scopeMetrics.push(decodeScopeMetrics(r, ctx));
-          leaveMessage(r, outer);
-          break;
-        }
-        case 26:
-          rm.schemaUrl = readString(r);
-          break;
-        default:
-          otherField(r, tag, RESOURCE_METRICS);
-      }
-    }
-  } catch (e) {
-    throw within(e, r, segmentOf(RESOURCE_METRICS, field, field === 2 ? rm.scopeMetrics.length : -1));
-  }
-  return rm;
+  const { resource, scoped, schemaUrl } = decodeResourceLevel(r, RESOURCE_METRICS, ctx, (reader) => decodeScopeMetrics(reader, ctx));
+  return { resource, scopeMetrics: scoped, schemaUrl };
 }
 
 function decodeScopeMetrics(r: Reader, ctx: MetricsCtx): ScopeMetrics {

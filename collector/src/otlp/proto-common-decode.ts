@@ -19,7 +19,7 @@ import {
   segmentOf,
   within,
 } from './proto-read.ts';
-import type { Reader } from './proto-read.ts';
+import type { MessageSchema, Reader } from './proto-read.ts';
 
 /** AnyValue arrays and kvlists nest; past this depth the request is refused. */
 export const MAX_ANY_VALUE_DEPTH = 32;
@@ -263,4 +263,56 @@ export function emptyScope(): InstrumentationScope {
 
 export function emptyResource(): Resource {
   return { attributes: newAttributes(), droppedAttributesCount: 0 };
+}
+
+/** What ResourceSpans, ResourceMetrics and ResourceLogs hold, under signal-neutral names. */
+export interface ResourceLevel<Scoped> {
+  resource: Resource;
+  scoped: Scoped[];
+  schemaUrl: string;
+}
+
+/**
+ * ResourceSpans, ResourceMetrics and ResourceLogs share one layout (resource = 1, the
+ * scope-level list = 2, schema_url = 3); one loop decodes all three. `ctx.scopeIndex`
+ * tells the scope decoder where it is, for error paths and rejection messages.
+ */
+export function decodeResourceLevel<Scoped>(
+  r: Reader,
+  descriptor: MessageSchema,
+  ctx: { scopeIndex: number },
+  decodeScoped: (r: Reader) => Scoped,
+): ResourceLevel<Scoped> {
+  const level: ResourceLevel<Scoped> = { resource: emptyResource(), scoped: [], schemaUrl: '' };
+  let field = 0;
+  try {
+    while (r.pos < r.len) {
+      field = 0;
+      const tag = readTag(r);
+      field = tag >>> 3;
+      switch (tag) {
+        case 10: {
+          const outer = enterMessage(r);
+          level.resource = decodeResource(r);
+          leaveMessage(r, outer);
+          break;
+        }
+        case 18: {
+          ctx.scopeIndex = level.scoped.length;
+          const outer = enterMessage(r);
+          level.scoped.push(decodeScoped(r));
+          leaveMessage(r, outer);
+          break;
+        }
+        case 26:
+          level.schemaUrl = readString(r);
+          break;
+        default:
+          otherField(r, tag, descriptor);
+      }
+    }
+  } catch (e) {
+    throw within(e, r, segmentOf(descriptor, field, field === 2 ? level.scoped.length : -1));
+  }
+  return level;
 }

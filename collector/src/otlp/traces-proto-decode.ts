@@ -16,7 +16,7 @@ import type {
 import { Rejections } from './decode-error.ts';
 import type { DecodeResult } from './decode-error.ts';
 import { enumProblem, idProblem, ZERO_SPAN_ID, ZERO_TRACE_ID } from './item-checks.ts';
-import { decodeKeyValueInto, decodeResource, decodeScope, emptyResource, emptyScope } from './proto-common-decode.ts';
+import { decodeKeyValueInto, decodeResourceLevel, decodeScope, emptyScope } from './proto-common-decode.ts';
 import {
   enterMessage,
   idBytes,
@@ -109,38 +109,8 @@ export function decodeTracesProtobuf(buf: Uint8Array): DecodeResult<TracesData> 
 }
 
 function decodeResourceSpans(r: Reader, ctx: TraceCtx): ResourceSpans {
-  const rs: ResourceSpans = { resource: emptyResource(), scopeSpans: [], schemaUrl: '' };
-  let field = 0;
-  try {
-    while (r.pos < r.len) {
-      field = 0;
-      const tag = readTag(r);
-      field = tag >>> 3;
-      switch (tag) {
-        case 10: {
-          const outer = enterMessage(r);
-          rs.resource = decodeResource(r);
-          leaveMessage(r, outer);
-          break;
-        }
-        case 18: {
-          ctx.scopeIndex = rs.scopeSpans.length;
-          const outer = enterMessage(r);
-          rs.scopeSpans.push(decodeScopeSpans(r, ctx));
-          leaveMessage(r, outer);
-          break;
-        }
-        case 26:
-          rs.schemaUrl = readString(r);
-          break;
-        default:
-          otherField(r, tag, RESOURCE_SPANS);
-      }
-    }
-  } catch (e) {
-    throw within(e, r, segmentOf(RESOURCE_SPANS, field, field === 2 ? rs.scopeSpans.length : -1));
-  }
-  return rs;
+  const { resource, scoped, schemaUrl } = decodeResourceLevel(r, RESOURCE_SPANS, ctx, (reader) => decodeScopeSpans(reader, ctx));
+  return { resource, scopeSpans: scoped, schemaUrl };
 }
 
 function decodeScopeSpans(r: Reader, ctx: TraceCtx): ScopeSpans {
