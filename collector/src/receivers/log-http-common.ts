@@ -1,44 +1,10 @@
-import { gunzip, inflate } from 'node:zlib';
-import { promisify } from 'node:util';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IngestContext, IngestOutcome } from './ingest.ts';
 import type { TenantAuthenticator } from './auth.ts';
-
-const gunzipAsync = promisify(gunzip);
-const inflateAsync = promisify(inflate);
-
-/** A request problem found before ingest: the status, the self-metric reason and what to tell the sender. */
-export class LogRequestError extends Error {
-  constructor(
-    readonly httpStatus: number,
-    readonly reason: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { RequestBodyError } from './request-body.ts';
 
 export function mediaTypeOf(request: FastifyRequest): string {
   return (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-}
-
-/** gzip/deflate bodies, bounded after decompression; `configKey` names the limit in messages. */
-export async function decompressBody(body: Buffer, contentEncoding: string | undefined, limit: number, configKey: string): Promise<Buffer> {
-  const coding = (contentEncoding ?? 'identity').trim().toLowerCase();
-  if (coding === 'identity' || coding === '') return body;
-  if (coding !== 'gzip' && coding !== 'x-gzip' && coding !== 'deflate') {
-    throw new LogRequestError(415, 'unsupported_encoding', `Content-Encoding '${coding}' is not supported; use gzip, deflate or identity`);
-  }
-  try {
-    return coding === 'deflate'
-      ? await inflateAsync(body, { maxOutputLength: limit })
-      : await gunzipAsync(body, { maxOutputLength: limit });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) {
-      throw new LogRequestError(413, 'too_large', `body decompresses to more than ${limit} bytes (${configKey}); send smaller batches`);
-    }
-    throw new LogRequestError(400, 'malformed', `body is not valid ${coding} data (${(error as Error).message}); check Content-Encoding`);
-  }
 }
 
 export interface LogHttpReceiverBase {
@@ -120,7 +86,7 @@ export function answerRefusal(base: LogHttpReceiverBase, reply: FastifyReply, ou
 }
 
 /** Counts and answers a request problem found before ingest. */
-export function answerRequestError(base: LogHttpReceiverBase, reply: FastifyReply, error: LogRequestError): FastifyReply {
+export function answerRequestError(base: LogHttpReceiverBase, reply: FastifyReply, error: RequestBodyError): FastifyReply {
   base.context.metrics.refusedRequests.inc({ receiver: base.receiver, signal: 'logs', reason: error.reason });
   base.context.metrics.requests.inc({ receiver: base.receiver, signal: 'logs', code: String(error.httpStatus) });
   return base.sendError(reply, error.httpStatus, error.message);

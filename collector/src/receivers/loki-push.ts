@@ -6,13 +6,12 @@ import { approximateBytes, LogsBatchBuilder, resourceFromLabels, streamKey } fro
 import {
   answerRefusal,
   answerRequestError,
-  decompressBody,
   isValidUtf8,
-  LogRequestError,
   mediaTypeOf,
   setUpLogHttpContext,
   type LogHttpReceiverBase,
 } from './log-http-common.ts';
+import { decompressBody, RequestBodyError } from './request-body.ts';
 import type { LogReceiverMetrics } from './log-receiver-metrics.ts';
 import { decodeLokiJson, decodeLokiProtobuf, LokiDecodeError, type LokiPushRequest } from './loki-push-decode.ts';
 import { markFormat, streamFormat, type LogStreams } from './log-streams.ts';
@@ -68,7 +67,7 @@ export async function lokiPushReceiver(app: FastifyInstance, options: LokiPushOp
     try {
       return await handle(request, reply);
     } catch (error) {
-      if (error instanceof LogRequestError) return answerRequestError(base, reply, error);
+      if (error instanceof RequestBodyError) return answerRequestError(base, reply, error);
       throw error;
     } finally {
       stopTimer();
@@ -83,17 +82,17 @@ export async function lokiPushReceiver(app: FastifyInstance, options: LokiPushOp
       if (type === 'application/x-protobuf') {
         const coding = (request.headers['content-encoding'] ?? '').trim().toLowerCase();
         if (coding !== '' && coding !== 'snappy' && coding !== 'identity') {
-          throw new LogRequestError(415, 'unsupported_encoding', `Content-Encoding '${coding}' is not supported for protobuf pushes; the body is snappy-compressed by itself`);
+          throw new RequestBodyError(415, 'unsupported_encoding', `Content-Encoding '${coding}' is not supported for protobuf pushes; the body is snappy-compressed by itself`);
         }
         const announced = snappyDecodedLength(raw);
         if (announced > limit) {
-          throw new LogRequestError(413, 'too_large', `body decompresses to ${announced} bytes, more than ${limit} (logs.loki.maxDecompressedBytes); send smaller batches`);
+          throw new RequestBodyError(413, 'too_large', `body decompresses to ${announced} bytes, more than ${limit} (logs.loki.maxDecompressedBytes); send smaller batches`);
         }
         let plain: Uint8Array;
         try {
           plain = uncompress(raw, limit);
         } catch (error) {
-          throw new LogRequestError(
+          throw new RequestBodyError(
             400,
             'malformed',
             `body is not snappy block-format data (${(error as Error).message}); protobuf pushes are snappy-compressed logproto.PushRequest messages, as Promtail sends them`,
@@ -103,14 +102,14 @@ export async function lokiPushReceiver(app: FastifyInstance, options: LokiPushOp
       }
       if (type === 'application/json') {
         const body = await decompressBody(raw, request.headers['content-encoding'], limit, 'logs.loki.maxDecompressedBytes');
-        if (!isValidUtf8(body)) throw new LogRequestError(400, 'malformed', 'the JSON body is not valid UTF-8; send UTF-8');
+        if (!isValidUtf8(body)) throw new RequestBodyError(400, 'malformed', 'the JSON body is not valid UTF-8; send UTF-8');
         return { push: decodeLokiJson(body.toString('utf8')), bytes: body.length };
       }
     } catch (error) {
-      if (error instanceof LokiDecodeError) throw new LogRequestError(400, 'malformed', error.message);
+      if (error instanceof LokiDecodeError) throw new RequestBodyError(400, 'malformed', error.message);
       throw error;
     }
-    throw new LogRequestError(
+    throw new RequestBodyError(
       415,
       'unsupported_media_type',
       `unsupported content type '${type || 'none'}'; send application/x-protobuf (snappy-compressed logproto.PushRequest) or application/json`,

@@ -1,5 +1,3 @@
-import { gunzip, gunzipSync, inflate, inflateSync } from 'node:zlib';
-import { promisify } from 'node:util';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Signal } from '../model/telemetry.ts';
 import {
@@ -16,9 +14,7 @@ import {
 } from '../otlp/index.ts';
 import { DEFAULT_TENANT, type TenantAuthenticator } from './auth.ts';
 import { ingest, type IngestContext } from './ingest.ts';
-
-const gunzipAsync = promisify(gunzip);
-const inflateAsync = promisify(inflate);
+import { decompressBody, RequestBodyError } from './request-body.ts';
 
 /** google.rpc.Code values used in Status bodies. */
 const RpcCode = { INVALID_ARGUMENT: 3, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14, UNAUTHENTICATED: 16, UNIMPLEMENTED: 12 } as const;
@@ -41,9 +37,6 @@ const DECODERS = {
   logs: { protobuf: decodeLogsProtobuf, json: decodeLogsJson },
 } as const;
 
-/** Bodies up to this size are decompressed synchronously: cheaper than a thread-pool hop. */
-const SYNC_DECOMPRESS_LIMIT = 256 * 1024;
-
 function mediaType(request: FastifyRequest): string {
   const header = request.headers['content-type'];
   return (header ?? '').split(';')[0]!.trim().toLowerCase();
@@ -62,41 +55,6 @@ function sendStatus(reply: FastifyReply, encoding: Encoding, httpStatus: number,
     return reply.type(PROTOBUF).send(Buffer.from(encodeStatusProtobuf(rpcCode, message)));
   }
   return reply.type(JSON_TYPE).send(encodeStatusJson(rpcCode, message));
-}
-
-class BodyError extends Error {
-  constructor(
-    readonly httpStatus: number,
-    readonly reason: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-async function decompress(body: Buffer, contentEncoding: string | undefined, limit: number): Promise<Buffer> {
-  const coding = (contentEncoding ?? 'identity').trim().toLowerCase();
-  if (coding === 'identity' || coding === '') return body;
-  const options = { maxOutputLength: limit };
-  try {
-    if (coding === 'gzip' || coding === 'x-gzip') {
-      return body.length <= SYNC_DECOMPRESS_LIMIT ? gunzipSync(body, options) : await gunzipAsync(body, options);
-    }
-    if (coding === 'deflate') {
-      return body.length <= SYNC_DECOMPRESS_LIMIT ? inflateSync(body, options) : await inflateAsync(body, options);
-    }
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) {
-      throw new BodyError(
-        413,
-        'too_large',
-        `body decompresses to more than ${limit} bytes (receivers.otlp.http.maxDecompressedBytes); send smaller batches`,
-      );
-    }
-    throw new BodyError(400, 'malformed', `body is not valid ${coding} data (${(error as Error).message}); check Content-Encoding`);
-  }
-  throw new BodyError(415, 'unsupported_encoding', `Content-Encoding '${coding}' is not supported; use gzip, deflate or identity`);
 }
 
 const ROUTES: Array<{ path: string; signal: Signal }> = [
@@ -192,9 +150,14 @@ export async function otlpHttpReceiver(app: FastifyInstance, options: OtlpHttpOp
     }
     let body = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
     try {
-      body = await decompress(body, request.headers['content-encoding'], options.maxDecompressedBytes);
+      body = await decompressBody(
+        body,
+        request.headers['content-encoding'],
+        options.maxDecompressedBytes,
+        'receivers.otlp.http.maxDecompressedBytes',
+      );
     } catch (error) {
-      if (!(error instanceof BodyError)) throw error;
+      if (!(error instanceof RequestBodyError)) throw error;
       context.metrics.refusedRequests.inc({ receiver, signal, reason: error.reason });
       count(error.httpStatus);
       return sendStatus(reply, encoding, error.httpStatus, RpcCode.INVALID_ARGUMENT, error.message);

@@ -6,13 +6,12 @@ import { approximateBytes, labelProblem, LogsBatchBuilder, parseLabelList, resou
 import {
   answerRefusal,
   answerRequestError,
-  decompressBody,
   firstInvalidUtf8Line,
-  LogRequestError,
   mediaTypeOf,
   setUpLogHttpContext,
   type LogHttpReceiverBase,
 } from './log-http-common.ts';
+import { decompressBody, RequestBodyError } from './request-body.ts';
 import type { LogReceiverMetrics } from './log-receiver-metrics.ts';
 import { markFormat, streamFormat, type LogStreams } from './log-streams.ts';
 
@@ -44,7 +43,7 @@ export function streamOfRequest(
   const header = headers[LABELS_HEADER];
   if (header !== undefined) {
     const parsed = parseLabelList(Array.isArray(header) ? header.join(',') : header);
-    if (typeof parsed === 'string') throw new LogRequestError(400, 'bad_labels', `X-Lookout-Labels: ${parsed}`);
+    if (typeof parsed === 'string') throw new RequestBodyError(400, 'bad_labels', `X-Lookout-Labels: ${parsed}`);
     Object.assign(labels, parsed);
   }
   let formatName: string | undefined;
@@ -56,12 +55,12 @@ export function streamOfRequest(
     else labels[name] = text;
   }
   const problem = labelProblem(labels, 'stream labels');
-  if (problem) throw new LogRequestError(400, 'bad_labels', problem);
+  if (problem) throw new RequestBodyError(400, 'bad_labels', problem);
   let format: LogFormat | undefined;
   if (formatName !== undefined && formatName !== 'auto') {
     format = resolveLogFormat(formatName);
     if (format === undefined) {
-      throw new LogRequestError(
+      throw new RequestBodyError(
         400,
         'bad_format',
         `unknown log format '${formatName.slice(0, 64)}' (format parameter or X-Lookout-Format); use auto or one of ${LOG_FORMATS.join(', ')}`,
@@ -98,7 +97,7 @@ export async function rawLinesReceiver(app: FastifyInstance, options: RawLinesOp
     try {
       return await handle(request, reply);
     } catch (error) {
-      if (error instanceof LogRequestError) return answerRequestError(base, reply, error);
+      if (error instanceof RequestBodyError) return answerRequestError(base, reply, error);
       throw error;
     } finally {
       stopTimer();
@@ -109,7 +108,7 @@ export async function rawLinesReceiver(app: FastifyInstance, options: RawLinesOp
     const type = mediaTypeOf(request);
     const ndjson = NDJSON_TYPES.has(type);
     if (!ndjson && !TEXT_TYPES.has(type)) {
-      throw new LogRequestError(
+      throw new RequestBodyError(
         415,
         'unsupported_media_type',
         `unsupported content type '${type}'; send text/plain (one log line per line) or application/x-ndjson (one JSON object per line)`,
@@ -117,7 +116,7 @@ export async function rawLinesReceiver(app: FastifyInstance, options: RawLinesOp
     }
     const { labels, format } = streamOfRequest(request.query as Record<string, unknown>, request.headers);
     if (ndjson && format !== undefined && format !== 'json') {
-      throw new LogRequestError(400, 'bad_format', `an application/x-ndjson body is JSON; drop format=${format} or send text/plain`);
+      throw new RequestBodyError(400, 'bad_format', `an application/x-ndjson body is JSON; drop format=${format} or send text/plain`);
     }
     const raw = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
     const body = await decompressBody(raw, request.headers['content-encoding'], options.maxDecompressedBytes, 'logs.raw.maxDecompressedBytes');
@@ -125,7 +124,7 @@ export async function rawLinesReceiver(app: FastifyInstance, options: RawLinesOp
     try {
       text = strictUtf8.decode(body);
     } catch {
-      throw new LogRequestError(400, 'malformed', `line ${firstInvalidUtf8Line(body)} of the body is not valid UTF-8; send the log text in UTF-8`);
+      throw new RequestBodyError(400, 'malformed', `line ${firstInvalidUtf8Line(body)} of the body is not valid UTF-8; send the log text in UTF-8`);
     }
     const tenant = request.tenant ?? DEFAULT_TENANT;
     const stream = streams.stream(tenant, labels, ndjson ? 'json' : format, ndjson);
