@@ -120,3 +120,26 @@ export function firstInvalidUtf8Line(body: Buffer): number {
     line++;
   }
 }
+
+/**
+ * Registers a log receiver's POST route: request-duration timing, and request errors
+ * found before ingest answered in the receiver's own error format.
+ */
+export function postLogRoute(
+  app: FastifyInstance,
+  base: LogHttpReceiverBase,
+  path: string,
+  handle: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>,
+): void {
+  app.post(path, async (request, reply) => {
+    const stopTimer = base.context.metrics.requestDuration.startTimer({ receiver: base.receiver, signal: 'logs' });
+    try {
+      return await handle(request, reply);
+    } catch (error) {
+      if (error instanceof RequestBodyError) return answerRequestError(base, reply, error);
+      throw error;
+    } finally {
+      stopTimer();
+    }
+  });
+}

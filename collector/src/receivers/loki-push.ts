@@ -5,9 +5,9 @@ import { ingest, type IngestContext } from './ingest.ts';
 import { approximateBytes, LogsBatchBuilder, resourceFromLabels, streamKey } from './log-batch.ts';
 import {
   answerRefusal,
-  answerRequestError,
   isValidUtf8,
   mediaTypeOf,
+  postLogRoute,
   setUpLogHttpContext,
   type LogHttpReceiverBase,
 } from './log-http-common.ts';
@@ -62,17 +62,7 @@ export async function lokiPushReceiver(app: FastifyInstance, options: LokiPushOp
   };
   setUpLogHttpContext(app, base);
 
-  app.post(LOKI_PUSH_PATH, async (request, reply) => {
-    const stopTimer = context.metrics.requestDuration.startTimer({ receiver, signal: 'logs' });
-    try {
-      return await handle(request, reply);
-    } catch (error) {
-      if (error instanceof RequestBodyError) return answerRequestError(base, reply, error);
-      throw error;
-    } finally {
-      stopTimer();
-    }
-  });
+  postLogRoute(app, base, LOKI_PUSH_PATH, handle);
 
   async function decode(request: FastifyRequest): Promise<{ push: LokiPushRequest; bytes: number }> {
     const type = mediaTypeOf(request);

@@ -5,9 +5,9 @@ import { ingest, type IngestContext } from './ingest.ts';
 import { approximateBytes, labelProblem, LogsBatchBuilder, parseLabelList, resourceFromLabels, streamKey } from './log-batch.ts';
 import {
   answerRefusal,
-  answerRequestError,
   firstInvalidUtf8Line,
   mediaTypeOf,
+  postLogRoute,
   setUpLogHttpContext,
   type LogHttpReceiverBase,
 } from './log-http-common.ts';
@@ -92,17 +92,7 @@ export async function rawLinesReceiver(app: FastifyInstance, options: RawLinesOp
   };
   setUpLogHttpContext(app, base);
 
-  app.post(RAW_LINES_PATH, async (request, reply) => {
-    const stopTimer = context.metrics.requestDuration.startTimer({ receiver, signal: 'logs' });
-    try {
-      return await handle(request, reply);
-    } catch (error) {
-      if (error instanceof RequestBodyError) return answerRequestError(base, reply, error);
-      throw error;
-    } finally {
-      stopTimer();
-    }
-  });
+  postLogRoute(app, base, RAW_LINES_PATH, handle);
 
   async function handle(request: FastifyRequest, reply: FastifyReply) {
     const type = mediaTypeOf(request);
