@@ -21,6 +21,7 @@ import { startCollector, type RunningCollector } from '../collector/src/collecto
 import { templateRoute } from '../collector/src/logs/index.ts';
 import { decodeTracesProtobuf } from '../collector/src/otlp/index.ts';
 import { requestSeriesConfigSchema, RequestPipeline } from '../collector/src/processors/index.ts';
+import { recordFigure } from './lib/figures.ts';
 
 const run = promisify(execFile);
 const seconds = Number(process.argv[2] ?? 4);
@@ -171,6 +172,17 @@ async function main() {
     `mean: ingest + series ${fmt(seriesMean)} spans/s per core | ingest only ${fmt(ingestMean)} | ratio ${(seriesMean / ingestMean).toFixed(2)} ` +
       `(${series} series kept); goal: 250,000 spans/s per core through ingest`,
   );
+  recordFigure({
+    bench: 'sli-ingest',
+    name: 'ingest + request series + 2 SLIs',
+    value: seriesMean,
+    unit: 'spans/s per CPU-second',
+    baselineName: 'ingest only',
+    baseline: ingestMean,
+    goal: 'derivation ≤ 15 % of ingest (ratio ≥ 0.85)',
+    goalMet: seriesMean / ingestMean >= 0.85,
+  });
+  recordFigure({ bench: 'sli-ingest', name: 'derivation only (decoded batches)', value: derivation, unit: 'spans/s per CPU-second' });
   rmSync(dir, { recursive: true, force: true });
 }
 
