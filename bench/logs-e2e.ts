@@ -25,17 +25,16 @@
  *
  *   npx tsx bench/logs-e2e.ts [lines, default 1000000]
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { recordFigure } from './lib/figures.ts';
+import { cpuSeconds, freePort, metricSum, startProcess, stop, waitFor, type Started } from './lib/processes.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const LINES = Number(process.argv[2] ?? 1_000_000);
-const TICKS_PER_SECOND = 100; // Linux USER_HZ
 const DONE_TIMEOUT_MS = 600_000;
 
 function need(binary: string, pkg: string): string {
@@ -91,12 +90,12 @@ async function writeLines(path: string, count: number, make: (i: number) => stri
   for (let i = 0; i < count; i++) {
     chunk += make(i) + '\n';
     if (chunk.length > 1 << 20) {
-      if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+      if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
       chunk = '';
     }
   }
   out.end(chunk);
-  await new Promise((r) => out.once('finish', r));
+  await new Promise<void>((r) => out.once('finish', () => r()));
 }
 
 async function accessFile(path: string, count: number): Promise<Expected> {
@@ -139,75 +138,6 @@ async function mixedFile(path: string, count: number): Promise<Expected> {
 }
 
 // ------------------------------------------------------------------ processes
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // fields[11], fields[12] are utime and stime (fields 14 and 15 of the whole line)
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-}
-
-interface Started {
-  child: ChildProcess;
-  output(): string;
-}
-
-function startProcess(command: string, args: string[], cwd = ROOT): Started {
-  const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output += chunk.toString();
-    if (output.length > 100_000) output = output.slice(-50_000);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  return { child, output: () => output };
-}
-
-async function stop(p: Started): Promise<void> {
-  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
-  const exited = new Promise((r) => p.child.once('exit', r));
-  p.child.kill('SIGTERM');
-  const timer = setTimeout(() => p.child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, started?: Started[]): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    for (const p of started ?? []) {
-      if (p.child.exitCode !== null) throw new Error(`${what}: a process exited early (${p.child.exitCode}):\n${p.output()}`);
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** Sum of every sample of a metric family on the collector's /metrics, optionally filtered. */
-async function metricSum(url: string, name: string, filter?: (labels: string) => boolean): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue;
-    const rest = line.slice(name.length);
-    if (rest[0] !== '{' && rest[0] !== ' ') continue;
-    const labels = rest[0] === '{' ? rest.slice(1, rest.indexOf('}')) : '';
-    if (filter && !filter(labels)) continue;
-    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return sum;
-}
 
 // ------------------------------------------------------------------ the two sides
 
