@@ -76,7 +76,8 @@ export function sloQueries(slo: SloDefinition): SloQueries {
       budgetRemaining: () => `lookout_slo_error_budget_remaining${sel}`,
       burnRate: burn,
       alertFiring: (pair) => `max(lookout_slo_alert_firing${sloMatchers(slo, { severity: pair.severity })}) or vector(0)`,
-      timeToExhaustion: () => `clamp_min(lookout_slo_error_budget_remaining${sel}, 0) * ${periodSeconds} / ${burn(current)}`,
+      // the burn-rate gauge has a window label the budget gauge lacks
+      timeToExhaustion: () => `clamp_min(lookout_slo_error_budget_remaining${sel}, 0) * ${periodSeconds} / ignoring (window) ${burn(current)}`,
     };
   }
   return {
