@@ -134,7 +134,7 @@ export async function startGrafanaApiServer(token: string): Promise<GrafanaApiSe
       if (!existing) return send(404, { message: 'Data source not found' });
       const problem = dataSourceProblem(body);
       if (problem) return violation(problem);
-      const updated = { ...(body as Record<string, unknown>), id: existing.id, uid };
+      const updated: Record<string, unknown> = { ...(body as Record<string, unknown>), id: existing.id, uid };
       dataSources.set(uid, updated);
       return send(200, { datasource: updated, id: existing.id, message: 'Datasource updated', name: updated.name });
     }

@@ -7,7 +7,6 @@
  * lookout_grafana_provisioning_total{outcome} and writes one log line.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { Logger } from 'pino';
 import type { BuiltDashboard, DataSourceDefinition } from '@lookout/dashboards';
 import { fullJitterDelay } from '../notify/backoff.ts';
 import { GrafanaClient, GrafanaError } from './grafana-client.ts';
@@ -17,6 +16,13 @@ export interface ProvisioningPlan {
   folderUid: string;
   dashboards: readonly BuiltDashboard[];
   dataSources: readonly DataSourceDefinition[];
+}
+
+/** The log calls the provisioner makes (pino's Logger has them). */
+export interface ProvisionLogger {
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
 }
 
 export interface Timers {
@@ -34,7 +40,7 @@ export interface GrafanaProvisionerOptions {
   initialBackoffMs: number;
   maxBackoffMs: number;
   registry: Registry;
-  logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  logger: ProvisionLogger;
   now: () => number;
   /** uniform in [0, 1) */
   random?: () => number;
