@@ -100,6 +100,8 @@ describe('every dashboard query on a real Prometheus scraping a collector with r
   const now = () => Date.now() + offset;
   const slos = loadExampleSlos();
   const dashboards: BuiltDashboard[] = buildAllDashboards(slos);
+  /** trace ids of the spans sent, to recognise the exemplars */
+  const sentTraceIds = new Set<string>();
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lookout-dashboards-prom-'));
@@ -139,7 +141,11 @@ describe('every dashboard query on a real Prometheus scraping a collector with r
     collector = await startCollector(config, { now });
     const rules = join(dir, 'slo-rules.yaml');
     writeFileSync(rules, renderRules(slos));
-    prometheus = await startPrometheus([{ job: 'lookout', target: collector.httpUrl.replace(/^https?:\/\//, '') }], { ruleFiles: [rules] });
+    // exemplar storage on: Prometheus negotiates OpenMetrics and keeps the trace-id exemplars
+    prometheus = await startPrometheus([{ job: 'lookout', target: collector.httpUrl.replace(/^https?:\/\//, '') }], {
+      ruleFiles: [rules],
+      features: ['exemplar-storage'],
+    });
   });
 
   afterAll(async () => {
@@ -168,6 +174,7 @@ describe('every dashboard query on a real Prometheus scraping a collector with r
           startTime: atMs - 20 - (i % 5) * 30,
           attributes: { 'http.request.method': method, 'http.route': route, 'http.response.status_code': fails ? 503 : 200 },
         });
+        sentTraceIds.add(span.spanContext().traceId);
         if (fails) span.setStatus({ code: SpanStatusCode.ERROR });
         logs.getLogger('dashboards-test').emit({
           timestamp: atMs,
@@ -275,5 +282,18 @@ describe('every dashboard query on a real Prometheus scraping a collector with r
     expect(queries).toBeGreaterThan(100);
     expect(failures, failures.join('\n')).toEqual([]);
     expect(missing, missing.join('\n')).toEqual([]);
+
+    // Exemplars: Prometheus scraped OpenMetrics and stored the buckets' trace ids, so the
+    // latency panels (exemplar: true) link to traces that were really sent.
+    // exemplar timestamps are the collector's clock, minutes ahead of Prometheus's here
+    const params = new URLSearchParams({ query: 'lookout_request_duration_seconds_bucket{service="checkout"}', start: String(end - 600), end: String(end + 600) });
+    const exemplarAnswer = (await (await fetch(`${prometheus.url}/api/v1/query_exemplars?${params}`)).json()) as {
+      status: string;
+      data: Array<{ seriesLabels: Record<string, string>; exemplars: Array<{ labels: Record<string, string>; value: string }> }>;
+    };
+    expect(exemplarAnswer.status).toBe('success');
+    const exemplars = exemplarAnswer.data.flatMap((series) => series.exemplars);
+    expect(exemplars.length).toBeGreaterThan(0);
+    for (const exemplar of exemplars) expect(sentTraceIds.has(exemplar.labels.trace_id!), exemplar.labels.trace_id).toBe(true);
   }, 90_000);
 });

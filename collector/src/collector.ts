@@ -10,6 +10,7 @@ import { sliStoreFile, startSliPipeline, type SliDefinition, type SliPipeline } 
 import { sliDefinitionsFromConfig } from './store/index.ts';
 import { templateRoute } from './logs/index.ts';
 import { createSelfMetrics, type SelfMetrics } from './pipeline/self-metrics.ts';
+import { OPENMETRICS_CONTENT_TYPE, prefersOpenMetrics, renderOpenMetrics } from './pipeline/openmetrics.ts';
 import { TenantAuthenticator } from './receivers/auth.ts';
 import type { IngestContext } from './receivers/ingest.ts';
 import { startOtlpGrpcReceiver, type RunningGrpcReceiver } from './receivers/otlp-grpc.ts';
@@ -158,7 +159,12 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
     if (!ready) return reply.code(503).send({ status: 'starting' });
     return { status: 'ready', queueItems: queue.depthItems, queueBytes: queue.depthBytes };
   });
-  http.get('/metrics', async (_request, reply) => {
+  http.get('/metrics', async (request, reply) => {
+    // OpenMetrics (with trace-id exemplars) for scrapers that prefer it; text stays the default
+    if (prefersOpenMetrics(request.headers.accept)) {
+      reply.type(OPENMETRICS_CONTENT_TYPE);
+      return renderOpenMetrics(metrics.registry);
+    }
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });
