@@ -184,11 +184,18 @@ describe('generated dashboards for alerts/slos', () => {
 });
 
 describe('bad input', () => {
+  const spec = (service: string, name: string) =>
+    parseSpecText(`service: ${service}\nslos:\n  - name: ${name}\n    objective: 99.9%\n    sli: availability\n`, `${service}.yaml`)[0]!;
+
   it('refuses two SLOs whose dashboards would share a uid, naming both', () => {
-    const spec = (service: string, name: string) =>
-      parseSpecText(`service: ${service}\nslos:\n  - name: ${name}\n    objective: 99.9%\n    sli: availability\n`, `${service}.yaml`)[0]!;
-    expect(() => buildAllDashboards([spec('a', 'Checkout_Latency'), spec('b', 'checkout-latency')])).toThrow(DashboardBuildError);
-    expect(() => buildAllDashboards([spec('a', 'Checkout_Latency'), spec('b', 'checkout-latency')])).toThrow(/would both have uid lookout-slo-checkout-latency.*rename/);
+    // a dot is not allowed in a uid, so checkout.latency becomes the slug checkout-latency
+    expect(() => buildAllDashboards([spec('a', 'checkout.latency'), spec('b', 'checkout-latency')])).toThrow(DashboardBuildError);
+    expect(() => buildAllDashboards([spec('a', 'checkout.latency'), spec('b', 'checkout-latency')])).toThrow(/would both have uid lookout-slo-checkout-latency.*rename/);
+  });
+
+  it('keeps SLO names that are valid uids verbatim, so the overview links reach them', () => {
+    expect(sloDashboardUid(spec('a', 'Checkout_Latency'))).toBe('lookout-slo-Checkout_Latency');
+    expect(buildAllDashboards([spec('a', 'Checkout_Latency'), spec('b', 'checkout-latency')]).map((d) => d.uid)).toContain('lookout-slo-Checkout_Latency');
   });
 
   it('refuses an SLO named like a fixed dashboard', () => {

@@ -11,7 +11,15 @@ export const DASHBOARD_UIDS = {
   collectorHealth: stableUid('collector-health'),
 } as const;
 
-/** `lookout-slo-<name>`: SLO names are unique across services (the SLI store is keyed by them). */
+const GRAFANA_UID = /^[A-Za-z0-9_-]{1,40}$/;
+
+/**
+ * `lookout-slo-<name>`, verbatim whenever that is a valid Grafana uid, so the SLO
+ * overview can link each row to `/d/lookout-slo-<slo label>`; names with dots or too
+ * long for 40 characters get a slug and a hash instead. SLO names are unique across
+ * services (the SLI store is keyed by them).
+ */
 export function sloDashboardUid(slo: Pick<SloDefinition, 'name'>): string {
-  return stableUid('slo', slo.name);
+  const direct = `${stableUid('slo')}-${slo.name}`;
+  return GRAFANA_UID.test(direct) ? direct : stableUid('slo', slo.name);
 }
