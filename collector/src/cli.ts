@@ -5,6 +5,7 @@ import { startCollector } from './collector.ts';
 import { ConfigError, defaultConfig, loadConfigFile } from './config/load.ts';
 import { configSchema } from './config/schema.ts';
 import { loadSloFiles, runSloCommand, SloFilesError } from './slo/index.ts';
+import { DASHBOARDS_USAGE, runDashboardsCommand } from './provision/dashboards-command.ts';
 
 const USAGE = `usage:
   lookout collector [--config FILE]   run the collector (default config: ./lookout.yaml if present, else built-in defaults)
@@ -14,6 +15,7 @@ const USAGE = `usage:
   lookout slo explain FILES...        detection-time table of each SLO's alert policy [--slo NAME]
   lookout slo rules FILES...          Prometheus recording and alerting rules [--source requests]
   lookout slo test SPEC SERIES        replay a series (promtool notation): when each alert fires and resolves [--slo NAME]
+${DASHBOARDS_USAGE}
 `;
 
 async function runCollector(args: string[]): Promise<number> {
@@ -72,6 +74,12 @@ export async function main(argv: string[]): Promise<number> {
         return await runCollector(argv.slice(1));
       case 'slo':
         return sloCommand(argv.slice(1));
+      case 'dashboards': {
+        const outcome = runDashboardsCommand(argv.slice(1));
+        process.stdout.write(outcome.stdout);
+        process.stderr.write(outcome.stderr);
+        return outcome.code;
+      }
       case 'config':
         if (sub === 'check') return configCheck(rest);
         if (sub === 'schema') {

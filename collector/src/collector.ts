@@ -10,6 +10,7 @@ import { sliStoreFile, startSliPipeline, type SliDefinition, type SliPipeline } 
 import { sliDefinitionsFromConfig } from './store/index.ts';
 import { templateRoute } from './logs/index.ts';
 import { createSelfMetrics, type SelfMetrics } from './pipeline/self-metrics.ts';
+import { OPENMETRICS_CONTENT_TYPE, prefersOpenMetrics, renderOpenMetrics } from './pipeline/openmetrics.ts';
 import { TenantAuthenticator } from './receivers/auth.ts';
 import type { IngestContext } from './receivers/ingest.ts';
 import { startOtlpGrpcReceiver, type RunningGrpcReceiver } from './receivers/otlp-grpc.ts';
@@ -23,6 +24,7 @@ import { lokiPushReceiver } from './receivers/loki-push.ts';
 import { rawLinesReceiver } from './receivers/raw-lines-http.ts';
 import { startSyslogReceiver, type RunningSyslogReceiver } from './receivers/syslog.ts';
 import { createAlerting, planSlos, type Alerting } from './slo/index.ts';
+import { startGrafanaProvisioning, type GrafanaProvisioning } from './provision/index.ts';
 
 export interface CollectorOptions {
   /** injected clock, ms since the epoch */
@@ -32,6 +34,8 @@ export interface CollectorOptions {
   consumers?: Array<{ signal: Signal; name: string; consume: Consumer }>;
   /** SLIs counted into the SLI store besides config `sli.definitions` (e.g. from SLO specs) */
   sliDefinitions?: readonly SliDefinition[];
+  /** environment the Grafana token is read from (default process.env) */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface RunningCollector {
@@ -42,6 +46,8 @@ export interface RunningCollector {
   grpcPort?: number;
   queue: BoundedQueue;
   metrics: SelfMetrics;
+  /** Grafana provisioning; undefined without an enabled `grafana:` section */
+  grafana?: GrafanaProvisioning;
   /** request series and SLI store; undefined when requestSeries.enabled is false */
   sli?: SliPipeline;
   /** syslog listeners; undefined when logs.syslog.udp and .tcp are both off */
@@ -153,7 +159,12 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
     if (!ready) return reply.code(503).send({ status: 'starting' });
     return { status: 'ready', queueItems: queue.depthItems, queueBytes: queue.depthBytes };
   });
-  http.get('/metrics', async (_request, reply) => {
+  http.get('/metrics', async (request, reply) => {
+    // OpenMetrics (with trace-id exemplars) for scrapers that prefer it; text stays the default
+    if (prefersOpenMetrics(request.headers.accept)) {
+      reply.type(OPENMETRICS_CONTENT_TYPE);
+      return renderOpenMetrics(metrics.registry);
+    }
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });
@@ -255,6 +266,20 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
   }
   alerting.start();
 
+  // ---- Grafana provisioning over the HTTP API (provision/): in the background, never
+  // awaited, so a Grafana that is down delays nothing; at start only (no reload path yet).
+  const grafana = config.grafana?.enabled
+    ? startGrafanaProvisioning({
+        config: config.grafana,
+        slos: sloPlan.adaptations.map((a) => a.slo),
+        env: options.env ?? process.env,
+        registry: metrics.registry,
+        logger,
+        now,
+      })
+    : undefined;
+  // ---- end Grafana provisioning ----
+
   const address = http.server.address();
   const port = typeof address === 'object' && address ? address.port : otlp.http.port;
   const hostForUrl = otlp.http.host.includes(':') ? `[${otlp.http.host}]` : otlp.http.host;
@@ -272,11 +297,13 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
     sli,
     ...(syslog ? { syslog } : {}),
     ...(lokiExporter ? { lokiExporter } : {}),
+    ...(grafana ? { grafana } : {}),
     alerting,
     logger,
     close() {
       closing ??= (async () => {
         ready = false;
+        await grafana?.stop();
         await alerting.stop(); // before the SLI store closes; unsent notifications stay in the outbox
         await syslog?.close(); // its pending batches go into the queue before it closes
         const flushed = queue.close();

@@ -7,6 +7,7 @@ import { logsConfigSchema } from '../receivers/logs-config.ts';
 import { exportersConfigSchema } from '../exporters/loki-config.ts';
 import { slosConfigSchema, thresholdAlertsConfigSchema } from '../slo/config.ts';
 import { notifyConfigSchema } from '../notify/config.ts';
+import { grafanaConfigSchema } from '../provision/config.ts';
 
 /**
  * The one schema of lookout.yaml: validation, defaults and the documented reference
@@ -124,6 +125,7 @@ export const configSchema = z
     slos: slosConfigSchema,
     thresholdAlerts: thresholdAlertsConfigSchema,
     notify: notifyConfigSchema,
+    grafana: grafanaConfigSchema,
     shutdownTimeout: durationSchema.default(10_000).describe('how long shutdown may take to flush'),
   })
   .prefault({});

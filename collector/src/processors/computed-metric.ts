@@ -10,6 +10,8 @@ export interface MetricValue {
   labels?: Record<string, string>;
   sharedLabels?: Record<string, string>;
   metricName?: string;
+  /** OpenMetrics exemplar (ignored by the Prometheus text format) */
+  exemplar?: { labelSet: Record<string, string>; value: number; timestamp: number };
 }
 
 interface CustomMetric {
