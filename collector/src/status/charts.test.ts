@@ -19,6 +19,7 @@ describe('lineChart', () => {
     expect(svg).toContain('>-20%<');
     expect(svg).toContain('>exhausted<');
     expect(svg).not.toContain('no data yet');
+    expect(svg).toContain('<circle'); // the newest point
     expect(svg).not.toMatch(/NaN|Infinity/);
   });
 

@@ -59,12 +59,15 @@ export function lineChart(points: readonly ChartPoint[], options: LineChartOptio
   }
   if (current.length > 0) segments.push(current.join(' '));
   const last = values.at(-1);
+  // The newest point is marked, so a single minute of data still shows.
+  const lastPoint = [...points].reverse().find((p) => p.value !== null);
   return html`<svg class="chart" role="img" aria-label="${options.title}" viewBox="0 0 ${width} ${height}" width="100%" preserveAspectRatio="none" xmlns="http://www.w3.org/2000/svg"><title>${options.title}</title>
 <rect x="0" y="0" width="${width}" height="${height}" fill="none" stroke="#ddd"/>
 ${guides.map((g) => html`<line x1="${pad.left}" x2="${width - pad.right}" y1="${y(g.value)}" y2="${y(g.value)}" stroke="#c00" stroke-dasharray="3 3" stroke-width="1"/><text x="${width - pad.right - 2}" y="${y(g.value) - 2}" font-size="8" text-anchor="end" fill="#c00">${g.label}</text>`)}
 ${segments.map((s) => html`<polyline points="${s}" fill="none" stroke="#1a5fb4" stroke-width="1.5"/>`)}
 <text x="${pad.left + 1}" y="8" font-size="8" fill="#555">${format(max)}</text>
 <text x="${pad.left + 1}" y="${height - 2}" font-size="8" fill="#555">${format(min)}</text>
+${lastPoint ? html`<circle cx="${x(lastPoint.atMs)}" cy="${y(lastPoint.value!)}" r="2.5" fill="#1a5fb4"/>` : ''}
 ${last === undefined ? html`<text x="${width / 2}" y="${height / 2}" font-size="10" text-anchor="middle" fill="#888">no data yet</text>` : ''}
 </svg>`;
 }

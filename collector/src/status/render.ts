@@ -23,11 +23,11 @@ th{font-weight:600;background:#f0f0f0}.wrap{overflow-x:auto}.num{text-align:righ
 .s-resolved{background:#26a269}.s-warn{background:#e5a50a;color:#222}
 .hint{background:#fff3cd;border-left:4px solid #e5a50a;padding:.2em .5em;margin:.3em 0;font-size:.9em}
 .card{background:#fff;border:1px solid #ddd;border-radius:4px;padding:.5em .8em;margin:.6em 0}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:.6em}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,420px),1fr));gap:.6em}
 code,pre,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.9em}pre{white-space:pre-wrap;word-break:break-all;margin:.2em 0}
 .muted{color:#666}.bad{color:#c01c28;font-weight:600}.good{color:#26a269}
 .wf-row{display:grid;grid-template-columns:minmax(120px,35%) 1fr;gap:.5em;border-bottom:1px solid #f0f0f0;padding:.15em 0}
-.wf-name{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}.wf-track{position:relative;height:1.2em;background:#f4f4f4}
+.wf-name{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}.wf-name details[open]{white-space:normal}.wf-track{position:relative;height:1.2em;background:#f4f4f4}
 .wf-bar{position:absolute;top:.15em;height:.9em;background:#1a5fb4;min-width:2px;border-radius:2px}.wf-bar.err{background:#c01c28}
 .wf-label{position:absolute;top:0;font-size:.8em;white-space:nowrap;padding-left:.3em}
 details>summary{cursor:pointer}form.inline{display:flex;flex-wrap:wrap;gap:.4em;align-items:end;margin:.5em 0}
@@ -103,8 +103,9 @@ export function traceHref(traceId: string): string {
 
 function budgetChart(slo: SloView, width = 320, height = 70): SafeHtml {
   return lineChart(
-    slo.budgetSeries.map((p) => ({ atMs: p.atMs, value: p.remaining })),
-    { title: `error budget left over ${slo.budgetWindow ?? slo.period}, ${slo.service}/${slo.name}`, width, height, max: 1, guides: [{ value: 0, label: 'exhausted' }], format: (v) => percent(v, 2) },
+    // Overspent budgets are drawn at −100 % (the figure above says by how much).
+    slo.budgetSeries.map((p) => ({ atMs: p.atMs, value: p.remaining === null ? null : Math.max(-1, p.remaining) })),
+    { title: `error budget left over ${slo.budgetWindow ?? slo.period}, ${slo.service}/${slo.name}`, width, height, min: -1, max: 1, guides: [{ value: 0, label: 'exhausted' }], format: (v) => percent(v, 2) },
   );
 }
 
@@ -281,7 +282,7 @@ export function renderTracePage(traceId: string, view: TraceView | undefined): s
 ${rows.map(({ span, depth }) => {
   const left = (Number(BigInt(span.startNs) - start) / totalNs) * 100;
   const width = Math.max(0.2, (span.durationMs * 1e6 * 100) / totalNs);
-  return html`<div class="wf-row" role="row"><div class="wf-name" style="padding-left:${Math.min(depth, 12) * 0.9}em" title="${span.name}">${span.error ? html`<span class="bad">●</span> ` : ''}<details><summary>${span.name} <span class="muted">${span.service}</span></summary><table>${Object.entries({ kind: span.kind, 'span id': span.spanId, parent: span.parentSpanId || '—', status: span.statusMessage || (span.error ? 'error' : 'ok'), ...span.attributes }).map(([k, v]) => html`<tr><th>${k}</th><td>${v}</td></tr>`)}${span.events.map((e) => html`<tr><th>event</th><td>${e.name} ${Object.entries(e.attributes).map(([k, v]) => html`<div class="mono">${k}=${v}</div>`)}</td></tr>`)}</table></details></div>
+  return html`<div class="wf-row" role="row"><div class="wf-name" style="padding-left:${Math.min(depth, 12) * 0.9}em" title="${span.name}"><details><summary>${span.error ? html`<span class="bad" title="error">●</span> ` : ''}${span.name} <span class="muted">${span.service}</span></summary><table>${Object.entries({ kind: span.kind, 'span id': span.spanId, parent: span.parentSpanId || '—', status: span.statusMessage || (span.error ? 'error' : 'ok'), ...span.attributes }).map(([k, v]) => html`<tr><th>${k}</th><td>${v}</td></tr>`)}${span.events.map((e) => html`<tr><th>event</th><td>${e.name} ${Object.entries(e.attributes).map(([k, v]) => html`<div class="mono">${k}=${v}</div>`)}</td></tr>`)}</table></details></div>
 <div class="wf-track"><div class="wf-bar ${span.error ? 'err' : ''}" style="left:${left.toFixed(2)}%;width:${Math.min(width, 100 - left).toFixed(2)}%"></div><span class="wf-label" style="left:${Math.min(left + width, 85).toFixed(2)}%">${duration(span.durationMs)}</span></div></div>`;
 })}
 </div>

@@ -141,11 +141,28 @@ export function createStatusPage(options: StatusPageOptions): StatusPage {
 
   function sloViews(): SloView[] {
     const byKey = evaluations();
-    return sortByBudget(alerting.slos.status().map((s) => sloView(s, byKey.get(`${s.service}/${s.name}`), seriesOf(byKey.get(`${s.service}/${s.name}`)))));
+    return sortByBudget(
+      alerting.slos.status().map((s) => {
+        const view = sloView(s, byKey.get(`${s.service}/${s.name}`), seriesOf(byKey.get(`${s.service}/${s.name}`)));
+        return { ...view, alerts: view.alerts.map(withSamples) };
+      }),
+    );
+  }
+
+  /**
+   * The runtime's alerts carry samples only in their notifications; the page adds the
+   * service's recent error traces (kept, so the links open) and error lines.
+   */
+  function withSamples(view: AlertView): AlertView {
+    const service = view.labels.service;
+    if (view.state !== 'firing' || !service) return view;
+    const traceIds = view.traceIds.length > 0 ? view.traceIds : traces.list({ service, reason: 'error', limit: 5 }).map((t) => t.traceId);
+    const errorLines = view.errorLines.length > 0 ? view.errorLines : alerting.errorLogs.recent(service, 3);
+    return { ...view, traceIds, errorLines };
   }
 
   function alertViews(): AlertView[] {
-    const slo = alerting.slos.status().flatMap((s) => s.alerts.map((a) => alertView('slo', a)));
+    const slo = alerting.slos.status().flatMap((s) => s.alerts.map((a) => withSamples(alertView('slo', a))));
     const threshold = (alerting.thresholds?.active() ?? []).map((a) =>
       alertView('threshold', {
         labels: a.labels,
@@ -234,7 +251,8 @@ export function createStatusPage(options: StatusPageOptions): StatusPage {
     const definition = definitions.get(`${service}/${name}`);
     if (!status || !definition) return undefined;
     const evaluation = evaluations().get(`${service}/${name}`);
-    const view = sloView(status, evaluation, seriesOf(evaluation));
+    const base = sloView(status, evaluation, seriesOf(evaluation));
+    const view = { ...base, alerts: base.alerts.map(withSamples) };
     const episodes = history.episodes({ service, slo: name });
     const nowMs = now();
     const windowMs = (evaluation?.budget.windowMinutes ?? 0) * 60_000;
