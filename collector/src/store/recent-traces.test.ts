@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { newAttributes, SpanKind, StatusCode, type Span, type TracesData } from '../model/telemetry.ts';
 import { evictionOrder, groupSpans, slowDecision, summarise } from './recent-trace-selection.ts';
@@ -145,5 +148,25 @@ describe('RecentTraces store (SQLite)', () => {
     traces.consume(batch('api', [span(1, 1, 0, { route: '/a', status: 500 }), span(1, 2, 1), span(1, 3, 1)]));
     traces.consume(batch('api', [span(1, 4, 1)]));
     expect(traces.get(hex(1, 32))!.spans.length).toBe(2);
+  });
+
+  it('keeps its traces across a restart on the same file, with its bounds counted from them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lookout-recent-traces-'));
+    try {
+      const file = join(dir, 'recent-traces.sqlite');
+      const first = store({ file });
+      first.consume(batch('api', [span(1, 1, 0, { route: '/a', status: 500 }), span(2, 2, 0, { route: '/b', status: 503 })]));
+      const bytes = first.storedBytes;
+      first.close();
+      const second = store({ file, maxTraces: 2 });
+      expect(second.traceCount).toBe(2);
+      expect(second.storedBytes).toBe(bytes);
+      expect(second.get(hex(1, 32))!.spans).toHaveLength(1);
+      second.consume(batch('api', [span(3, 3, 0, { route: '/c', status: 500 })]));
+      expect(second.traceCount).toBe(2); // the oldest went
+      second.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
