@@ -6,6 +6,7 @@ import type { TracesData } from '../model/telemetry.ts';
 import type { RouteTemplater } from '../processors/span-observation.ts';
 import {
   evictionOrder,
+  type SlowSlot,
   groupSpans,
   slowDecision,
   summarise,
@@ -140,6 +141,11 @@ export class RecentTraces {
   private readonly pendingMaxAgeMs: number;
   private readonly pending = new Map<string, PendingTrace>();
   private pendingBytes = 0;
+  /** ids of stored traces, so the ingest path asks SQLite nothing for spans it will not keep */
+  private readonly stored = new Set<string>();
+  /** slow slots per `service route`, mirrored from the table */
+  private readonly slowSlots = new Map<string, SlowSlot[]>();
+  private readonly sql: Record<'insertSpan' | 'insertTrace' | 'traceRow' | 'errorOf' | 'clearSlow' | 'bytesOf' | 'deleteSpans' | 'deleteTrace' | 'spans' | 'byAge' | 'update', Database.Statement>;
   private count = 0;
   private bytes = 0;
   private readonly metrics?: { traces: Gauge; bytes: Gauge; rejected: Counter; evicted: Counter; truncated: Counter };
@@ -161,6 +167,26 @@ export class RecentTraces {
     const totals = this.db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS b FROM recent_traces').get() as { n: number; b: number };
     this.count = totals.n;
     this.bytes = totals.b;
+    for (const row of this.db.prepare('SELECT trace_id, service, route, slow, duration_ms, stored_at_ms FROM recent_traces').all() as TraceRow[]) {
+      this.stored.add(row.trace_id);
+      if (row.slow) this.slotsOf(row.service, row.route).push({ traceId: row.trace_id, durationMs: row.duration_ms, storedAtMs: row.stored_at_ms });
+    }
+    this.sql = {
+      insertSpan: this.db.prepare('INSERT OR IGNORE INTO recent_spans (trace_id, span_id, record) VALUES (?, ?, ?)'),
+      insertTrace: this.db.prepare(
+        `INSERT INTO recent_traces (trace_id, service, route, root_name, start_ms, duration_ms, error, slow, has_root, span_count, bytes, stored_at_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      traceRow: this.db.prepare('SELECT * FROM recent_traces WHERE trace_id = ?'),
+      errorOf: this.db.prepare('SELECT error FROM recent_traces WHERE trace_id = ?'),
+      clearSlow: this.db.prepare('UPDATE recent_traces SET slow = 0 WHERE trace_id = ?'),
+      bytesOf: this.db.prepare('SELECT bytes FROM recent_traces WHERE trace_id = ?'),
+      deleteSpans: this.db.prepare('DELETE FROM recent_spans WHERE trace_id = ?'),
+      deleteTrace: this.db.prepare('DELETE FROM recent_traces WHERE trace_id = ?'),
+      spans: this.db.prepare('SELECT record FROM recent_spans WHERE trace_id = ?'),
+      byAge: this.db.prepare('SELECT trace_id AS traceId, stored_at_ms AS storedAtMs, bytes FROM recent_traces ORDER BY stored_at_ms'),
+      update: this.db.prepare('UPDATE recent_traces SET service = ?, route = ?, root_name = ?, start_ms = ?, duration_ms = ?, error = ?, has_root = ?, span_count = ?, bytes = bytes + ? WHERE trace_id = ?'),
+    };
     if (options.registry) {
       const registers = [options.registry];
       this.metrics = {
@@ -201,7 +227,24 @@ export class RecentTraces {
   }
 
   private isStored(traceId: string): boolean {
-    return this.db.prepare('SELECT 1 FROM recent_traces WHERE trace_id = ?').get(traceId) !== undefined;
+    return this.stored.has(traceId);
+  }
+
+  private slotsOf(service: string, route: string): SlowSlot[] {
+    const key = `${service} ${route}`;
+    let slots = this.slowSlots.get(key);
+    if (!slots) this.slowSlots.set(key, (slots = []));
+    return slots;
+  }
+
+  private dropSlot(traceId: string): void {
+    for (const [key, slots] of this.slowSlots) {
+      const i = slots.findIndex((s) => s.traceId === traceId);
+      if (i < 0) continue;
+      slots.splice(i, 1);
+      if (slots.length === 0) this.slowSlots.delete(key);
+      return;
+    }
   }
 
   private consider(traceId: string, spans: StoredSpan[], nowMs: number): void {
@@ -215,12 +258,7 @@ export class RecentTraces {
     let slow = false;
     let evict: string | undefined;
     if (summary.hasRoot && summary.route !== '') {
-      const kept = (
-        this.db
-          .prepare('SELECT trace_id AS traceId, duration_ms AS durationMs, stored_at_ms AS storedAtMs FROM recent_traces WHERE slow = 1 AND service = ? AND route = ?')
-          .all(summary.service, summary.route) as Array<{ traceId: string; durationMs: number; storedAtMs: number }>
-      );
-      const decision = slowDecision(kept, summary.durationMs, nowMs, this.slow);
+      const decision = slowDecision(this.slowSlots.get(`${summary.service} ${summary.route}`) ?? [], summary.durationMs, nowMs, this.slow);
       slow = decision.keep;
       evict = decision.evict;
     }
@@ -232,34 +270,31 @@ export class RecentTraces {
     if (evict) this.giveUpSlot(evict);
     const kept = all.slice(0, this.maxSpansPerTrace);
     if (all.length > kept.length) this.metrics?.truncated.inc(all.length - kept.length);
-    const insertSpan = this.db.prepare('INSERT OR IGNORE INTO recent_spans (trace_id, span_id, record) VALUES (?, ?, ?)');
     let bytes = 0;
     for (const span of kept) {
       const text = JSON.stringify(span);
-      if (insertSpan.run(traceId, span.spanId, text).changes > 0) bytes += Buffer.byteLength(text);
+      if (this.sql.insertSpan.run(traceId, span.spanId, text).changes > 0) bytes += Buffer.byteLength(text);
     }
-    this.db
-      .prepare(
-        `INSERT INTO recent_traces (trace_id, service, route, root_name, start_ms, duration_ms, error, slow, has_root, span_count, bytes, stored_at_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(traceId, summary.service, summary.route, summary.rootName, summary.startMs, summary.durationMs, summary.error ? 1 : 0, slow ? 1 : 0, summary.hasRoot ? 1 : 0, kept.length, bytes, nowMs);
+    this.sql.insertTrace.run(traceId, summary.service, summary.route, summary.rootName, summary.startMs, summary.durationMs, summary.error ? 1 : 0, slow ? 1 : 0, summary.hasRoot ? 1 : 0, kept.length, bytes, nowMs);
+    this.stored.add(traceId);
+    if (slow) this.slotsOf(summary.service, summary.route).push({ traceId, durationMs: summary.durationMs, storedAtMs: nowMs });
     this.count++;
     this.bytes += bytes;
   }
 
   /** A slow trace lost its slot: deleted unless it is also an error trace. */
   private giveUpSlot(traceId: string): void {
-    const row = this.db.prepare('SELECT error FROM recent_traces WHERE trace_id = ?').get(traceId) as { error: number } | undefined;
+    const row = this.sql.errorOf.get(traceId) as { error: number } | undefined;
     if (!row) return;
-    if (row.error) this.db.prepare('UPDATE recent_traces SET slow = 0 WHERE trace_id = ?').run(traceId);
-    else this.delete(traceId);
+    if (row.error) {
+      this.sql.clearSlow.run(traceId);
+      this.dropSlot(traceId);
+    } else this.delete(traceId);
   }
 
   private append(traceId: string, spans: StoredSpan[]): void {
-    const row = this.db.prepare('SELECT * FROM recent_traces WHERE trace_id = ?').get(traceId) as TraceRow;
+    const row = this.sql.traceRow.get(traceId) as TraceRow;
     const room = Math.max(0, this.maxSpansPerTrace - row.span_count);
-    const insertSpan = this.db.prepare('INSERT OR IGNORE INTO recent_spans (trace_id, span_id, record) VALUES (?, ?, ?)');
     let added = 0;
     let bytes = 0;
     for (const span of spans) {
@@ -268,16 +303,14 @@ export class RecentTraces {
         continue;
       }
       const text = JSON.stringify(span);
-      if (insertSpan.run(traceId, span.spanId, text).changes > 0) {
+      if (this.sql.insertSpan.run(traceId, span.spanId, text).changes > 0) {
         added++;
         bytes += Buffer.byteLength(text);
       }
     }
     if (added === 0) return;
     const summary = summarise(traceId, this.spansOf(traceId));
-    this.db
-      .prepare('UPDATE recent_traces SET service = ?, route = ?, root_name = ?, start_ms = ?, duration_ms = ?, error = ?, has_root = ?, span_count = ?, bytes = bytes + ? WHERE trace_id = ?')
-      .run(summary.service, summary.route, summary.rootName, summary.startMs, summary.durationMs, summary.error ? 1 : 0, summary.hasRoot ? 1 : 0, summary.spanCount, bytes, traceId);
+    this.sql.update.run(summary.service, summary.route, summary.rootName, summary.startMs, summary.durationMs, summary.error ? 1 : 0, summary.hasRoot ? 1 : 0, summary.spanCount, bytes, traceId);
     this.bytes += bytes;
   }
 
@@ -302,26 +335,26 @@ export class RecentTraces {
   }
 
   private delete(traceId: string): void {
-    const row = this.db.prepare('SELECT bytes FROM recent_traces WHERE trace_id = ?').get(traceId) as { bytes: number } | undefined;
+    const row = this.sql.bytesOf.get(traceId) as { bytes: number } | undefined;
     if (!row) return;
-    this.db.prepare('DELETE FROM recent_spans WHERE trace_id = ?').run(traceId);
-    this.db.prepare('DELETE FROM recent_traces WHERE trace_id = ?').run(traceId);
+    this.sql.deleteSpans.run(traceId);
+    this.sql.deleteTrace.run(traceId);
+    this.stored.delete(traceId);
+    this.dropSlot(traceId);
     this.count--;
     this.bytes -= row.bytes;
   }
 
   private evict(): void {
     if (this.count <= this.maxTraces && this.bytes <= this.maxBytes) return;
-    const stored = this.db
-      .prepare('SELECT trace_id AS traceId, stored_at_ms AS storedAtMs, bytes FROM recent_traces ORDER BY stored_at_ms')
-      .all() as Array<{ traceId: string; storedAtMs: number; bytes: number }>;
-    const gone = evictionOrder(stored, { maxTraces: this.maxTraces, maxBytes: this.maxBytes });
+    const byAge = this.sql.byAge.all() as Array<{ traceId: string; storedAtMs: number; bytes: number }>;
+    const gone = evictionOrder(byAge, { maxTraces: this.maxTraces, maxBytes: this.maxBytes });
     for (const id of gone) this.delete(id);
     this.metrics?.evicted.inc(gone.length);
   }
 
   private spansOf(traceId: string): StoredSpan[] {
-    const rows = this.db.prepare('SELECT record FROM recent_spans WHERE trace_id = ?').all(traceId) as Array<{ record: string }>;
+    const rows = this.sql.spans.all(traceId) as Array<{ record: string }>;
     return rows.map((r) => JSON.parse(r.record) as StoredSpan);
   }
 
@@ -346,7 +379,7 @@ export class RecentTraces {
 
   /** One kept trace with its spans by start time, or undefined. */
   get(traceId: string): { summary: StoredTraceSummary; spans: StoredSpan[] } | undefined {
-    const row = this.db.prepare('SELECT * FROM recent_traces WHERE trace_id = ?').get(traceId.toLowerCase()) as TraceRow | undefined;
+    const row = this.sql.traceRow.get(traceId.toLowerCase()) as TraceRow | undefined;
     if (!row) return undefined;
     const spans = this.spansOf(row.trace_id).sort((a, b) => {
       const d = BigInt(a.startNs) - BigInt(b.startNs);
