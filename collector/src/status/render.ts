@@ -23,7 +23,7 @@ th{font-weight:600;background:#f0f0f0}.wrap{overflow-x:auto}.num{text-align:righ
 .s-resolved{background:#26a269}.s-warn{background:#e5a50a;color:#222}
 .hint{background:#fff3cd;border-left:4px solid #e5a50a;padding:.2em .5em;margin:.3em 0;font-size:.9em}
 .card{background:#fff;border:1px solid #ddd;border-radius:4px;padding:.5em .8em;margin:.6em 0}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,420px),1fr));gap:.6em}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,500px),1fr));gap:.6em}
 code,pre,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.9em}pre{white-space:pre-wrap;word-break:break-all;margin:.2em 0}
 .muted{color:#666}.bad{color:#c01c28;font-weight:600}.good{color:#26a269}
 .wf-row{display:grid;grid-template-columns:minmax(120px,35%) 1fr;gap:.5em;border-bottom:1px solid #f0f0f0;padding:.15em 0}

@@ -128,10 +128,10 @@ export function createStatusPage(options: StatusPageOptions): StatusPage {
     let points: BudgetPoint[] = [];
     try {
       const buckets = store.buckets(evaluation.slo.name, endMinute - 2 * windowMinutes, endMinute);
-      // Chart what there is: from the first minute with data (at least an hour), up to the whole window.
+      // Chart what there is: from the first minute with data (at least 15 minutes), up to the whole window.
       const first = buckets.reduce((m, b) => Math.min(m, b.minute), endMinute);
-      const spanMinutes = Math.min(windowMinutes, Math.max(60, endMinute - first + 1));
-      points = budgetSeries(buckets, { objective: evaluation.slo.objective, windowMinutes, spanMinutes, endMinute, points: 60 });
+      const spanMinutes = Math.min(windowMinutes, Math.max(15, endMinute - first + 1));
+      points = budgetSeries(buckets, { objective: evaluation.slo.objective, windowMinutes, spanMinutes, endMinute, points: Math.min(60, spanMinutes + 1) });
     } catch (error) {
       log.warn({ err: error, slo: key }, 'cannot read the SLI store for the budget chart');
     }
@@ -156,7 +156,9 @@ export function createStatusPage(options: StatusPageOptions): StatusPage {
   function withSamples(view: AlertView): AlertView {
     const service = view.labels.service;
     if (view.state !== 'firing' || !service) return view;
-    const traceIds = view.traceIds.length > 0 ? view.traceIds : traces.list({ service, reason: 'error', limit: 5 }).map((t) => t.traceId);
+    // A latency SLO's telling traces are its slowest ones, not its errors.
+    const latency = definitions.get(`${service}/${view.labels.slo ?? ''}`)?.sli.kind === 'latency';
+    const traceIds = view.traceIds.length > 0 ? view.traceIds : traces.list({ service, reason: latency ? 'slow' : 'error', limit: 5 }).map((t) => t.traceId);
     const errorLines = view.errorLines.length > 0 ? view.errorLines : alerting.errorLogs.recent(service, 3);
     return { ...view, traceIds, errorLines };
   }
