@@ -66,17 +66,22 @@ function attributeTexts(attributes: Attributes): Record<string, string> {
   return out;
 }
 
-const HEX_ID = /^[0-9a-f]+$/;
+const TRACE_ID = /^[0-9a-f]{32}$/;
+const SPAN_ID = /^[0-9a-f]{16}$/;
+const ZERO_TRACE_ID = '0'.repeat(32);
+
+/** Why a span cannot be kept, or undefined when it can. */
+export function spanProblem(span: Span): string | undefined {
+  if (!TRACE_ID.test(span.traceId) || span.traceId === ZERO_TRACE_ID) return `trace id '${span.traceId}' is not 32 hex digits (or is all zero)`;
+  if (!SPAN_ID.test(span.spanId)) return `span id '${span.spanId}' is not 16 hex digits`;
+  if (span.startTimeUnixNano <= 0n || span.endTimeUnixNano < span.startTimeUnixNano) return `span times are unusable (start ${span.startTimeUnixNano}, end ${span.endTimeUnixNano})`;
+  return undefined;
+}
 
 /** One span as a record; throws with the reason when it cannot be one. */
 export function spanRecord(span: Span, service: string, templateRoute: RouteTemplater): StoredSpan {
-  if (span.traceId.length !== 32 || !HEX_ID.test(span.traceId) || /^0+$/.test(span.traceId)) {
-    throw new Error(`trace id '${span.traceId}' is not 32 hex digits (or is all zero)`);
-  }
-  if (span.spanId.length !== 16 || !HEX_ID.test(span.spanId)) throw new Error(`span id '${span.spanId}' is not 16 hex digits`);
-  if (span.startTimeUnixNano <= 0n || span.endTimeUnixNano < span.startTimeUnixNano) {
-    throw new Error(`span times are unusable (start ${span.startTimeUnixNano}, end ${span.endTimeUnixNano})`);
-  }
+  const problem = spanProblem(span);
+  if (problem) throw new Error(problem);
   const observation = spanToObservation(span, service, templateRoute);
   const record: StoredSpan = {
     traceId: span.traceId,
@@ -97,28 +102,66 @@ export function spanRecord(span: Span, service: string, templateRoute: RouteTemp
   return record;
 }
 
-/** Spans of a batch as records, grouped by trace; a span that cannot be read is rejected alone. */
-export function groupSpans(data: TracesData, templateRoute: RouteTemplater): { groups: TraceGroup[]; rejected: RejectedSpan[] } {
-  const byTrace = new Map<string, TraceGroup>();
+/** A decoded span with its resource's service, before it is turned into a record. */
+export interface RawSpan {
+  span: Span;
+  service: string;
+}
+
+/** Spans of a batch grouped by trace, unconverted; a span that cannot be kept is rejected alone. */
+export function groupRawSpans(data: TracesData): { groups: Map<string, RawSpan[]>; rejected: RejectedSpan[] } {
+  const groups = new Map<string, RawSpan[]>();
   const rejected: RejectedSpan[] = [];
   for (const resourceSpans of data.resourceSpans) {
     const service = serviceNameOf(resourceSpans.resource.attributes);
     for (const scopeSpans of resourceSpans.scopeSpans) {
       for (const span of scopeSpans.spans) {
-        let record: StoredSpan;
-        try {
-          record = spanRecord(span, service, templateRoute);
-        } catch (error) {
-          rejected.push({ traceId: String(span.traceId), spanId: String(span.spanId), reason: (error as Error).message });
+        const problem = spanProblem(span);
+        if (problem) {
+          rejected.push({ traceId: String(span.traceId), spanId: String(span.spanId), reason: problem });
           continue;
         }
-        let group = byTrace.get(record.traceId);
-        if (!group) byTrace.set(record.traceId, (group = { traceId: record.traceId, spans: [] }));
-        group.spans.push(record);
+        let group = groups.get(span.traceId);
+        if (!group) groups.set(span.traceId, (group = []));
+        group.push({ span, service });
       }
     }
   }
-  return { groups: [...byTrace.values()], rejected };
+  return { groups, rejected };
+}
+
+/**
+ * What a trace's spans of one batch say without converting them: whether any is an
+ * error, and, when its root is among them, the root's service and route and the
+ * trace's duration. Lets the store drop a complete, good, fast trace cheaply.
+ */
+export function rawVerdict(spans: readonly RawSpan[], templateRoute: RouteTemplater): { error: boolean; root?: { service: string; route: string; durationMs: number } } {
+  let error = false;
+  let start = 0n;
+  let end = 0n;
+  let root: RawSpan | undefined;
+  for (const raw of spans) {
+    const { span } = raw;
+    if (span.status.code === StatusCode.ERROR) error = true;
+    if (span.parentSpanId === '') root = raw;
+    if (start === 0n || span.startTimeUnixNano < start) start = span.startTimeUnixNano;
+    if (span.endTimeUnixNano > end) end = span.endTimeUnixNano;
+  }
+  for (const raw of spans) {
+    if (error) break;
+    const observation = spanToObservation(raw.span, raw.service, templateRoute);
+    if (observation?.error) error = true;
+  }
+  if (!root) return { error };
+  const observation = spanToObservation(root.span, root.service, templateRoute);
+  if (!observation) return { error };
+  return { error, root: { service: root.service, route: observation.route, durationMs: Number(end - start) / 1e6 } };
+}
+
+/** Spans of a batch as records, grouped by trace; a span that cannot be read is rejected alone. */
+export function groupSpans(data: TracesData, templateRoute: RouteTemplater): { groups: TraceGroup[]; rejected: RejectedSpan[] } {
+  const { groups, rejected } = groupRawSpans(data);
+  return { groups: [...groups].map(([traceId, raw]) => ({ traceId, spans: raw.map((r) => spanRecord(r.span, r.service, templateRoute)) })), rejected };
 }
 
 export interface TraceSummary {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { newAttributes, SpanKind, StatusCode, type Span, type TracesData } from '../model/telemetry.ts';
-import { evictionOrder, groupSpans, slowDecision, summarise } from './recent-trace-selection.ts';
+import { evictionOrder, groupRawSpans, groupSpans, rawVerdict, slowDecision, summarise } from './recent-trace-selection.ts';
 import { RecentTraces } from './recent-traces.ts';
 
 const templateRoute = (path: string) => path.replace(/\/\d+/g, '/:id');
@@ -65,6 +65,12 @@ describe('recent trace selection (pure)', () => {
     const { groups } = groupSpans(batch('api', [span(1, 2, 1, { startMs: 5, ms: 50, status: 500 }), span(1, 1, 0, { route: '/users/:id', ms: 40 })]), templateRoute);
     const s = summarise(groups[0]!.traceId, groups[0]!.spans);
     expect(s).toMatchObject({ service: 'api', route: '/users/:id', rootName: 'GET /users/:id', durationMs: 55, error: true, spanCount: 2, hasRoot: true });
+  });
+
+  it('judges a trace from its unconverted spans: error anywhere, root route and duration when the root is there', () => {
+    const { groups } = groupRawSpans(batch('api', [span(1, 1, 0, { route: '/a', ms: 40 }), span(1, 2, 1, { startMs: 5, ms: 50 }), span(2, 3, 9, { status: 500, route: '/b' })]));
+    expect(rawVerdict(groups.get(hex(1, 32))!, templateRoute)).toEqual({ error: false, root: { service: 'api', route: '/a', durationMs: 55 } });
+    expect(rawVerdict(groups.get(hex(2, 32))!, templateRoute)).toEqual({ error: true });
   });
 
   it('slow slots: free slot, else a stale one, else the fastest when slower, else none', () => {

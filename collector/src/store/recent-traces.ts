@@ -6,8 +6,11 @@ import type { TracesData } from '../model/telemetry.ts';
 import type { RouteTemplater } from '../processors/span-observation.ts';
 import {
   evictionOrder,
+  groupRawSpans,
+  rawVerdict,
+  spanRecord,
+  type RawSpan,
   type SlowSlot,
-  groupSpans,
   slowDecision,
   summarise,
   type RejectedSpan,
@@ -210,16 +213,29 @@ export class RecentTraces {
   /** A traces batch from the queue. */
   consume(data: TracesData): void {
     const nowMs = this.options.now();
-    const { groups, rejected } = groupSpans(data, this.options.templateRoute);
+    const { groups, rejected } = groupRawSpans(data);
+    const templateRoute = this.options.templateRoute;
+    const records = (raw: RawSpan[]) => raw.map((r) => spanRecord(r.span, r.service, templateRoute));
     if (rejected.length > 0) {
       this.metrics?.rejected.inc(rejected.length);
       this.options.onRejected?.(rejected);
     }
     this.expirePending(nowMs);
     const write = this.db.transaction(() => {
-      for (const group of groups) {
-        if (this.isStored(group.traceId)) this.append(group.traceId, group.spans);
-        else this.consider(group.traceId, group.spans, nowMs);
+      for (const [traceId, raw] of groups) {
+        if (this.isStored(traceId)) {
+          this.append(traceId, records(raw));
+          continue;
+        }
+        if (!this.pending.has(traceId)) {
+          // The common case: a complete trace, no error, not among its route's slowest — dropped unconverted.
+          const verdict = rawVerdict(raw, templateRoute);
+          if (!verdict.error && verdict.root) {
+            const slots = this.slowSlots.get(`${verdict.root.service} ${verdict.root.route}`) ?? [];
+            if (!slowDecision(slots, verdict.root.durationMs, nowMs, this.slow).keep) continue;
+          }
+        }
+        this.consider(traceId, records(raw), nowMs);
       }
       this.evict();
     });
