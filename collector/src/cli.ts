@@ -8,6 +8,7 @@ import { loadSloFiles, runSloCommand, SloFilesError } from './slo/index.ts';
 import { DASHBOARDS_USAGE, runDashboardsCommand } from './provision/dashboards-command.ts';
 
 const USAGE = `usage:
+  lookout up [--no-demo] [--fast]     the collector with its status page, and a live demo around it (npm start); lookout up --help
   lookout collector [--config FILE]   run the collector (default config: ./lookout.yaml if present, else built-in defaults)
   lookout config check FILE           validate a config file and the SLO specs it names; exit 1 and list every problem if it is wrong
   lookout config schema               print the config reference as JSON Schema
@@ -72,6 +73,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'collector':
         return await runCollector(argv.slice(1));
+      case 'up': // demo/up.ts: collector + status page + demo stack (npm start)
+        return await (await import('./demo/up.ts')).runUp(argv.slice(1));
       case 'slo':
         return sloCommand(argv.slice(1));
       case 'dashboards': {

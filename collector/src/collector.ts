@@ -25,6 +25,7 @@ import { rawLinesReceiver } from './receivers/raw-lines-http.ts';
 import { startSyslogReceiver, type RunningSyslogReceiver } from './receivers/syslog.ts';
 import { createAlerting, planSlos, type Alerting } from './slo/index.ts';
 import { startGrafanaProvisioning, type GrafanaProvisioning } from './provision/index.ts';
+import { createStatusPage, type StatusPage } from './status/index.ts';
 
 export interface CollectorOptions {
   /** injected clock, ms since the epoch */
@@ -56,6 +57,8 @@ export interface RunningCollector {
   lokiExporter?: LokiExporter;
   /** SLO runtime, threshold alerts and notifier (slo/, notify/) */
   alerting: Alerting;
+  /** status page at / with its API: recent traces and logs, alert history (status/) */
+  statusPage: StatusPage;
   logger: Logger;
   /** stop accepting, flush the queue, close listeners */
   close(): Promise<void>;
@@ -218,6 +221,24 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
   queue.register('metrics', 'threshold-host-readings', (batch) => alerting.readings.hostMetrics(batch.data, now()));
   // ---- end alerting ----
 
+  // ---- status page at / and its JSON API under /api/v1/ (status/README.md) ----
+  // Consumes traces (recent-traces SQLite beside the SLI store), logs and host metrics.
+  // Read-token hook: pass `authorize: (request) => boolean` here when a read token is set.
+  const statusPage = createStatusPage({
+    http,
+    register: (signal, name, consume) => queue.register(signal, name, consume),
+    alerting,
+    plan: sloPlan,
+    sliStore: sli?.store,
+    metrics,
+    queueDepth: () => ({ items: queue.depthItems, bytes: queue.depthBytes }),
+    dataDir: config.storage.dataDir,
+    templateRoute,
+    now,
+    logger,
+  });
+  // ---- end status page ----
+
   let grpc: RunningGrpcReceiver | undefined;
   let syslog: RunningSyslogReceiver | undefined;
   try {
@@ -246,6 +267,7 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
     sli?.close();
     void lokiExporter?.close(0);
     await alerting.stop();
+    statusPage.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
       throw new Error(
@@ -299,6 +321,7 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
     ...(lokiExporter ? { lokiExporter } : {}),
     ...(grafana ? { grafana } : {}),
     alerting,
+    statusPage,
     logger,
     close() {
       closing ??= (async () => {
@@ -310,6 +333,7 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
         const deadline = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeout).unref());
         await Promise.race([flushed, deadline]);
         sli?.close(); // after the queue drained, so its last SLI increments are written
+        statusPage.close();
         await lokiExporter?.close(Math.min(5000, config.shutdownTimeout));
         await Promise.all([grpc?.close(), http.close(), probes?.stop(2000)]);
       })();
