@@ -5,7 +5,7 @@
  * to a real collector; the host agent's `lookout-agent` bin ships a tailed file's lines.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
@@ -22,15 +22,28 @@ let project: string;
 let tarballs: string[];
 const children: ChildProcess[] = [];
 
-/** `npm install` of the tarballs from npm's cache only; with network once when the cache lacks a package's metadata. */
+/**
+ * `npm install` of the tarballs from npm's cache only; with network once when the cache
+ * lacks a package's metadata (a fresh CI cache holds the tarballs `npm ci` fetched, not
+ * the registry documents `npm install` resolves ranges with).
+ */
 async function npmInstall(cwd: string, files: string[], extra: string[]): Promise<void> {
   const args = ['install', '--no-audit', '--no-fund', '--no-save', ...extra, ...files];
-  try {
-    await run('npm', ['--offline', ...args], { cwd, timeout: 150_000 });
-  } catch (error) {
-    if (!/ENOTCACHED/.test(String((error as { stderr?: string }).stderr))) throw error;
-    await run('npm', ['--prefer-offline', ...args], { cwd, timeout: 150_000 });
-  }
+  const attempt = async (mode: string) => {
+    try {
+      await run('npm', [mode, ...args], { cwd, timeout: 240_000 });
+      return undefined;
+    } catch (error) {
+      const e = error as { stderr?: string; killed?: boolean; signal?: string };
+      if (e.killed) throw new Error(`npm ${mode} install did not finish within 240 s (${e.signal}); the machine is overloaded or npm hangs`);
+      return e.stderr ?? String(error);
+    }
+  };
+  const offline = await attempt('--offline');
+  if (offline === undefined) return;
+  if (!/ENOTCACHED/.test(offline)) throw new Error(`npm --offline install failed:\n${offline}`);
+  const online = await attempt('--prefer-offline');
+  if (online !== undefined) throw new Error(`npm --prefer-offline install failed:\n${online}`);
 }
 
 beforeAll(async () => {
@@ -46,13 +59,15 @@ beforeAll(async () => {
   const names = tarballs.map((t) => t.replace(/.*\//, ''));
   const extra = names.some((n) => n.startsWith('lookout-collector-')) ? ['--ignore-scripts'] : [];
   await npmInstall(project, tarballs, extra);
-}, 300_000);
+}, 420_000);
 
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await collector?.close();
-  if (work) rmSync(work, { recursive: true, force: true });
-}, 120_000);
+  // Hundreds of installed packages take a while to delete on a busy disk: leave that to
+  // a detached rm instead of holding the suite.
+  if (work) spawn('rm', ['-rf', work], { detached: true, stdio: 'ignore' }).unref();
+}, 30_000);
 
 function waitForLine(child: ChildProcess, pattern: RegExp, what: string, timeoutMs = 30_000): Promise<RegExpExecArray> {
   let output = '';
