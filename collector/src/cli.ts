@@ -5,7 +5,7 @@ import { startCollector } from './collector.ts';
 import { ConfigError, defaultConfig, loadConfigFile } from './config/load.ts';
 import { configSchema } from './config/schema.ts';
 import { describeStartupError } from './cli-errors.ts';
-import { helpFor, lookoutVersion, mainHelp, wantsHelp } from './cli-help.ts';
+import { COMMANDS, helpFor, lookoutVersion, mainHelp, wantsHelp } from './cli-help.ts';
 import { loadSloFiles, runSloCommand, SloFilesError } from './slo/index.ts';
 
 async function runCollector(args: string[]): Promise<number> {
@@ -60,7 +60,8 @@ function sloCommand(args: string[]): number {
 
 export async function main(argv: string[]): Promise<number> {
   const [command, sub, ...rest] = argv;
-  if (wantsHelp(argv) || command === 'help') {
+  // a command without an entry in cli-help.ts answers its own --help
+  if (command === 'help' || (wantsHelp(argv) && (command === undefined || command.startsWith('-') || command in COMMANDS))) {
     process.stdout.write(helpFor(command === 'help' ? sub : command));
     return 0;
   }
