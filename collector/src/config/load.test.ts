@@ -149,6 +149,10 @@ describe('config', () => {
     expect(text).toContain('receivers.otlp.tls.certFile: certFile is required here; add `certFile:` with text (PEM certificate chain served by the receivers)');
   });
 
+  it('suggests the allowed value meant for a misspelt one', () => {
+    expect(problems('log:\n  level: inof\n')).toEqual(['lookout.yaml:2:10: log.level: level must be one of trace, debug, info, warn, error, fatal, silent (found "inof"); did you mean \'info\'?']);
+  });
+
   it('reads a file and reports a missing one', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lookout-config-'));
     const file = join(dir, 'lookout.yaml');

@@ -242,7 +242,15 @@ export function parseConfig(text: string, file = 'lookout.yaml', env: NodeJS.Pro
       file,
       ...position(doc, lines, path),
       path: dotted,
-      message: humanIssueText(issue as unknown as IssueFacts, { key, found: value, foundText: found, defaultValue: defaultAt(path), description: schemaAt(path)?.description }),
+      message: humanIssueText(issue as unknown as IssueFacts, {
+        key,
+        found: value,
+        foundText: found,
+        defaultValue: defaultAt(path),
+        description: schemaAt(path)?.description,
+        suggestion:
+          issue.code === 'invalid_value' && typeof value === 'string' && !secret ? closest(value, issue.values.map(String)) : undefined,
+      }),
     });
   }
   throw new ConfigError(problems);

@@ -27,6 +27,8 @@ export interface IssueContext {
   defaultValue?: unknown;
   /** what the key is for, from the schema */
   description?: string;
+  /** the allowed value the found one was probably meant to be */
+  suggestion?: string;
 }
 
 /** The validator's own English messages; anything else was written by our schema. */
@@ -95,7 +97,8 @@ export function humanIssueText(issue: IssueFacts, context: IssueContext): string
     }
     case 'invalid_value': {
       const options = (issue.values ?? []).map((v) => String(v));
-      return `${key} must be one of ${options.join(', ')} ${found}${withDefault(context)}`;
+      const meant = context.suggestion ? `; did you mean '${context.suggestion}'?` : withDefault(context);
+      return `${key} must be one of ${options.join(', ')} ${found}${meant}`;
     }
     case 'invalid_format':
       return `${key} is not a valid ${issue.format ?? 'value'} ${found}`;
