@@ -6,7 +6,7 @@ import type { Signal } from './model/telemetry.ts';
 import { BoundedQueue, type Consumer } from './pipeline/bounded-queue.ts';
 import { RecentRecordIds } from './pipeline/record-dedup.ts';
 import { registerProbeMetrics, startProbes, type ProbeRunner } from './probes/index.ts';
-import { sliStoreFile, startSliPipeline, type SliDefinition, type SliPipeline } from './processors/index.ts';
+import { sliStoreFile, startSliPipeline, type RequestSli, type SliPipeline } from './processors/index.ts';
 import { sliDefinitionsFromConfig } from './store/index.ts';
 import { templateRoute } from './logs/index.ts';
 import { createSelfMetrics, type SelfMetrics } from './pipeline/self-metrics.ts';
@@ -31,7 +31,7 @@ export interface CollectorOptions {
   /** consumers registered before the receivers open, e.g. processors or a test's capture */
   consumers?: Array<{ signal: Signal; name: string; consume: Consumer }>;
   /** SLIs counted into the SLI store besides config `sli.definitions` (e.g. from SLO specs) */
-  sliDefinitions?: readonly SliDefinition[];
+  sliDefinitions?: readonly RequestSli[];
 }
 
 export interface RunningCollector {

@@ -1,6 +1,6 @@
 export { startCollector, type CollectorOptions, type RunningCollector } from './collector.ts';
 export { parseConfig, loadConfigFile, defaultConfig, ConfigError, interpolateEnv, type ConfigProblem } from './config/load.ts';
-export { parseDuration, parseSize, durationSchema, sizeSchema } from './config/units.ts';
+export { parseDuration, parseSize, durationSchema, sizeSchema } from './core/units.ts';
 export { configSchema, type LookoutConfig } from './config/schema.ts';
 export { BoundedQueue, type Consumer, type OfferResult } from './pipeline/bounded-queue.ts';
 export { createSelfMetrics, type SelfMetrics } from './pipeline/self-metrics.ts';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { probesConfigSchema } from '../probes/config.ts';
-import { durationSchema, portSchema, sizeSchema } from './units.ts';
+import { durationSchema, portSchema, sizeSchema } from '../core/units.ts';
 import { requestSeriesConfigSchema } from '../processors/config.ts';
 import { sliConfigSchema } from '../store/config.ts';
 import { logsConfigSchema } from '../receivers/logs-config.ts';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_DURATION_BUCKETS_SECONDS } from '@lookout/alerts';
-import { durationSchema } from '../config/units.ts';
+import { durationSchema } from '../core/units.ts';
 
 /**
  * The `requestSeries:` section of lookout.yaml: how spans and OTLP duration metrics

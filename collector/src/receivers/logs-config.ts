@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationSchema, portSchema, sizeSchema } from '../config/units.ts';
+import { durationSchema, portSchema, sizeSchema } from '../core/units.ts';
 import { logParsingSchema } from '../logs/config-schema.ts';
 
 /**

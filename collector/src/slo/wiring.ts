@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
+import { childLogger, type Logger } from '../core/logger.ts';
 import type { Registry } from 'prom-client';
 import type { NotifyConfig } from '../notify/config.ts';
 import { createNotifier, type Notifier } from '../notify/notifier.ts';
-import { systemNotifyClock, type NotifyClock } from '../notify/types.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
 import type { SliPipeline } from '../processors/sli-pipeline.ts';
-import type { SliDefinition } from '../processors/sli-matcher.ts';
+import type { RequestSli } from '../core/sli.ts';
 import { AlertStateStore } from '../store/alert-state-store.ts';
 import type { SlosConfig, ThresholdAlertsConfig } from './config.ts';
 import { ErrorLogRing } from './error-log-ring.ts';
@@ -21,7 +21,7 @@ import { registerThresholdMetrics, retireThresholdAlerts, ThresholdRuntime } fro
 export interface SloPlan {
   adaptations: SliAdaptation[];
   /** SLIs the pipeline must count for them */
-  definitions: SliDefinition[];
+  definitions: RequestSli[];
   files: string[];
   warnings: string[];
 }
@@ -50,7 +50,7 @@ export interface AlertingOptions {
   logger: Logger;
   now: () => number;
   /** timers of the runtimes and the notifier; the system's (with `now`) by default */
-  clock?: NotifyClock;
+  clock?: Clock;
 }
 
 export interface Alerting {
@@ -83,8 +83,8 @@ function receiverCount(notify: NotifyConfig): number {
  */
 export function createAlerting(options: AlertingOptions): Alerting {
   const { plan, logger } = options;
-  const clock: NotifyClock = options.clock ?? { ...systemNotifyClock, now: options.now };
-  const log = logger.child({ component: 'alerting' });
+  const clock: Clock = options.clock ?? { ...systemClock, now: options.now };
+  const log = childLogger(logger, { component: 'alerting' });
 
   for (const warning of plan.warnings) log.warn({}, `SLO spec: ${warning}`);
   for (const a of plan.adaptations) {
@@ -106,7 +106,7 @@ export function createAlerting(options: AlertingOptions): Alerting {
           config: options.notify,
           dataDir: options.dataDir,
           registry: options.registry,
-          logger: logger.child({ component: 'notify' }),
+          logger: childLogger(logger, { component: 'notify' }),
           clock,
         })
       : undefined;
