@@ -1,3 +1,4 @@
+import { DROP_REASONS } from './core/errors.ts';
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
@@ -69,7 +70,7 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
     { maxItems: config.pipeline.queue.maxItems, maxBytes: config.pipeline.queue.maxBytes },
     {
       consumerFailed(batch, consumerName, error) {
-        metrics.droppedItems.inc({ signal: batch.signal, reason: 'consumer_error' }, batch.items);
+        metrics.droppedItems.inc({ signal: batch.signal, reason: DROP_REASONS.consumerError }, batch.items);
         logger.error({ err: error, consumer: consumerName, signal: batch.signal }, 'consumer failed; batch dropped for it');
       },
     },
