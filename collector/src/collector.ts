@@ -1,38 +1,96 @@
-import { DROP_REASONS } from './core/errors.ts';
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { pino, type Logger } from 'pino';
+import { pino, type Logger as PinoLogger } from 'pino';
+import type { Component, ComponentContext, ComponentFactory } from './component/component.ts';
 import type { LookoutConfig } from './config/schema.ts';
+import { systemClock, type Clock } from './core/clock.ts';
+import { DROP_REASONS } from './core/errors.ts';
+import { childLogger } from './core/logger.ts';
+import type { RequestSli } from './core/sli.ts';
+import { lokiExporterComponent } from './exporters/components.ts';
+import type { LokiExporter } from './exporters/loki-exporter.ts';
+import { templateRoute, toLogStreamOptions } from './logs/index.ts';
 import type { Signal } from './model/telemetry.ts';
 import { BoundedQueue, type Consumer } from './pipeline/bounded-queue.ts';
+import { PipelineGraph, type PipelineEdge, type PipelineNode } from './pipeline/graph.ts';
 import { RecentRecordIds } from './pipeline/record-dedup.ts';
-import { registerProbeMetrics, startProbes, type ProbeRunner } from './probes/index.ts';
-import { sliStoreFile, startSliPipeline, type RequestSli, type SliPipeline } from './processors/index.ts';
-import { sliDefinitionsFromConfig } from './store/index.ts';
-import { templateRoute } from './logs/index.ts';
 import { createSelfMetrics, type SelfMetrics } from './pipeline/self-metrics.ts';
+import { probeCount, probesComponent } from './probes/component.ts';
+import { logMetricsComponent, requestSeriesComponent } from './processors/components.ts';
+import type { SliPipeline } from './processors/sli-pipeline.ts';
 import { TenantAuthenticator } from './receivers/auth.ts';
+import {
+  lokiPushComponent,
+  otlpGrpcComponent,
+  otlpHttpComponent,
+  rawLinesComponent,
+  syslogComponent,
+} from './receivers/components.ts';
 import type { IngestContext } from './receivers/ingest.ts';
-import { startOtlpGrpcReceiver, type RunningGrpcReceiver } from './receivers/otlp-grpc.ts';
-import { otlpHttpReceiver } from './receivers/otlp-http.ts';
-import { LogMetrics } from './processors/log-metrics.ts';
-import { LokiExporter } from './exporters/loki-exporter.ts';
-import { toLogStreamOptions } from './logs/index.ts';
 import { registerLogReceiverMetrics } from './receivers/log-receiver-metrics.ts';
 import { LogStreams } from './receivers/log-streams.ts';
-import { lokiPushReceiver } from './receivers/loki-push.ts';
-import { rawLinesReceiver } from './receivers/raw-lines-http.ts';
-import { startSyslogReceiver, type RunningSyslogReceiver } from './receivers/syslog.ts';
-import { createAlerting, planSlos, type Alerting } from './slo/index.ts';
+import type { RunningSyslogReceiver } from './receivers/syslog.ts';
+import { alertingComponent } from './slo/component.ts';
+import { planSlos, type Alerting } from './slo/index.ts';
+import { sliDefinitionsFromConfig } from './store/index.ts';
+
+/**
+ * The composition root: which components exist for a config, and which feeds which.
+ * Component logic lives in the component folders; this file only wires them.
+ */
+
+/**
+ * The pipeline table. `from → to`: data goes from one component to the next, so `to`
+ * starts first and stops later; `signals` go through the queue; `reads` means `to` pulls
+ * from `from` (which then outlives it). Edges to components the config leaves out are
+ * dropped. To add a component: add its row(s) here and one `add(...)` in buildCollector.
+ */
+export const PIPELINE: readonly PipelineEdge[] = [
+  { from: 'otlp-http', to: 'queue' },
+  { from: 'otlp-grpc', to: 'queue' },
+  { from: 'raw-lines', to: 'queue' },
+  { from: 'loki-push', to: 'queue' },
+  { from: 'syslog', to: 'queue' },
+  { from: 'queue', to: 'request-series', signals: ['traces', 'metrics'] },
+  { from: 'queue', to: 'log-metrics', signals: ['logs'] },
+  { from: 'queue', to: 'loki-exporter', signals: ['logs'] },
+  { from: 'queue', to: 'alerting', signals: ['logs', 'metrics'] },
+  { from: 'log-metrics', to: 'request-series' },
+  { from: 'probes', to: 'alerting' },
+  { from: 'request-series', to: 'alerting', reads: true },
+];
 
 export interface CollectorOptions {
   /** injected clock, ms since the epoch */
   now?: () => number;
-  logger?: Logger;
+  logger?: PinoLogger;
   /** consumers registered before the receivers open, e.g. processors or a test's capture */
   consumers?: Array<{ signal: Signal; name: string; consume: Consumer }>;
   /** SLIs counted into the SLI store besides config `sli.definitions` (e.g. from SLO specs) */
   sliDefinitions?: readonly RequestSli[];
+}
+
+/** A collector built and not listening: inject() requests; start() listens. */
+export interface BuiltCollector {
+  config: LookoutConfig;
+  http: FastifyInstance;
+  queue: BoundedQueue;
+  metrics: SelfMetrics;
+  /** request series and SLI store; undefined when requestSeries.enabled is false */
+  sli?: SliPipeline;
+  /** undefined when exporters.loki is not configured */
+  lokiExporter?: LokiExporter;
+  /** SLO runtime, threshold alerts and notifier (slo/, notify/) */
+  alerting: Alerting;
+  logger: PinoLogger;
+  /** the components, their state and counts (also GET /api/v1/pipeline) */
+  pipeline: PipelineGraph;
+  /** fastify's inject(): a request without a socket, for tests */
+  inject: FastifyInstance['inject'];
+  /** starts the components (consumers first), then the HTTP listener */
+  start(): Promise<RunningCollector>;
+  /** stops the components (producers first) within shutdownTimeout, then the listener */
+  close(): Promise<void>;
 }
 
 export interface RunningCollector {
@@ -51,21 +109,34 @@ export interface RunningCollector {
   lokiExporter?: LokiExporter;
   /** SLO runtime, threshold alerts and notifier (slo/, notify/) */
   alerting: Alerting;
-  logger: Logger;
+  logger: PinoLogger;
+  pipeline: PipelineGraph;
   /** stop accepting, flush the queue, close listeners */
   close(): Promise<void>;
 }
 
-export async function startCollector(config: LookoutConfig, options: CollectorOptions = {}): Promise<RunningCollector> {
-  const now = options.now ?? Date.now;
+function tlsOptions(config: LookoutConfig) {
+  const tls = config.receivers.otlp.tls;
+  if (!tls) return null;
+  return {
+    cert: readFileSync(tls.certFile),
+    key: readFileSync(tls.keyFile),
+    ...(tls.clientCaFile ? { ca: readFileSync(tls.clientCaFile), requestCert: true, rejectUnauthorized: true } : {}),
+  };
+}
+
+/** Builds every component for `config` on one HTTP listener, without listening or starting timers. */
+export async function buildCollector(config: LookoutConfig, options: CollectorOptions = {}): Promise<BuiltCollector> {
+  const clock: Clock = options.now ? { ...systemClock, now: options.now } : systemClock;
   const logger = options.logger ?? pino({ level: config.log.level, name: 'lookout' });
+  const otlp = config.receivers.otlp;
+
+  // ---- shared ports ----
   // The queue needs the metrics (for failures) and the metrics read the queue (depth).
   let queueRef: BoundedQueue | undefined;
   const metrics = createSelfMetrics({
     queueDepth: () => ({ items: queueRef?.depthItems ?? 0, bytes: queueRef?.depthBytes ?? 0 }),
   });
-  const otlp = config.receivers.otlp;
-
   const queue = new BoundedQueue(
     { maxItems: config.pipeline.queue.maxItems, maxBytes: config.pipeline.queue.maxBytes },
     {
@@ -80,66 +151,7 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
   metrics.queueCapacityBytes.set(config.pipeline.queue.maxBytes);
   for (const consumer of options.consumers ?? []) queue.register(consumer.signal, consumer.name, consumer.consume);
 
-  // ---- SLO specs (slo/): read before the SLI pipeline, which counts their SLIs ----
-  // A bad spec file stops the start with file:line; PromQL SLIs are only warned about.
-  const sloPlan = planSlos(config.slos, config.sli.definitions.map((d) => d.id));
-  // ---- end SLO specs ----
-
-  // ---- request series and SLI store (processors/, store/) ----
-  // Spans and http.server.request.duration metrics → lookout_request* on /metrics; with
-  // SLIs defined, per-minute (good, total) into SQLite under storage.dataDir.
-  let sli: SliPipeline | undefined;
-  if (config.requestSeries.enabled) {
-    sli = startSliPipeline({
-      requestSeries: config.requestSeries,
-      sli: config.sli,
-      definitions: [...sliDefinitionsFromConfig(config.sli), ...(options.sliDefinitions ?? []), ...sloPlan.definitions],
-      storeFile: sliStoreFile(config.storage.dataDir),
-      registry: metrics.registry,
-      templateRoute,
-      now,
-      logger: logger.child({ component: 'sli' }),
-    });
-    queue.register('traces', 'request-series', sli.consumeTraces);
-    queue.register('metrics', 'request-series', sli.consumeMetrics);
-  }
-  // ---- end request series ----
-
-  // ---- logs: log → metrics, Loki exporter (processors/log-metrics.ts, exporters/) ----
-  // Records of every receiver → lookout_log_records_total; access-log records → the same
-  // request series (and SLIs) spans feed. The Loki exporter buffers and never blocks.
-  if (config.logs.metrics.enabled) {
-    const logMetrics = new LogMetrics({
-      registry: metrics.registry,
-      maxServices: config.logs.metrics.maxServices,
-      ...(sli && config.logs.metrics.requests ? { requests: sli.pipeline } : {}),
-    });
-    queue.register('logs', 'log-metrics', (batch) => logMetrics.consume(batch, now()));
-  }
-  const lokiExporter = config.exporters.loki
-    ? new LokiExporter({ config: config.exporters.loki, registry: metrics.registry, logger: logger.child({ component: 'loki-exporter' }), now })
-    : undefined;
-  if (lokiExporter) queue.register('logs', 'loki-exporter', (batch) => lokiExporter.consume(batch));
-  const logReceiverMetrics = registerLogReceiverMetrics(metrics.registry);
-  const logStreams = new LogStreams({ defaults: toLogStreamOptions(config.logs.parsing), maxStreams: config.logs.maxStreams });
-  // ---- end logs ----
-
-  const context: IngestContext = {
-    queue,
-    metrics,
-    now,
-    recentLogRecordIds:
-      config.pipeline.dedupLogRecordIds > 0 ? new RecentRecordIds(config.pipeline.dedupLogRecordIds) : undefined,
-  };
-  const auth = otlp.auth ? new TenantAuthenticator(otlp.auth.tenants) : undefined;
-  const https = otlp.tls
-    ? {
-        cert: readFileSync(otlp.tls.certFile),
-        key: readFileSync(otlp.tls.keyFile),
-        ...(otlp.tls.clientCaFile ? { ca: readFileSync(otlp.tls.clientCaFile), requestCert: true, rejectUnauthorized: true } : {}),
-      }
-    : null;
-
+  const https = tlsOptions(config);
   const http = Fastify({
     // Per-request logs (info) would flood at ingest rates; warnings and errors remain.
     loggerInstance: logger.child({ component: 'http' }, { level: 'warn' }),
@@ -148,6 +160,98 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
   }) as unknown as FastifyInstance;
   http.decorateRequest('tenant', undefined);
 
+  const contextFor = (id: string): ComponentContext => ({
+    clock,
+    logger: childLogger(logger, { component: id }),
+    registry: metrics.registry,
+    metrics,
+    dataDir: config.storage.dataDir,
+    queue,
+    http,
+  });
+  const ingest: IngestContext = {
+    queue,
+    metrics,
+    now: () => clock.now(),
+    ...(config.pipeline.dedupLogRecordIds > 0 ? { recentLogRecordIds: new RecentRecordIds(config.pipeline.dedupLogRecordIds) } : {}),
+  };
+  const auth = otlp.auth ? new TenantAuthenticator(otlp.auth.tenants) : undefined;
+  const logLinks = {
+    ingest,
+    auth,
+    streams: new LogStreams({ defaults: toLogStreamOptions(config.logs.parsing), maxStreams: config.logs.maxStreams }),
+    metrics: registerLogReceiverMetrics(metrics.registry),
+  };
+
+  // ---- components ----
+  const nodes: PipelineNode[] = [
+    {
+      id: 'queue',
+      kind: 'queue',
+      consumes: ['traces', 'metrics', 'logs'],
+      produces: ['traces', 'metrics', 'logs'],
+      component: {
+        start() {},
+        // flushes to every consumer; what is still queued at the deadline is lost
+        shutdown: (deadline) =>
+          Promise.race([queue.close(), new Promise<void>((resolve) => clock.setTimer(resolve, Math.max(0, deadline - clock.now())))]),
+      },
+    },
+  ];
+  async function add<C, L, B extends Component>(factory: ComponentFactory<C, L, B>, componentConfig: C, links: L, context = contextFor(factory.type)): Promise<B> {
+    const built = await factory.create(context, componentConfig, links);
+    nodes.push({ id: factory.type, kind: factory.kind, consumes: factory.consumes, produces: factory.produces, component: built });
+    return built;
+  }
+
+  let pipeline: PipelineGraph;
+  let requestSeries: Awaited<ReturnType<typeof requestSeriesComponent.create>> | undefined;
+  let alerting: Alerting;
+  let lokiExporter: LokiExporter | undefined;
+  let grpc: Awaited<ReturnType<typeof otlpGrpcComponent.create>> | undefined;
+  let syslog: Awaited<ReturnType<typeof syslogComponent.create>> | undefined;
+  try {
+    // A bad SLO spec stops the start with file:line; PromQL SLIs are only warned about.
+    const sloPlan = planSlos(config.slos, config.sli.definitions.map((d) => d.id));
+    if (config.requestSeries.enabled) {
+      requestSeries = await add(requestSeriesComponent, config.requestSeries, {
+        sli: config.sli,
+        definitions: [...sliDefinitionsFromConfig(config.sli), ...(options.sliDefinitions ?? []), ...sloPlan.definitions],
+        templateRoute,
+      });
+    }
+    if (config.logs.metrics.enabled) await add(logMetricsComponent, config.logs.metrics, { requests: requestSeries?.sli.pipeline });
+    if (config.exporters.loki) lokiExporter = (await add(lokiExporterComponent, config.exporters.loki, {})).exporter;
+    // the alerting names its own logger children (alerting, notify)
+    alerting = (
+      await add(
+        alertingComponent,
+        { slos: config.slos, thresholdAlerts: config.thresholdAlerts, notify: config.notify },
+        { plan: sloPlan, sli: requestSeries?.sli },
+        { ...contextFor('alerting'), logger },
+      )
+    ).alerting;
+    if (probeCount(config.probes) > 0) await add(probesComponent, config.probes, { tee: (m) => alerting.readings.tee(m) });
+    if (otlp.http.enabled) await add(otlpHttpComponent, otlp, { ingest, auth });
+    if (otlp.grpc.enabled) grpc = await add(otlpGrpcComponent, otlp, { ingest, auth });
+    if (config.logs.raw.enabled) await add(rawLinesComponent, config.logs.raw, logLinks);
+    if (config.logs.loki.enabled) await add(lokiPushComponent, config.logs.loki, logLinks);
+    if (config.logs.syslog.udp.enabled || config.logs.syslog.tcp.enabled) syslog = await add(syslogComponent, config.logs.syslog, logLinks);
+
+    const present = new Set(nodes.map((n) => n.id));
+    const edges = PIPELINE.filter((e) => present.has(e.from) && present.has(e.to));
+    pipeline = new PipelineGraph(nodes, edges, clock);
+    for (const edge of edges) {
+      if (edge.from !== 'queue') continue;
+      for (const signal of edge.signals ?? []) queue.register(signal, edge.to, pipeline.consumerOf(edge.to));
+    }
+  } catch (error) {
+    // what was built holds files (SQLite stores, the outbox): close it before giving up
+    for (const node of nodes.reverse()) await Promise.resolve(node.component.shutdown(clock.now())).catch(() => {});
+    throw error;
+  }
+
+  // ---- the collector's own routes ----
   let ready = false;
   http.get('/healthz', async () => ({ status: 'ok' }));
   http.get('/readyz', async (_request, reply) => {
@@ -158,136 +262,77 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });
-  if (otlp.http.enabled) {
-    await http.register(otlpHttpReceiver, {
-      context,
-      auth,
-      maxBodyBytes: otlp.http.maxBodyBytes,
-      maxDecompressedBytes: otlp.http.maxDecompressedBytes,
-    });
-  }
-  // ---- log receivers on the HTTP listener (raw lines, Loki push) ----
-  const logsConfig = config.logs;
-  if (logsConfig.raw.enabled) {
-    await http.register(rawLinesReceiver, {
-      context,
-      auth,
-      streams: logStreams,
-      metrics: logReceiverMetrics,
-      maxBodyBytes: logsConfig.raw.maxBodyBytes,
-      maxDecompressedBytes: logsConfig.raw.maxDecompressedBytes,
-    });
-  }
-  if (logsConfig.loki.enabled) {
-    await http.register(lokiPushReceiver, {
-      context,
-      auth,
-      streams: logStreams,
-      metrics: logReceiverMetrics,
-      maxBodyBytes: logsConfig.loki.maxBodyBytes,
-      maxDecompressedBytes: logsConfig.loki.maxDecompressedBytes,
-    });
-  }
-  // ---- end log receivers ----
-
-  // ---- alerting: SLO runtime, threshold alerts, notify outbox (slo/, notify/) ----
-  // Routes (/api/v1/slos, /api/v1/alerts) go on before listen; timers start once ready.
-  const alerting = createAlerting({
-    plan: sloPlan,
-    slos: config.slos,
-    thresholds: config.thresholdAlerts,
-    notify: config.notify,
-    dataDir: config.storage.dataDir,
-    sli,
-    registry: metrics.registry,
-    http,
-    logger,
-    now,
-  });
-  queue.register('logs', 'slo-error-logs', (batch) => alerting.errorLogs.consume(batch.data));
-  queue.register('metrics', 'threshold-host-readings', (batch) => alerting.readings.hostMetrics(batch.data, now()));
-  // ---- end alerting ----
-
-  let grpc: RunningGrpcReceiver | undefined;
-  let syslog: RunningSyslogReceiver | undefined;
-  try {
-    await http.listen({ host: otlp.http.host, port: otlp.http.port });
-    if (otlp.grpc.enabled) {
-      grpc = await startOtlpGrpcReceiver({
-        context,
-        auth,
-        host: otlp.grpc.host,
-        port: otlp.grpc.port,
-        maxMessageBytes: otlp.grpc.maxMessageBytes,
-        tls: otlp.tls,
-      });
-    }
-    if (logsConfig.syslog.udp.enabled || logsConfig.syslog.tcp.enabled) {
-      syslog = await startSyslogReceiver({
-        context,
-        metrics: logReceiverMetrics,
-        config: logsConfig.syslog,
-        logger: logger.child({ component: 'syslog' }),
-      });
-    }
-  } catch (error) {
-    await http.close();
-    await grpc?.close();
-    sli?.close();
-    void lokiExporter?.close(0);
-    await alerting.stop();
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') {
-      throw new Error(
-        `cannot listen on ${otlp.http.host}:${otlp.http.port}: the port is in use; set receivers.otlp.http.port or stop what uses it`,
-      );
-    }
-    throw error;
-  }
-  ready = true;
-
-  // Probes start once the receivers listen, so their metrics are scrapeable at once.
-  let probes: ProbeRunner | undefined;
-  const probeCount = config.probes.tls.length + config.probes.http.length + config.probes.postgres.length;
-  if (probeCount > 0) {
-    probes = startProbes(config.probes, alerting.readings.tee(registerProbeMetrics(metrics.registry, { now })), {
-      log: logger.child({ component: 'probes' }),
-    });
-  }
-  alerting.start();
-
-  const address = http.server.address();
-  const port = typeof address === 'object' && address ? address.port : otlp.http.port;
-  const hostForUrl = otlp.http.host.includes(':') ? `[${otlp.http.host}]` : otlp.http.host;
-  const httpUrl = `${https ? 'https' : 'http'}://${hostForUrl}:${port}`;
-  logger.info({ http: httpUrl, grpcPort: grpc?.port, tls: Boolean(https), auth: Boolean(auth) }, 'collector listening');
+  http.get('/api/v1/pipeline', async () => ({ components: pipeline.describe(), edges: pipeline.edges }));
 
   let closing: Promise<void> | undefined;
-  return {
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      ready = false;
+      await pipeline.shutdown(clock.now() + config.shutdownTimeout);
+      await http.close();
+    })();
+    return closing;
+  };
+
+  const built: BuiltCollector = {
     config,
     http,
-    httpUrl,
-    grpcPort: grpc?.port,
     queue,
     metrics,
-    sli,
-    ...(syslog ? { syslog } : {}),
+    ...(requestSeries ? { sli: requestSeries.sli } : {}),
     ...(lokiExporter ? { lokiExporter } : {}),
     alerting,
     logger,
-    close() {
-      closing ??= (async () => {
-        ready = false;
-        await alerting.stop(); // before the SLI store closes; unsent notifications stay in the outbox
-        await syslog?.close(); // its pending batches go into the queue before it closes
-        const flushed = queue.close();
-        const deadline = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeout).unref());
-        await Promise.race([flushed, deadline]);
-        sli?.close(); // after the queue drained, so its last SLI increments are written
-        await lokiExporter?.close(Math.min(5000, config.shutdownTimeout));
-        await Promise.all([grpc?.close(), http.close(), probes?.stop(2000)]);
-      })();
-      return closing;
+    pipeline,
+    inject: http.inject.bind(http) as FastifyInstance['inject'],
+    close,
+    async start() {
+      try {
+        await pipeline.start();
+      } catch (error) {
+        await close();
+        throw error;
+      }
+      try {
+        await http.listen({ host: otlp.http.host, port: otlp.http.port });
+      } catch (error) {
+        await close();
+        if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+          throw new Error(
+            `cannot listen on ${otlp.http.host}:${otlp.http.port}: the port is in use; set receivers.otlp.http.port or stop what uses it`,
+          );
+        }
+        throw error;
+      }
+      ready = true;
+      const address = http.server.address();
+      const port = typeof address === 'object' && address ? address.port : otlp.http.port;
+      const hostForUrl = otlp.http.host.includes(':') ? `[${otlp.http.host}]` : otlp.http.host;
+      const httpUrl = `${https ? 'https' : 'http'}://${hostForUrl}:${port}`;
+      logger.info({ http: httpUrl, grpcPort: grpc?.port, tls: Boolean(https), auth: Boolean(auth) }, 'collector listening');
+      const running = syslog?.running;
+      return {
+        config,
+        http,
+        httpUrl,
+        grpcPort: grpc?.port,
+        queue,
+        metrics,
+        ...(requestSeries ? { sli: requestSeries.sli } : {}),
+        ...(running ? { syslog: running } : {}),
+        ...(lokiExporter ? { lokiExporter } : {}),
+        alerting,
+        logger,
+        pipeline,
+        close,
+      };
     },
   };
+  return built;
+}
+
+/** Builds the collector for `config`, starts its components and listens. */
+export async function startCollector(config: LookoutConfig, options: CollectorOptions = {}): Promise<RunningCollector> {
+  const built = await buildCollector(config, options);
+  return built.start();
 }

@@ -121,7 +121,7 @@ export class PipelineGraph {
   /** stop order; start order is its reverse */
   readonly order: readonly string[];
   private readonly nodes = new Map<string, NodeState>();
-  private readonly edges: readonly PipelineEdge[];
+  readonly edges: readonly PipelineEdge[];
 
   constructor(
     nodes: readonly PipelineNode[],
