@@ -15,6 +15,7 @@ import { BoundedQueue, type Consumer } from './pipeline/bounded-queue.ts';
 import { PipelineGraph, type PipelineEdge, type PipelineNode } from './pipeline/graph.ts';
 import { RecentRecordIds } from './pipeline/record-dedup.ts';
 import { createSelfMetrics, type SelfMetrics } from './pipeline/self-metrics.ts';
+import { notifierComponent, receiverCount } from './notify/component.ts';
 import { probeCount, probesComponent } from './probes/component.ts';
 import { logMetricsComponent, requestSeriesComponent } from './processors/components.ts';
 import type { SliPipeline } from './processors/sli-pipeline.ts';
@@ -58,6 +59,7 @@ export const PIPELINE: readonly PipelineEdge[] = [
   { from: 'log-metrics', to: 'request-series' },
   { from: 'probes', to: 'alerting' },
   { from: 'request-series', to: 'alerting', reads: true },
+  { from: 'alerting', to: 'notifier' },
 ];
 
 export interface CollectorOptions {
@@ -222,12 +224,13 @@ export async function buildCollector(config: LookoutConfig, options: CollectorOp
     }
     if (config.logs.metrics.enabled) await add(logMetricsComponent, config.logs.metrics, { requests: requestSeries?.sli.pipeline });
     if (config.exporters.loki) lokiExporter = (await add(lokiExporterComponent, config.exporters.loki, {})).exporter;
-    // the alerting names its own logger children (alerting, notify)
+    const notifier = receiverCount(config.notify) > 0 ? (await add(notifierComponent, config.notify, {}, contextFor('notify'))).notifier : undefined;
+    // the alerting names its own logger child
     alerting = (
       await add(
         alertingComponent,
         { slos: config.slos, thresholdAlerts: config.thresholdAlerts, notify: config.notify },
-        { plan: sloPlan, sli: requestSeries?.sli },
+        { plan: sloPlan, sli: requestSeries?.sli, notifier },
         { ...contextFor('alerting'), logger },
       )
     ).alerting;

@@ -105,6 +105,15 @@ describe('buildCollector', () => {
     expect(byId.get('loki-exporter')).toMatchObject({ kind: 'exporter', itemsIn: 0 });
   });
 
+  it('puts the notifier after the alerting when a receiver is configured: it starts first and stops last of the two', async () => {
+    const { built } = await build('notify:\n  receivers:\n    webhook:\n      - { name: hook, url: "http://127.0.0.1:1/hook" }\n');
+    const components = built.pipeline.describe();
+    const ids = components.map((c) => c.id);
+    expect(ids.indexOf('notifier')).toBeGreaterThan(ids.indexOf('alerting'));
+    expect(components.find((c) => c.id === 'alerting')).toMatchObject({ feeds: ['notifier'] });
+    expect(built.alerting.notifier).toBeDefined();
+  });
+
   it('a collector that was only built closes its stores and stops nothing it did not start', async () => {
     const { built } = await build('sli:\n  definitions:\n    - { id: checkout-availability, service: checkout, kind: availability }\n');
     await built.close();

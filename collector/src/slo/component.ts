@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ComponentFactory } from '../component/component.ts';
 import type { Batch } from '../model/telemetry.ts';
 import { notifyConfigSchema } from '../notify/config.ts';
+import type { Notifier } from '../notify/notifier.ts';
 import type { SliPipeline } from '../processors/sli-pipeline.ts';
 import { slosConfigSchema, thresholdAlertsConfigSchema } from './config.ts';
 import { createAlerting, type Alerting, type SloPlan } from './wiring.ts';
@@ -20,6 +21,8 @@ export interface AlertingLinks {
   plan: SloPlan;
   /** the request series and SLI store it reads; undefined when requestSeries is off */
   sli: SliPipeline | undefined;
+  /** where notifications go; undefined when no notify receiver is configured */
+  notifier: Notifier | undefined;
 }
 
 export interface AlertingComponent {
@@ -30,8 +33,7 @@ export interface AlertingComponent {
 }
 
 /**
- * The SLO runtime, threshold alerts and the notifier (its outbox under the data dir).
- * It takes error logs (sample lines for annotations) and host metrics (threshold
+ * The SLO runtime and threshold alerts, handing notifications to the notifier. It takes error logs (sample lines for annotations) and host metrics (threshold
  * readings) from the queue, reads the SLI store, and adds /api/v1/slos and /api/v1/alerts.
  */
 export const alertingComponent: ComponentFactory<AlertingConfig, AlertingLinks, AlertingComponent> = {
@@ -46,7 +48,7 @@ export const alertingComponent: ComponentFactory<AlertingConfig, AlertingLinks, 
       slos: config.slos,
       thresholds: config.thresholdAlerts,
       notify: config.notify,
-      dataDir: context.dataDir,
+      notifier: links.notifier,
       sli: links.sli,
       registry: context.registry,
       http: context.http,
@@ -60,7 +62,6 @@ export const alertingComponent: ComponentFactory<AlertingConfig, AlertingLinks, 
         if (batch.signal === 'logs') alerting.errorLogs.consume((batch as Batch<'logs'>).data);
         else if (batch.signal === 'metrics') alerting.readings.hostMetrics((batch as Batch<'metrics'>).data, context.clock.now());
       },
-      // unsent notifications stay in the outbox for the next start
       shutdown: () => alerting.stop(),
     };
   },
