@@ -13,6 +13,7 @@ import { templateRoute, toLogStreamOptions } from './logs/index.ts';
 import type { Signal } from './model/telemetry.ts';
 import { BoundedQueue, type Consumer } from './pipeline/bounded-queue.ts';
 import { PipelineGraph, type PipelineEdge, type PipelineNode } from './pipeline/graph.ts';
+import { queueNode } from './pipeline/queue-component.ts';
 import { RecentRecordIds } from './pipeline/record-dedup.ts';
 import { createSelfMetrics, type SelfMetrics } from './pipeline/self-metrics.ts';
 import { notifierComponent, receiverCount } from './notify/component.ts';
@@ -127,6 +128,22 @@ function tlsOptions(config: LookoutConfig) {
   };
 }
 
+/** Items each receiver received and handed to the queue, from the self-metrics. */
+async function receiverCounts(metrics: SelfMetrics): Promise<Map<string, { itemsIn: number; itemsOut: number }>> {
+  const counts = new Map<string, { itemsIn: number; itemsOut: number }>();
+  const add = (values: Array<{ value: number; labels: Partial<Record<string, string | number>> }>, field: 'itemsIn' | 'itemsOut') => {
+    for (const { value, labels } of values) {
+      const id = String(labels.receiver);
+      const entry = counts.get(id) ?? { itemsIn: 0, itemsOut: 0 };
+      entry[field] += value;
+      counts.set(id, entry);
+    }
+  };
+  add((await metrics.receivedItems.get()).values, 'itemsIn');
+  add((await metrics.acceptedItems.get()).values, 'itemsOut');
+  return counts;
+}
+
 /** Builds every component for `config` on one HTTP listener, without listening or starting timers. */
 export async function buildCollector(config: LookoutConfig, options: CollectorOptions = {}): Promise<BuiltCollector> {
   const clock: Clock = options.now ? { ...systemClock, now: options.now } : systemClock;
@@ -186,20 +203,7 @@ export async function buildCollector(config: LookoutConfig, options: CollectorOp
   };
 
   // ---- components ----
-  const nodes: PipelineNode[] = [
-    {
-      id: 'queue',
-      kind: 'queue',
-      consumes: ['traces', 'metrics', 'logs'],
-      produces: ['traces', 'metrics', 'logs'],
-      component: {
-        start() {},
-        // flushes to every consumer; what is still queued at the deadline is lost
-        shutdown: (deadline) =>
-          Promise.race([queue.close(), new Promise<void>((resolve) => clock.setTimer(resolve, Math.max(0, deadline - clock.now())))]),
-      },
-    },
-  ];
+  const nodes: PipelineNode[] = [queueNode(queue)];
   async function add<C, L, B extends Component>(factory: ComponentFactory<C, L, B>, componentConfig: C, links: L, context = contextFor(factory.type)): Promise<B> {
     const built = await factory.create(context, componentConfig, links);
     nodes.push({ id: factory.type, kind: factory.kind, consumes: factory.consumes, produces: factory.produces, component: built });
@@ -265,7 +269,7 @@ export async function buildCollector(config: LookoutConfig, options: CollectorOp
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });
-  http.get('/api/v1/pipeline', async () => ({ components: pipeline.describe(), edges: pipeline.edges }));
+  http.get('/api/v1/pipeline', async () => ({ components: pipeline.describe(await receiverCounts(metrics)), edges: pipeline.edges }));
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {

@@ -103,6 +103,7 @@ describe('buildCollector', () => {
     expect(byId.get('queue')).toMatchObject({ kind: 'queue', state: 'created', feeds: ['request-series', 'log-metrics', 'loki-exporter', 'alerting'] });
     expect(byId.get('request-series')).toMatchObject({ kind: 'processor', consumes: ['traces', 'metrics'], itemsIn: 1 });
     expect(byId.get('loki-exporter')).toMatchObject({ kind: 'exporter', itemsIn: 0 });
+    expect(byId.get('otlp-http')).toMatchObject({ kind: 'receiver', feeds: ['queue'], itemsIn: 1, itemsOut: 1 });
   });
 
   it('puts the notifier after the alerting when a receiver is configured: it starts first and stops last of the two', async () => {

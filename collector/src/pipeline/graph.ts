@@ -154,14 +154,6 @@ export class PipelineGraph {
     };
   }
 
-  /** Adds to a node's counts (receivers report what they accepted). */
-  count(id: string, itemsIn: number, itemsOut: number): void {
-    const entry = this.nodes.get(id);
-    if (!entry) return;
-    entry.itemsIn += itemsIn;
-    entry.itemsOut += itemsOut;
-  }
-
   /**
    * Starts every component, consumers before their producers. When one fails, those
    * already started are shut down (by `failureDeadlineMs` from now) and the error is
@@ -229,10 +221,14 @@ export class PipelineGraph {
     }
   }
 
-  /** The running graph, for GET /api/v1/pipeline. */
-  describe(): ComponentView[] {
+  /**
+   * The running graph, for GET /api/v1/pipeline. `counted` gives the counts of components
+   * that count themselves (receivers: received and accepted, from the self-metrics).
+   */
+  describe(counted: ReadonlyMap<string, { itemsIn: number; itemsOut: number }> = new Map()): ComponentView[] {
     return this.order.map((id) => {
-      const { node, state, itemsIn, itemsOut, error } = this.nodes.get(id)!;
+      const { node, state, error } = this.nodes.get(id)!;
+      const { itemsIn, itemsOut } = counted.get(id) ?? this.nodes.get(id)!;
       return {
         id,
         kind: node.kind,
