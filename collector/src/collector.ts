@@ -254,7 +254,11 @@ export async function buildCollector(config: LookoutConfig, options: CollectorOp
     }
   } catch (error) {
     // what was built holds files (SQLite stores, the outbox): close it before giving up
-    for (const node of nodes.reverse()) await Promise.resolve(node.component.shutdown(clock.now())).catch(() => {});
+    for (const node of nodes.reverse()) {
+      await (async () => node.component.shutdown(clock.now()))().catch((closeError: unknown) =>
+        logger.warn({ err: closeError, component: node.id }, 'could not close a component after a failed build'),
+      );
+    }
     throw error;
   }
 
