@@ -1,6 +1,6 @@
-import { DROP_REASONS } from '../core/errors.ts';
 import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
+import { DROP_REASONS } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { createSyslogFrameDecoder, createSyslogParser, parseUtcOffset, UNKNOWN_SERVICE, type LineParser, type SyslogFrameDecoder } from '../logs/index.ts';
 import { newAttributes } from '../model/telemetry.ts';
