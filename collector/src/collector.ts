@@ -18,7 +18,7 @@ import { RecentRecordIds } from './pipeline/record-dedup.ts';
 import { createSelfMetrics, type SelfMetrics } from './pipeline/self-metrics.ts';
 import { notifierComponent, receiverCount } from './notify/component.ts';
 import { probeCount, probesComponent } from './probes/component.ts';
-import { logMetricsComponent, requestSeriesComponent } from './processors/components.ts';
+import { logMetricsComponent, requestSeriesComponent, type RequestSeriesComponent } from './processors/components.ts';
 import type { SliPipeline } from './processors/sli-pipeline.ts';
 import { TenantAuthenticator } from './receivers/auth.ts';
 import {
@@ -27,6 +27,8 @@ import {
   otlpHttpComponent,
   rawLinesComponent,
   syslogComponent,
+  type OtlpGrpcComponent,
+  type SyslogComponent,
 } from './receivers/components.ts';
 import type { IngestContext } from './receivers/ingest.ts';
 import { registerLogReceiverMetrics } from './receivers/log-receiver-metrics.ts';
@@ -144,13 +146,20 @@ async function receiverCounts(metrics: SelfMetrics): Promise<Map<string, { items
   return counts;
 }
 
-/** Builds every component for `config` on one HTTP listener, without listening or starting timers. */
-export async function buildCollector(config: LookoutConfig, options: CollectorOptions = {}): Promise<BuiltCollector> {
+/** The ports every component shares: clock, logger, self-metrics, the queue, the HTTP listener. */
+interface SharedPorts {
+  clock: Clock;
+  logger: PinoLogger;
+  metrics: SelfMetrics;
+  queue: BoundedQueue;
+  http: FastifyInstance;
+  /** TLS of the listener; null for plain HTTP */
+  https: ReturnType<typeof tlsOptions>;
+}
+
+function createSharedPorts(config: LookoutConfig, options: CollectorOptions): SharedPorts {
   const clock: Clock = options.now ? { ...systemClock, now: options.now } : systemClock;
   const logger = options.logger ?? pino({ level: config.log.level, name: 'lookout' });
-  const otlp = config.receivers.otlp;
-
-  // ---- shared ports ----
   // The queue needs the metrics (for failures) and the metrics read the queue (depth).
   let queueRef: BoundedQueue | undefined;
   const metrics = createSelfMetrics({
@@ -174,11 +183,30 @@ export async function buildCollector(config: LookoutConfig, options: CollectorOp
   const http = Fastify({
     // Per-request logs (info) would flood at ingest rates; warnings and errors remain.
     loggerInstance: logger.child({ component: 'http' }, { level: 'warn' }),
-    bodyLimit: otlp.http.maxBodyBytes,
+    bodyLimit: config.receivers.otlp.http.maxBodyBytes,
     ...(https ? { https } : {}),
   }) as unknown as FastifyInstance;
   http.decorateRequest('tenant', undefined);
+  return { clock, logger, metrics, queue, http, https };
+}
 
+/** The built components the collector's result names. */
+interface BuiltComponents {
+  pipeline: PipelineGraph;
+  requestSeries: RequestSeriesComponent | undefined;
+  lokiExporter: LokiExporter | undefined;
+  alerting: Alerting;
+  grpc: OtlpGrpcComponent | undefined;
+  syslog: SyslogComponent | undefined;
+}
+
+/**
+ * One `add()` per component the config turns on, consumers before producers (a
+ * component's links must exist when it is built); then the graph of PIPELINE over them.
+ */
+async function buildComponents(config: LookoutConfig, options: CollectorOptions, ports: SharedPorts): Promise<BuiltComponents> {
+  const { clock, logger, metrics, queue, http } = ports;
+  const otlp = config.receivers.otlp;
   const contextFor = (id: string): ComponentContext => ({
     clock,
     logger: childLogger(logger, { component: id }),
@@ -202,7 +230,6 @@ export async function buildCollector(config: LookoutConfig, options: CollectorOp
     metrics: registerLogReceiverMetrics(metrics.registry),
   };
 
-  // ---- components ----
   const nodes: PipelineNode[] = [queueNode(queue)];
   async function add<C, L, B extends Component>(factory: ComponentFactory<C, L, B>, componentConfig: C, links: L, context = contextFor(factory.type)): Promise<B> {
     const built = await factory.create(context, componentConfig, links);
@@ -210,48 +237,41 @@ export async function buildCollector(config: LookoutConfig, options: CollectorOp
     return built;
   }
 
-  let pipeline: PipelineGraph;
-  let requestSeries: Awaited<ReturnType<typeof requestSeriesComponent.create>> | undefined;
-  let alerting: Alerting;
-  let lokiExporter: LokiExporter | undefined;
-  let grpc: Awaited<ReturnType<typeof otlpGrpcComponent.create>> | undefined;
-  let syslog: Awaited<ReturnType<typeof syslogComponent.create>> | undefined;
   try {
     // A bad SLO spec stops the start with file:line; PromQL SLIs are only warned about.
     const sloPlan = planSlos(config.slos, config.sli.definitions.map((d) => d.id));
-    if (config.requestSeries.enabled) {
-      requestSeries = await add(requestSeriesComponent, config.requestSeries, {
-        sli: config.sli,
-        definitions: [...sliDefinitionsFromConfig(config.sli), ...(options.sliDefinitions ?? []), ...sloPlan.definitions],
-        templateRoute,
-      });
-    }
+    const requestSeries = config.requestSeries.enabled
+      ? await add(requestSeriesComponent, config.requestSeries, {
+          sli: config.sli,
+          definitions: [...sliDefinitionsFromConfig(config.sli), ...(options.sliDefinitions ?? []), ...sloPlan.definitions],
+          templateRoute,
+        })
+      : undefined;
     if (config.logs.metrics.enabled) await add(logMetricsComponent, config.logs.metrics, { requests: requestSeries?.sli.pipeline });
-    if (config.exporters.loki) lokiExporter = (await add(lokiExporterComponent, config.exporters.loki, {})).exporter;
+    const loki = config.exporters.loki ? await add(lokiExporterComponent, config.exporters.loki, {}) : undefined;
     const notifier = receiverCount(config.notify) > 0 ? (await add(notifierComponent, config.notify, {}, contextFor('notify'))).notifier : undefined;
-    // the alerting names its own logger child
-    alerting = (
-      await add(
-        alertingComponent,
-        { slos: config.slos, thresholdAlerts: config.thresholdAlerts, notify: config.notify },
-        { plan: sloPlan, sli: requestSeries?.sli, notifier },
-        { ...contextFor('alerting'), logger },
-      )
-    ).alerting;
+    const { alerting } = await add(
+      alertingComponent,
+      { slos: config.slos, thresholdAlerts: config.thresholdAlerts, notify: config.notify },
+      { plan: sloPlan, sli: requestSeries?.sli, notifier },
+      { ...contextFor('alerting'), logger }, // it names its own logger child
+    );
     if (probeCount(config.probes) > 0) await add(probesComponent, config.probes, { tee: (m) => alerting.readings.tee(m) });
     if (otlp.http.enabled) await add(otlpHttpComponent, otlp, { ingest, auth });
-    if (otlp.grpc.enabled) grpc = await add(otlpGrpcComponent, otlp, { ingest, auth });
+    const grpc = otlp.grpc.enabled ? await add(otlpGrpcComponent, otlp, { ingest, auth }) : undefined;
     if (config.logs.raw.enabled) await add(rawLinesComponent, config.logs.raw, logLinks);
     if (config.logs.loki.enabled) await add(lokiPushComponent, config.logs.loki, logLinks);
-    if (config.logs.syslog.udp.enabled || config.logs.syslog.tcp.enabled) syslog = await add(syslogComponent, config.logs.syslog, logLinks);
+    const syslogOn = config.logs.syslog.udp.enabled || config.logs.syslog.tcp.enabled;
+    const syslog = syslogOn ? await add(syslogComponent, config.logs.syslog, logLinks) : undefined;
 
     const present = new Set(nodes.map((n) => n.id));
     const edges = PIPELINE.filter((e) => present.has(e.from) && present.has(e.to));
-    pipeline = new PipelineGraph(nodes, edges, clock);
+    const pipeline = new PipelineGraph(nodes, edges, clock);
     for (const edge of edges) {
       if (edge.from !== 'queue') continue;
       for (const signal of edge.signals ?? []) queue.register(signal, edge.to, pipeline.consumerOf(edge.to));
     }
+    return { pipeline, requestSeries, lokiExporter: loki?.exporter, alerting, grpc, syslog };
   } catch (error) {
     // what was built holds files (SQLite stores, the outbox): close it before giving up
     for (const node of nodes.reverse()) {
@@ -261,6 +281,29 @@ export async function buildCollector(config: LookoutConfig, options: CollectorOp
     }
     throw error;
   }
+}
+
+/** Listens; a port in use is named with the setting that moves it. Returns the base URL. */
+async function listen(http: FastifyInstance, config: LookoutConfig, tls: boolean): Promise<string> {
+  const { host, port } = config.receivers.otlp.http;
+  try {
+    await http.listen({ host, port });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new Error(`cannot listen on ${host}:${port}: the port is in use; set receivers.otlp.http.port or stop what uses it`);
+    }
+    throw error;
+  }
+  const address = http.server.address();
+  const bound = typeof address === 'object' && address ? address.port : port;
+  return `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+}
+
+/** Builds every component for `config` on one HTTP listener, without listening or starting timers. */
+export async function buildCollector(config: LookoutConfig, options: CollectorOptions = {}): Promise<BuiltCollector> {
+  const ports = createSharedPorts(config, options);
+  const { clock, logger, metrics, queue, http } = ports;
+  const { pipeline, requestSeries, lokiExporter, alerting, grpc, syslog } = await buildComponents(config, options, ports);
 
   // ---- the collector's own routes ----
   let ready = false;
@@ -284,8 +327,7 @@ export async function buildCollector(config: LookoutConfig, options: CollectorOp
     })();
     return closing;
   };
-
-  const built: BuiltCollector = {
+  const parts = {
     config,
     http,
     queue,
@@ -295,51 +337,30 @@ export async function buildCollector(config: LookoutConfig, options: CollectorOp
     alerting,
     logger,
     pipeline,
-    inject: http.inject.bind(http) as FastifyInstance['inject'],
     close,
+  };
+
+  return {
+    ...parts,
+    inject: http.inject.bind(http) as FastifyInstance['inject'],
     async start() {
+      let httpUrl: string;
       try {
         await pipeline.start();
+        httpUrl = await listen(http, config, Boolean(ports.https));
       } catch (error) {
         await close();
-        throw error;
-      }
-      try {
-        await http.listen({ host: otlp.http.host, port: otlp.http.port });
-      } catch (error) {
-        await close();
-        if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-          throw new Error(
-            `cannot listen on ${otlp.http.host}:${otlp.http.port}: the port is in use; set receivers.otlp.http.port or stop what uses it`,
-          );
-        }
         throw error;
       }
       ready = true;
-      const address = http.server.address();
-      const port = typeof address === 'object' && address ? address.port : otlp.http.port;
-      const hostForUrl = otlp.http.host.includes(':') ? `[${otlp.http.host}]` : otlp.http.host;
-      const httpUrl = `${https ? 'https' : 'http'}://${hostForUrl}:${port}`;
-      logger.info({ http: httpUrl, grpcPort: grpc?.port, tls: Boolean(https), auth: Boolean(auth) }, 'collector listening');
+      logger.info(
+        { http: httpUrl, grpcPort: grpc?.port, tls: Boolean(ports.https), auth: Boolean(config.receivers.otlp.auth) },
+        'collector listening',
+      );
       const running = syslog?.running;
-      return {
-        config,
-        http,
-        httpUrl,
-        grpcPort: grpc?.port,
-        queue,
-        metrics,
-        ...(requestSeries ? { sli: requestSeries.sli } : {}),
-        ...(running ? { syslog: running } : {}),
-        ...(lokiExporter ? { lokiExporter } : {}),
-        alerting,
-        logger,
-        pipeline,
-        close,
-      };
+      return { ...parts, httpUrl, grpcPort: grpc?.port, ...(running ? { syslog: running } : {}) };
     },
   };
-  return built;
 }
 
 /** Builds the collector for `config`, starts its components and listens. */
