@@ -47,7 +47,8 @@ import { sliDefinitionsFromConfig } from './store/index.ts';
  * The pipeline table. `from → to`: data goes from one component to the next, so `to`
  * starts first and stops later; `signals` go through the queue; `reads` means `to` pulls
  * from `from` (which then outlives it). Edges to components the config leaves out are
- * dropped. To add a component: add its row(s) here and one `add(...)` in buildCollector.
+ * dropped. To add a component: add its row(s) here and one `add(...)` in buildComponents
+ * (ARCHITECTURE.md, "Adding a component").
  */
 export const PIPELINE: readonly PipelineEdge[] = [
   { from: 'otlp-http', to: 'queue' },
