@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, defaultConfig, interpolateEnv, loadConfigFile, parseConfig } from './load.ts';
-import { parseDuration, parseSize } from './units.ts';
+import { parseDuration, parseSize } from '../core/units.ts';
 
 function problems(text: string, env: NodeJS.ProcessEnv = {}): string[] {
   try {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationSchema } from '../config/units.ts';
+import { durationSchema } from '../core/units.ts';
 
 /** `exporters.loki` in lookout.yaml: push every log record to a Loki the user runs. */
 export const lokiExporterConfigSchema = z

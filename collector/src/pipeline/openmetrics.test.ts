@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { registerComputedMetric } from '../processors/computed-metric.ts';
+import { registerComputedMetric } from '../core/computed-metric.ts';
 import { formatFamily, formatNumber, prefersOpenMetrics, renderOpenMetrics } from './openmetrics.ts';
 
 /** What Prometheus 2.x sends when it scrapes. */

@@ -1,6 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { REQUEST_DURATION_SECONDS, REQUEST_ERRORS_TOTAL, REQUESTS_TOTAL } from '@lookout/alerts';
-import { registerComputedMetric, type MetricValue } from './computed-metric.ts';
+import { registerComputedMetric, type MetricValue } from '../core/computed-metric.ts';
 import { formatBound } from './duration-bounds.ts';
 import type { RequestSeries, SeriesCell } from './request-series.ts';
 

@@ -1,6 +1,6 @@
 /** `grafana:` in lookout.yaml: provisioning dashboards and data sources over Grafana's HTTP API. */
 import { z } from 'zod';
-import { durationSchema } from '../config/units.ts';
+import { durationSchema } from '../core/units.ts';
 
 const httpUrl = (what: string, example: string) =>
   z.url({ protocol: /^https?$/, error: `${what} must be an http(s) URL, e.g. ${example}` });

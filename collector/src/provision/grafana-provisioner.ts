@@ -8,7 +8,7 @@
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { BuiltDashboard, DataSourceDefinition } from '@lookout/dashboards';
-import { fullJitterDelay } from '../notify/backoff.ts';
+import { fullJitterDelay } from '../core/backoff.ts';
 import { GrafanaClient, GrafanaError } from './grafana-client.ts';
 
 export interface ProvisioningPlan {

@@ -1,10 +1,10 @@
-import type { NotifyClock } from './types.ts';
+import type { Clock } from '../../collector/src/core/clock.ts';
 
 /**
  * A clock for tests: time moves only when advance() is called, timers fire in time
  * order, and random() returns the given values in turn (then repeats the last).
  */
-export class ManualClock implements NotifyClock {
+export class ManualClock implements Clock {
   private time: number;
   private nextId = 1;
   private readonly timers = new Map<number, { at: number; callback: () => void }>();
