@@ -90,8 +90,8 @@ describe('lookout drill', () => {
     const timeToPage = Number(/time to page\s+([\d.]+) s/.exec(run.out())![1]);
     expect(timeToPage).toBeGreaterThanOrEqual(14.4 * 0.001 * 3600 - 1);
     expect(timeToPage).toBeLessThanOrEqual(14.4 * 0.001 * 3600 + 130);
-    expect(run.out()).toMatch(/→ webhook\/oncall: delivered/);
-    expect(run.out()).toMatch(/→ webhook\/oncall: resolve delivered/);
+    expect(run.out()).toMatch(/→ oncall: delivered/);
+    expect(run.out()).toMatch(/→ oncall: resolve delivered/);
     // what the on-call receiver saw: one page and one resolve for the drill SLO
     const alerts = sink.on('/hook').map((r) => (r.json as { alerts: Array<{ status: string; labels: Record<string, string> }> }).alerts[0]!);
     const drill = alerts.filter((a) => a.labels.slo === 'pager-drill' && a.labels.severity === 'page');

@@ -7,7 +7,7 @@ import { configSchema } from './config/schema.ts';
 import { describeStartupError } from './cli-errors.ts';
 import { COMMANDS, helpFor, lookoutVersion, mainHelp, wantsHelp } from './cli-help.ts';
 import { loadSloFiles, runSloCommand, SloFilesError } from './slo/index.ts';
-import { runDashboardsCommand } from './provision/dashboards-command.ts';
+import { runDashboardsCommand } from './dashboards-command.ts';
 import { drillCommand } from './drill/index.ts';
 
 async function runCollector(args: string[]): Promise<number> {
@@ -75,8 +75,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'collector':
         return await runCollector(argv.slice(1));
-      case 'up': // demo/up.ts: collector + status page + demo stack (npm start)
-        return await (await import('./demo/up.ts')).runUp(argv.slice(1));
+      case 'up': // up.ts: collector + status page + demo stack (npm start)
+        return await (await import('./up.ts')).runUp(argv.slice(1));
       case 'slo':
         return sloCommand(argv.slice(1));
       case 'dashboards': {

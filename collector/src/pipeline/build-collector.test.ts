@@ -98,9 +98,13 @@ describe('buildCollector', () => {
     expect(ids.slice(0, 3)).toEqual(['otlp-http', 'raw-lines', 'loki-push']);
     expect(ids.indexOf('queue')).toBeGreaterThan(ids.indexOf('loki-push'));
     expect(ids.indexOf('alerting')).toBeLessThan(ids.indexOf('request-series'));
-    expect(new Set(ids)).toEqual(new Set(['otlp-http', 'raw-lines', 'loki-push', 'queue', 'log-metrics', 'loki-exporter', 'alerting', 'request-series']));
+    // the status page reads the alerting and the request series: it stops before both
+    expect(ids.indexOf('status-page')).toBeLessThan(ids.indexOf('alerting'));
+    expect(new Set(ids)).toEqual(
+      new Set(['otlp-http', 'raw-lines', 'loki-push', 'queue', 'log-metrics', 'loki-exporter', 'alerting', 'request-series', 'status-page']),
+    );
     const byId = new Map(components.map((c) => [c.id, c]));
-    expect(byId.get('queue')).toMatchObject({ kind: 'queue', state: 'created', feeds: ['request-series', 'log-metrics', 'loki-exporter', 'alerting'] });
+    expect(byId.get('queue')).toMatchObject({ kind: 'queue', state: 'created', feeds: ['request-series', 'log-metrics', 'loki-exporter', 'alerting', 'status-page'] });
     expect(byId.get('request-series')).toMatchObject({ kind: 'processor', consumes: ['traces', 'metrics'], itemsIn: 1 });
     expect(byId.get('loki-exporter')).toMatchObject({ kind: 'exporter', itemsIn: 0 });
     expect(byId.get('otlp-http')).toMatchObject({ kind: 'receiver', feeds: ['queue'], itemsIn: 1, itemsOut: 1 });

@@ -6,4 +6,4 @@ export { GrafanaProvisioner, REQUIRED_PERMISSIONS } from './grafana-provisioner.
 export type { GrafanaProvisionerOptions, ProvisionLogger, ProvisionOutcome, ProvisionState, ProvisioningPlan, Timers } from './grafana-provisioner.ts';
 export { provisioningPlan, startGrafanaProvisioning } from './wiring.ts';
 export type { GrafanaProvisioning } from './wiring.ts';
-export { DASHBOARDS_USAGE, DEFAULT_OUT_DIR, runDashboardsCommand } from './dashboards-command.ts';
+

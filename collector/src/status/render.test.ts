@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { StoredSpan } from '../store/recent-trace-selection.ts';
+import type { StoredSpan } from './recent-trace-selection.ts';
 import { renderLogsPage, renderOverview, renderSloPage, renderTracePage, waterfallRows } from './render.ts';
 import { sortByBudget, type AlertView, type OverviewView, type SloDetailView, type SloView } from './view.ts';
 

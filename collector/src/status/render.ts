@@ -1,6 +1,6 @@
-import type { StoredSpan } from '../store/recent-trace-selection.ts';
-import type { RecentLogFilter, RecentLogLine } from '../store/recent-logs.ts';
-import type { StoredTraceSummary, TraceListFilter } from '../store/recent-traces.ts';
+import type { StoredSpan } from './recent-trace-selection.ts';
+import type { RecentLogFilter, RecentLogLine } from './recent-logs.ts';
+import type { StoredTraceSummary, TraceListFilter } from './recent-traces.ts';
 import type { AlertEpisode } from './alert-history.ts';
 import { lineChart, meter } from './charts.ts';
 import { html, raw, urlPart, type SafeHtml } from './html.ts';

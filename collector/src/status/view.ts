@@ -1,9 +1,9 @@
 import { detectionTable, formatHumanMinutes, formatWindow, type SloDefinition, type SloEvaluation } from '@lookout/alerts';
 import type { SloStatus } from '../slo/runtime.ts';
 import type { ThresholdReadingsSnapshot } from '../slo/threshold-alerts.ts';
-import type { StoredSpan } from '../store/recent-trace-selection.ts';
-import type { RecentLogLine } from '../store/recent-logs.ts';
-import type { StoredTraceSummary } from '../store/recent-traces.ts';
+import type { StoredSpan } from './recent-trace-selection.ts';
+import type { RecentLogLine } from './recent-logs.ts';
+import type { StoredTraceSummary } from './recent-traces.ts';
 import type { AlertEpisode } from './alert-history.ts';
 import type { BudgetPoint, EpisodeStats } from './slo-history.ts';
 

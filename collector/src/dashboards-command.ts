@@ -12,8 +12,8 @@ import {
   buildAllDashboards,
   writeProvisioning,
 } from '@lookout/dashboards';
-import { loadConfigFile } from '../config/load.ts';
-import { loadSloFiles } from '../slo/index.ts';
+import { loadConfigFile } from './config/load.ts';
+import { loadSloFiles } from './slo/index.ts';
 
 export const DASHBOARDS_USAGE = `  lookout dashboards build            write dashboard JSON and Grafana provisioning YAML [--out DIR] [--slos PATH...] [--config FILE]
                                       [--folder NAME] [--dashboards-path PATH] [--prometheus-url|--loki-url|--tempo-url|--alertmanager-url URL]`;

@@ -4,10 +4,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { main } from '../cli.ts';
+import { main } from './cli.ts';
 import { runDashboardsCommand } from './dashboards-command.ts';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SLOS = join(ROOT, 'alerts', 'slos');
 const noFile = () => false;
 

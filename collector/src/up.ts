@@ -4,15 +4,15 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { pino } from 'pino';
-import { startCollector, type RunningCollector } from '../collector.ts';
-import { loadConfigFile, defaultConfig } from '../config/load.ts';
-import { configSchema, type LookoutConfig } from '../config/schema.ts';
-import { banner, type StackFacts } from './banner.ts';
-import { startConsoleReceiver, type ConsoleReceiver } from './console-receiver.ts';
-import { parseUpOptions, UP_USAGE, UpUsageError, type UpOptions } from './options.ts';
-import { demoTimeline, type DemoTimeline } from './schedule.ts';
-import { startDemoTlsEndpoint, type DemoTlsEndpoint } from './tls-endpoint.ts';
-import { startTraffic, type TrafficGenerator } from './traffic.ts';
+import { startCollector, type RunningCollector } from './collector.ts';
+import { loadConfigFile, defaultConfig } from './config/load.ts';
+import { configSchema, type LookoutConfig } from './config/schema.ts';
+import { banner, type StackFacts } from './demo/banner.ts';
+import { startConsoleReceiver, type ConsoleReceiver } from './demo/console-receiver.ts';
+import { parseUpOptions, UP_USAGE, UpUsageError, type UpOptions } from './demo/options.ts';
+import { demoTimeline, type DemoTimeline } from './demo/schedule.ts';
+import { startDemoTlsEndpoint, type DemoTlsEndpoint } from './demo/tls-endpoint.ts';
+import { startTraffic, type TrafficGenerator } from './demo/traffic.ts';
 
 /**
  * `lookout up` (and `npm start`): the collector on its embedded defaults with the
@@ -20,7 +20,7 @@ import { startTraffic, type TrafficGenerator } from './traffic.ts';
  * of the demo; what it prints and when things happen are pure (banner.ts, schedule.ts).
  */
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 /** A path as the user would type it from here: relative inside the working directory, absolute outside. */
