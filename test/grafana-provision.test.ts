@@ -173,11 +173,11 @@ describe('Grafana provisioning over the HTTP API', () => {
 
   it('treats a request held past the timeout as retryable', async () => {
     grafana.inject({ method: 'GET', path: '/api/datasources/uid/loki', kind: 'hold' });
-    const p = provisioner({ timeoutMs: 300 });
+    const p = provisioner({ timeoutMs: 1000 });
     const first = p.nextOutcome();
     p.provision(plan);
     expect(await first).toBe('retry');
-    expect(p.state.lastError).toBe('GET /api/datasources/uid/loki: no answer within 300 ms');
+    expect(p.state.lastError).toBe('GET /api/datasources/uid/loki: no answer within 1000 ms');
     expect(await p.nextOutcome()).toBe('success');
     expect(grafana.violations).toEqual([]);
   });
