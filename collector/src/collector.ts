@@ -16,6 +16,7 @@ import { startOtlpGrpcReceiver, type RunningGrpcReceiver } from './receivers/otl
 import { otlpHttpReceiver } from './receivers/otlp-http.ts';
 import { LogMetrics } from './processors/log-metrics.ts';
 import { LokiExporter } from './exporters/loki-exporter.ts';
+import { ReceivedMetrics } from './exporters/received-metrics.ts';
 import { toLogStreamOptions } from './logs/index.ts';
 import { registerLogReceiverMetrics } from './receivers/log-receiver-metrics.ts';
 import { LogStreams } from './receivers/log-streams.ts';
@@ -48,6 +49,8 @@ export interface RunningCollector {
   syslog?: RunningSyslogReceiver;
   /** undefined when exporters.loki is not configured */
   lokiExporter?: LokiExporter;
+  /** received OTLP metrics on /metrics; undefined when exporters.prometheus.enabled is false */
+  receivedMetrics?: ReceivedMetrics;
   /** SLO runtime, threshold alerts and notifier (slo/, notify/) */
   alerting: Alerting;
   logger: Logger;
@@ -123,6 +126,13 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
   const logStreams = new LogStreams({ defaults: toLogStreamOptions(config.logs.parsing), maxStreams: config.logs.maxStreams });
   // ---- end logs ----
 
+  // ---- issue 13: received OTLP metrics as Prometheus series on /metrics (exporters/received-metrics.ts) ----
+  const receivedMetrics = config.exporters.prometheus.enabled
+    ? new ReceivedMetrics({ config: config.exporters.prometheus, registry: metrics.registry, now })
+    : undefined;
+  if (receivedMetrics) queue.register('metrics', 'received-metrics', (batch) => receivedMetrics.consume(batch));
+  // ---- end received metrics ----
+
   const context: IngestContext = {
     queue,
     metrics,
@@ -155,7 +165,8 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
   });
   http.get('/metrics', async (_request, reply) => {
     reply.type(metrics.registry.contentType);
-    return metrics.registry.metrics();
+    // issue 13: the received OTLP metrics follow the collector's own
+    return (await metrics.registry.metrics()) + (receivedMetrics?.exposition() ?? '');
   });
   if (otlp.http.enabled) {
     await http.register(otlpHttpReceiver, {
@@ -272,6 +283,7 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
     sli,
     ...(syslog ? { syslog } : {}),
     ...(lokiExporter ? { lokiExporter } : {}),
+    ...(receivedMetrics ? { receivedMetrics } : {}),
     alerting,
     logger,
     close() {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from '../config/units.ts';
+import { receivedMetricsConfigSchema } from './received-metrics-config.ts';
 
 /** `exporters.loki` in lookout.yaml: push every log record to a Loki the user runs. */
 export const lokiExporterConfigSchema = z
@@ -32,6 +33,8 @@ export type LokiExporterConfig = z.output<typeof lokiExporterConfigSchema>;
 export const exportersConfigSchema = z
   .strictObject({
     loki: lokiExporterConfigSchema.optional(),
+    // issue 13: received OTLP metrics on /metrics (received-metrics-config.ts)
+    prometheus: receivedMetricsConfigSchema,
   })
   .prefault({});
 
