@@ -17,6 +17,7 @@ import { otlpHttpReceiver } from './receivers/otlp-http.ts';
 import { LogMetrics } from './processors/log-metrics.ts';
 import { LokiExporter } from './exporters/loki-exporter.ts';
 import { ReceivedMetrics } from './exporters/received-metrics.ts';
+import { OtlpExporter } from './exporters/otlp-exporter.ts';
 import { toLogStreamOptions } from './logs/index.ts';
 import { registerLogReceiverMetrics } from './receivers/log-receiver-metrics.ts';
 import { LogStreams } from './receivers/log-streams.ts';
@@ -51,6 +52,8 @@ export interface RunningCollector {
   lokiExporter?: LokiExporter;
   /** received OTLP metrics on /metrics; undefined when exporters.prometheus.enabled is false */
   receivedMetrics?: ReceivedMetrics;
+  /** undefined when exporters.otlp is not configured */
+  otlpExporter?: OtlpExporter;
   /** SLO runtime, threshold alerts and notifier (slo/, notify/) */
   alerting: Alerting;
   logger: Logger;
@@ -132,6 +135,13 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
     : undefined;
   if (receivedMetrics) queue.register('metrics', 'received-metrics', (batch) => receivedMetrics.consume(batch));
   // ---- end received metrics ----
+
+  // ---- issue 13: OTLP forwarding (exporters/otlp-exporter.ts); buffers per signal, never blocks the queue ----
+  const otlpExporter = config.exporters.otlp
+    ? new OtlpExporter({ config: config.exporters.otlp, registry: metrics.registry, logger: logger.child({ component: 'otlp-exporter' }), now })
+    : undefined;
+  for (const signal of otlpExporter?.signals ?? []) queue.register(signal, 'otlp-exporter', (batch) => otlpExporter!.consume(batch));
+  // ---- end OTLP forwarding ----
 
   const context: IngestContext = {
     queue,
@@ -245,6 +255,7 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
     await grpc?.close();
     sli?.close();
     void lokiExporter?.close(0);
+    void otlpExporter?.close(0);
     await alerting.stop();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
@@ -284,6 +295,7 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
     ...(syslog ? { syslog } : {}),
     ...(lokiExporter ? { lokiExporter } : {}),
     ...(receivedMetrics ? { receivedMetrics } : {}),
+    ...(otlpExporter ? { otlpExporter } : {}),
     alerting,
     logger,
     close() {
@@ -295,7 +307,7 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
         const deadline = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeout).unref());
         await Promise.race([flushed, deadline]);
         sli?.close(); // after the queue drained, so its last SLI increments are written
-        await lokiExporter?.close(Math.min(5000, config.shutdownTimeout));
+        await Promise.all([lokiExporter?.close(Math.min(5000, config.shutdownTimeout)), otlpExporter?.close(Math.min(5000, config.shutdownTimeout))]);
         await Promise.all([grpc?.close(), http.close(), probes?.stop(2000)]);
       })();
       return closing;

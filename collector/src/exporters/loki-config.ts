@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from '../config/units.ts';
+import { otlpExporterConfigSchema } from './otlp-exporter-config.ts';
 import { receivedMetricsConfigSchema } from './received-metrics-config.ts';
 
 /** `exporters.loki` in lookout.yaml: push every log record to a Loki the user runs. */
@@ -35,6 +36,7 @@ export const exportersConfigSchema = z
     loki: lokiExporterConfigSchema.optional(),
     // issue 13: received OTLP metrics on /metrics (received-metrics-config.ts)
     prometheus: receivedMetricsConfigSchema,
+    otlp: otlpExporterConfigSchema.optional(),
   })
   .prefault({});
 
