@@ -18,6 +18,7 @@ import { LogMetrics } from './processors/log-metrics.ts';
 import { LokiExporter } from './exporters/loki-exporter.ts';
 import { ReceivedMetrics } from './exporters/received-metrics.ts';
 import { OtlpExporter } from './exporters/otlp-exporter.ts';
+import { RemoteWriteExporter } from './exporters/remote-write-exporter.ts';
 import { toLogStreamOptions } from './logs/index.ts';
 import { registerLogReceiverMetrics } from './receivers/log-receiver-metrics.ts';
 import { LogStreams } from './receivers/log-streams.ts';
@@ -54,6 +55,8 @@ export interface RunningCollector {
   receivedMetrics?: ReceivedMetrics;
   /** undefined when exporters.otlp is not configured */
   otlpExporter?: OtlpExporter;
+  /** undefined when exporters.remoteWrite is not configured */
+  remoteWriteExporter?: RemoteWriteExporter;
   /** SLO runtime, threshold alerts and notifier (slo/, notify/) */
   alerting: Alerting;
   logger: Logger;
@@ -142,6 +145,15 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
     : undefined;
   for (const signal of otlpExporter?.signals ?? []) queue.register(signal, 'otlp-exporter', (batch) => otlpExporter!.consume(batch));
   // ---- end OTLP forwarding ----
+
+  // ---- issue 13: Prometheus remote write (exporters/remote-write-exporter.ts): received metrics as they are
+  // converted, the collector's own request series and SLO counters every selfInterval ----
+  const remoteWriteConfig = config.exporters.remoteWrite;
+  const remoteWriteExporter = remoteWriteConfig
+    ? new RemoteWriteExporter({ config: remoteWriteConfig, registry: metrics.registry, logger: logger.child({ component: 'remote-write' }), now })
+    : undefined;
+  if (remoteWriteExporter && receivedMetrics && remoteWriteConfig?.receivedMetrics) receivedMetrics.onUpdate((points) => remoteWriteExporter.acceptPoints(points));
+  // ---- end remote write ----
 
   const context: IngestContext = {
     queue,
@@ -256,6 +268,7 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
     sli?.close();
     void lokiExporter?.close(0);
     void otlpExporter?.close(0);
+    void remoteWriteExporter?.close(0);
     await alerting.stop();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
@@ -276,6 +289,7 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
     });
   }
   alerting.start();
+  remoteWriteExporter?.start(); // issue 13
 
   const address = http.server.address();
   const port = typeof address === 'object' && address ? address.port : otlp.http.port;
@@ -296,6 +310,7 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
     ...(lokiExporter ? { lokiExporter } : {}),
     ...(receivedMetrics ? { receivedMetrics } : {}),
     ...(otlpExporter ? { otlpExporter } : {}),
+    ...(remoteWriteExporter ? { remoteWriteExporter } : {}),
     alerting,
     logger,
     close() {
@@ -306,8 +321,14 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
         const flushed = queue.close();
         const deadline = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeout).unref());
         await Promise.race([flushed, deadline]);
+        // issue 13: the last reading of the request series and SLO counters goes out too (before the store closes)
+        await remoteWriteExporter?.sampleSelf().catch((error: unknown) => logger.warn({ err: error }, 'remote write: last reading failed'));
         sli?.close(); // after the queue drained, so its last SLI increments are written
-        await Promise.all([lokiExporter?.close(Math.min(5000, config.shutdownTimeout)), otlpExporter?.close(Math.min(5000, config.shutdownTimeout))]);
+        await Promise.all([
+          lokiExporter?.close(Math.min(5000, config.shutdownTimeout)),
+          otlpExporter?.close(Math.min(5000, config.shutdownTimeout)),
+          remoteWriteExporter?.close(Math.min(5000, config.shutdownTimeout)),
+        ]);
         await Promise.all([grpc?.close(), http.close(), probes?.stop(2000)]);
       })();
       return closing;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { durationSchema } from '../config/units.ts';
 import { otlpExporterConfigSchema } from './otlp-exporter-config.ts';
 import { receivedMetricsConfigSchema } from './received-metrics-config.ts';
+import { remoteWriteConfigSchema } from './remote-write-config.ts';
 
 /** `exporters.loki` in lookout.yaml: push every log record to a Loki the user runs. */
 export const lokiExporterConfigSchema = z
@@ -37,6 +38,7 @@ export const exportersConfigSchema = z
     // issue 13: received OTLP metrics on /metrics (received-metrics-config.ts)
     prometheus: receivedMetricsConfigSchema,
     otlp: otlpExporterConfigSchema.optional(),
+    remoteWrite: remoteWriteConfigSchema.optional(),
   })
   .prefault({});
 
