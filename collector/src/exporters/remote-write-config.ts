@@ -20,7 +20,14 @@ export const remoteWriteConfigSchema = z
     bearerToken: z.string().optional().describe('sent as Authorization: Bearer …; write it as ${RW_TOKEN} to read it from the environment'),
     tls: z.strictObject({ caFile: z.string().describe('PEM file of the CA that signed the endpoint certificate') }).optional(),
     externalLabels: z
-      .record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'an external label name must match [a-zA-Z_][a-zA-Z0-9_]*'), z.string().min(1, 'an external label value must not be empty'))
+      .record(z.string(), z.string().min(1, 'an external label value must not be empty'))
+      .superRefine((labels, ctx) => {
+        for (const name of Object.keys(labels)) {
+          if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name) || name.startsWith('__')) {
+            ctx.addIssue({ code: 'custom', path: [name], message: `an external label name must match [a-zA-Z_][a-zA-Z0-9_]* and not start with __; rename '${name}'` });
+          }
+        }
+      })
       .default({})
       .describe('added to every series that does not have the label, e.g. { cluster: eu-1 }'),
     selfSeries: z
