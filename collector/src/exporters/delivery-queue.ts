@@ -69,7 +69,9 @@ interface Pending<T> {
  * exporter from the in-memory queue onto the log changes who calls offer(), not this.
  */
 export class DeliveryQueue<T> {
+  /** waiting entries from `head` on (a head index, not shift(): shift is O(n) on a long buffer) */
   private entries: Pending<T>[] = [];
+  private head = 0;
   private items = 0;
   private breaker: BreakerState = closedBreaker;
   private running: Promise<void> | undefined;
@@ -79,6 +81,10 @@ export class DeliveryQueue<T> {
   private stopped = false;
 
   constructor(private readonly options: DeliveryQueueOptions<T>) {}
+
+  private get waiting(): number {
+    return this.entries.length - this.head;
+  }
 
   get bufferedItems(): number {
     return this.items;
@@ -113,7 +119,7 @@ export class DeliveryQueue<T> {
   async flush(): Promise<void> {
     this.flushing++;
     try {
-      while ((this.entries.length > 0 || this.running) && !this.stopped) {
+      while ((this.waiting > 0 || this.running) && !this.stopped) {
         this.start();
         this.wake?.();
         await this.running;
@@ -133,8 +139,9 @@ export class DeliveryQueue<T> {
     this.stopped = true;
     this.wake?.();
     await this.running;
-    const left = this.entries;
+    const left = this.entries.slice(this.head);
     this.entries = [];
+    this.head = 0;
     this.items = 0;
     const items = left.reduce((n, e) => n + e.items, 0);
     if (items > 0) this.options.events.dropped('shutdown', items);
@@ -145,16 +152,16 @@ export class DeliveryQueue<T> {
     if (this.running || this.stopped) return;
     this.running = this.run().finally(() => {
       this.running = undefined;
-      if (this.entries.length > 0 && !this.stopped) this.start();
+      if (this.waiting > 0 && !this.stopped) this.start();
     });
   }
 
   private async run(): Promise<void> {
     const { settings } = this.options;
-    while (this.entries.length > 0 && !this.stopped) {
+    while (this.waiting > 0 && !this.stopped) {
       // a partial batch waits for more items until its first one is batchWait old
       if (this.items < settings.batchItems && this.flushing === 0 && !this.closed) {
-        const waitMs = this.entries[0]!.arrivedAtMs + settings.batchWaitMs - this.options.now();
+        const waitMs = this.entries[this.head]!.arrivedAtMs + settings.batchWaitMs - this.options.now();
         if (waitMs > 0) {
           await this.sleep(waitMs, true);
           continue;
@@ -162,10 +169,18 @@ export class DeliveryQueue<T> {
       }
       const batch: Pending<T>[] = [];
       let items = 0;
-      while (this.entries.length > 0 && (batch.length === 0 || items + this.entries[0]!.items <= settings.batchItems)) {
-        const entry = this.entries.shift()!;
+      while (this.waiting > 0 && (batch.length === 0 || items + this.entries[this.head]!.items <= settings.batchItems)) {
+        const entry = this.entries[this.head]!;
+        this.entries[this.head++] = undefined as unknown as Pending<T>;
         batch.push(entry);
         items += entry.items;
+      }
+      if (this.waiting === 0) {
+        this.entries = [];
+        this.head = 0;
+      } else if (this.head >= 1024 && this.head * 2 >= this.entries.length) {
+        this.entries = this.entries.slice(this.head);
+        this.head = 0;
       }
       this.items -= items;
       const delivered = await this.deliver(batch.map((e) => e.value), items);

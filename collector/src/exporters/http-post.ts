@@ -1,5 +1,10 @@
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+
+// Connections are kept alive between requests: a new TCP (and TLS) handshake per batch
+// would cost more CPU than encoding it.
+const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 64 });
+const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 64 });
 
 export interface HttpPostOptions {
   headers: Record<string, string>;
@@ -30,6 +35,7 @@ export function httpPost(url: URL, body: Uint8Array, options: HttpPostOptions): 
       {
         method: 'POST',
         headers: { ...options.headers, 'content-length': String(body.byteLength) },
+        agent: url.protocol === 'https:' ? httpsAgent : httpAgent,
         ...(options.ca ? { ca: options.ca } : {}),
       },
       (res) => {

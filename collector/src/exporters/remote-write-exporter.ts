@@ -12,6 +12,9 @@ import { samplesOf } from './prom-series-store.ts';
 import type { RemoteWriteConfig } from './remote-write-config.ts';
 import { encodeWriteRequest, type RemoteWriteSeries } from './remote-write-proto.ts';
 
+/** Series whose labels are kept ready; past it the cache starts over (bounded memory). */
+const SERIES_CACHE_LIMIT = 100_000;
+
 /** One sample on its way: its series (labels with __name__, sorted) and key, value, time. */
 export interface RemoteWriteEntry {
   key: string;
@@ -90,6 +93,8 @@ export class RemoteWriteExporter {
   private readonly instance: string;
   private timer: NodeJS.Timeout | undefined;
   private lastSelfMs = 0;
+  /** PromPoint key (+ sample index) → the series' remote-write labels, key and shard */
+  private readonly seriesCache = new Map<string, { labels: PromLabels; key: string; shard: number }>();
 
   constructor(private readonly options: RemoteWriteExporterOptions) {
     const { config, registry, logger } = options;
@@ -147,9 +152,20 @@ export class RemoteWriteExporter {
   acceptPoints(points: readonly PromPoint[]): void {
     const external = this.options.config.externalLabels;
     for (const point of points) {
-      for (const sample of samplesOf(point.family, point.labels, point.value)) {
-        const labels = seriesLabels(sample.name, sample.labels, external);
-        this.offer({ key: labelsKey(labels), labels, value: sample.value, timestampMs: point.timeMs, stale: point.stale });
+      const samples = samplesOf(point.family, point.labels, point.value);
+      for (let i = 0; i < samples.length; i++) {
+        const sample = samples[i]!;
+        // a series' full label set is built once and reused while it keeps sending
+        const cacheKey = i === 0 ? point.key : point.key + '\u0002' + i + '\u0002' + sample.name;
+        let series = this.seriesCache.get(cacheKey);
+        if (!series) {
+          if (this.seriesCache.size >= SERIES_CACHE_LIMIT) this.seriesCache.clear();
+          const labels = seriesLabels(sample.name, sample.labels, external);
+          const key = labelsKey(labels);
+          series = { labels, key, shard: shardOf(key, this.shards.length) };
+          this.seriesCache.set(cacheKey, series);
+        }
+        this.shards[series.shard]!.offer({ key: series.key, labels: series.labels, value: sample.value, timestampMs: point.timeMs, stale: point.stale }, 1);
       }
     }
   }
