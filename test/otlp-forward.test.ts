@@ -1,7 +1,8 @@
 /**
  * The OTLP exporter forwards to a second Lookout collector: the OpenTelemetry JS SDK's
  * proto exporters send a known number of spans, metric data points and log records to
- * the first collector, and the second one receives exactly what the first acknowledged;
+ * the first collector, and the second one receives exactly what the first acknowledged
+ * (over OTLP/HTTP and OTLP/gRPC);
  * with the second collector down, the first keeps acknowledging, retries behind its
  * breaker, and delivers everything once the target is back on the same port.
  */
@@ -146,5 +147,56 @@ describe('OTLP exporter to a second collector', () => {
       expect(await metricValue(first, 'lookout_otlp_exporter_breaker_state', `signal="${signal}"`)).toBe(0);
     }
     expect((await (await fetch(`${first.collector.httpUrl}/metrics`)).text()).match(/^lookout_otlp_exporter_dropped_items_total\{.*\} [1-9]/m)).toBeNull();
+  }, 40_000);
+});
+
+describe('OTLP exporter over gRPC', () => {
+  let grpcFirst: TestCollector | undefined;
+  let grpcTarget: TestCollector | undefined;
+  let grpcPort: number;
+  const startGrpcTarget = () => startTestCollector(`receivers:\n  otlp:\n    grpc: { port: ${grpcPort} }\n`);
+  afterAll(async () => {
+    await grpcFirst?.close();
+    await grpcTarget?.close();
+  });
+
+  it('forwards every signal over gRPC and delivers what was acknowledged during an outage once the target is back', async () => {
+    grpcPort = await freePort();
+    grpcTarget = await startGrpcTarget();
+    grpcFirst = await startTestCollector(
+      [
+        'exporters:',
+        '  otlp:',
+        `    endpoint: "http://127.0.0.1:${grpcPort}"`,
+        '    protocol: grpc',
+        '    batchWait: 50ms',
+        '    minBackoff: 50ms',
+        '    maxBackoff: 400ms',
+        '    maxElapsed: 0',
+        '    breaker: { failureThreshold: 3, coolDown: 300ms }',
+      ].join('\n'),
+    );
+    await sendAll(grpcFirst.collector.httpUrl, 'g', 30, 10);
+    await grpcTarget.waitForItems('traces', 30);
+    await grpcTarget.waitForItems('logs', 10);
+    await grpcTarget.waitForItems('metrics', 7);
+    await grpcFirst.collector.otlpExporter!.flush();
+    expect({ traces: itemsAt(grpcTarget, 'traces'), metrics: itemsAt(grpcTarget, 'metrics'), logs: itemsAt(grpcTarget, 'logs') }).toEqual({ traces: 30, metrics: 7, logs: 10 });
+    expect(grpcTarget.batches.traces.every((b) => b.receiver === 'otlp-grpc')).toBe(true);
+
+    await grpcTarget.close();
+    grpcTarget = undefined;
+    await sendAll(grpcFirst.collector.httpUrl, 'g-outage', 20, 5);
+    const deadline = Date.now() + 10_000;
+    while ((await metricValue(grpcFirst, 'lookout_otlp_exporter_retries_total', 'signal="traces",reason="status_unavailable"')) === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(await metricValue(grpcFirst, 'lookout_otlp_exporter_retries_total', 'signal="traces",reason="status_unavailable"')).toBeGreaterThan(0);
+    grpcTarget = await startGrpcTarget();
+    await grpcTarget.waitForItems('traces', 20, 15_000);
+    await grpcTarget.waitForItems('logs', 5, 15_000);
+    await grpcTarget.waitForItems('metrics', 7, 15_000);
+    await grpcFirst.collector.otlpExporter!.flush();
+    expect({ traces: itemsAt(grpcTarget, 'traces'), metrics: itemsAt(grpcTarget, 'metrics'), logs: itemsAt(grpcTarget, 'logs') }).toEqual({ traces: 20, metrics: 7, logs: 5 });
   }, 40_000);
 });

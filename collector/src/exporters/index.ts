@@ -8,6 +8,7 @@ export { ReceivedMetrics, type ReceivedMetricsListener, type ReceivedMetricsOpti
 export { receivedMetricsConfigSchema, type ReceivedMetricsConfig } from './received-metrics-config.ts';
 export { DeliveryQueue, type DeliveryEvents, type DeliverySettings, type SendOutcome } from './delivery-queue.ts';
 export { OtlpExporter, otlpSignalUrl, type OtlpExporterOptions } from './otlp-exporter.ts';
+export { OtlpGrpcSender, grpcReason } from './otlp-grpc-sender.ts';
 export { otlpExporterConfigSchema, type OtlpExporterConfig } from './otlp-exporter-config.ts';
 export { decodePartialSuccess, RETRYABLE_STATUSES } from './otlp-response.ts';
 export { RemoteWriteExporter, type RemoteWriteExporterOptions } from './remote-write-exporter.ts';

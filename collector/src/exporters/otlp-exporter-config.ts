@@ -5,8 +5,9 @@ import { durationSchema } from '../config/units.ts';
 export const otlpExporterConfigSchema = z
   .strictObject({
     endpoint: z
-      .url({ protocol: /^https?$/, error: 'endpoint must be an http(s) URL of an OTLP/HTTP receiver, e.g. http://tempo:4318' })
-      .describe('base URL; /v1/traces, /v1/metrics, /v1/logs are appended (Prometheus 3: http://prom:9090/api/v1/otlp, Loki: http://loki:3100/otlp)'),
+      .url({ protocol: /^https?$/, error: 'endpoint must be an http(s) URL of an OTLP receiver, e.g. http://tempo:4318 (or http://tempo:4317 with protocol: grpc)' })
+      .describe('http/protobuf: base URL, /v1/traces, /v1/metrics, /v1/logs are appended (Prometheus 3: http://prom:9090/api/v1/otlp, Loki: http://loki:3100/otlp); grpc: http://host:4317 (plaintext) or https://host:4317 (TLS)'),
+    protocol: z.enum(['http/protobuf', 'grpc']).default('http/protobuf').describe('OTLP/HTTP with protobuf bodies, or OTLP/gRPC'),
     signals: z
       .array(z.enum(['traces', 'metrics', 'logs']))
       .min(1, 'signals must name at least one of traces, metrics, logs (or leave it out for all three)')
@@ -41,6 +42,6 @@ export const otlpExporterConfigSchema = z
       })
       .prefault({}),
   })
-  .describe('forward traces, metrics and logs over OTLP/HTTP protobuf to Tempo, Jaeger, another Lookout, Prometheus 3, Loki…; off when absent');
+  .describe('forward traces, metrics and logs over OTLP (HTTP protobuf or gRPC) to Tempo, Jaeger, another Lookout, Prometheus 3, Loki…; off when absent');
 
 export type OtlpExporterConfig = z.output<typeof otlpExporterConfigSchema>;

@@ -11,6 +11,7 @@ import { DeliveryQueue, type SendOutcome } from './delivery-queue.ts';
 import { createExporterMetrics, deliveryEventsFor, type ExporterMetrics } from './exporter-metrics.ts';
 import { headerValue, httpPost } from './http-post.ts';
 import type { OtlpExporterConfig } from './otlp-exporter-config.ts';
+import { OtlpGrpcSender } from './otlp-grpc-sender.ts';
 import { decodePartialSuccess, RETRYABLE_STATUSES } from './otlp-response.ts';
 
 const gzipAsync = promisify(gzip);
@@ -47,7 +48,8 @@ export interface OtlpExporterOptions {
 }
 
 /**
- * Forwards what the collector received to another OTLP endpoint over OTLP/HTTP protobuf.
+ * Forwards what the collector received to another OTLP endpoint over OTLP/HTTP protobuf
+ * or OTLP/gRPC (otlp-grpc-sender.ts: UNAVAILABLE, RESOURCE_EXHAUSTED… are retried).
  * A consumer per signal on the queue that never blocks it: each signal has its own
  * DeliveryQueue (bounded buffer, batches by size and time, retries with backoff and full
  * jitter honouring Retry-After, circuit breaker), so a backend that refuses logs does not
@@ -59,6 +61,7 @@ export class OtlpExporter {
   private readonly queues = new Map<Signal, DeliveryQueue<SignalData[Signal]>>();
   private readonly headers: Record<string, string>;
   private readonly ca: Buffer | undefined;
+  private readonly grpc: OtlpGrpcSender | undefined;
 
   constructor(private readonly options: OtlpExporterOptions) {
     const { config, registry, logger } = options;
@@ -72,6 +75,9 @@ export class OtlpExporter {
     this.headers = { 'content-type': 'application/x-protobuf', 'user-agent': 'lookout-collector', ...config.headers };
     if (config.compression === 'gzip') this.headers['content-encoding'] = 'gzip';
     if (config.bearerToken) this.headers.authorization = `Bearer ${config.bearerToken}`;
+    if (config.protocol === 'grpc') {
+      this.grpc = new OtlpGrpcSender({ endpoint: config.endpoint, headers: this.headers, gzip: config.compression === 'gzip', ...(this.ca ? { ca: this.ca } : {}) });
+    }
     this.metrics = createExporterMetrics(registry, 'lookout_otlp_exporter', 'items', 'signal', () =>
       [...this.queues].map(([signal, queue]) => ({ value: signal, items: queue.bufferedItems })),
     );
@@ -118,11 +124,13 @@ export class OtlpExporter {
 
   async close(timeoutMs: number): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close(timeoutMs)));
+    this.grpc?.close();
   }
 
   private async send(signal: Signal, url: URL, parts: SignalData[Signal][]): Promise<SendOutcome> {
     const { config } = this.options;
     const encoded = encodeSignal(signal, mergeSignalData(signal, parts));
+    if (this.grpc) return this.grpc.send(signal, encoded, config.timeout); // gRPC compresses itself
     const body = config.compression === 'gzip' ? await gzipAsync(encoded) : encoded;
     let answer;
     try {
