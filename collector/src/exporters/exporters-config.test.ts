@@ -27,7 +27,7 @@ describe('exporters config', () => {
 
   it('says where and what is wrong in a bad exporter config', () => {
     expect(problem('exporters:\n  otlp: { endpoint: "tempo:4318" }\n')).toContain('lookout.yaml:2:');
-    expect(problem('exporters:\n  otlp: { endpoint: "tempo:4318" }\n')).toContain('endpoint must be an http(s) URL of an OTLP/HTTP receiver');
+    expect(problem('exporters:\n  otlp: { endpoint: "tempo:4318" }\n')).toContain('endpoint must be an http(s) URL of an OTLP receiver');
     expect(problem('exporters:\n  otlp: { endpoint: "http://t:4318", signals: [] }\n')).toContain('signals must name at least one of traces, metrics, logs');
     expect(problem('exporters:\n  otlp: { endpoint: "http://t:4318", signals: [spans] }\n')).toContain('exporters.otlp.signals');
     expect(problem('exporters:\n  remoteWrite: { url: "http://p/api/v1/write", externalLabels: { "bad-name": x } }\n')).toContain('an external label name must match');
