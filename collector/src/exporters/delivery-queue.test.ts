@@ -19,6 +19,7 @@ function recorder() {
   const counts = { sent: 0, rejected: 0, retried: 0, dropped: {} as Record<string, number>, breaker: [] as number[] };
   const events: DeliveryEvents = {
     sent: (n) => void (counts.sent += n),
+    failed: (reason) => void log.push(`failed ${reason}`),
     partiallyRejected: (n, m) => {
       counts.rejected += n;
       log.push(`partial ${n} ${m}`);
@@ -74,7 +75,7 @@ describe('delivery queue', () => {
     const { queue, counts, log } = queueWith(async () => answers.shift()!);
     for (let i = 0; i < 10; i++) queue.offer(i, 1);
     await queue.flush();
-    expect(log).toEqual(['retry status_503', 'retry timeout', 'partial 2 bad spans']);
+    expect(log).toEqual(['failed status_503', 'retry status_503', 'failed timeout', 'retry timeout', 'partial 2 bad spans']);
     expect(counts.sent).toBe(8);
     expect(counts.rejected).toBe(2);
   });

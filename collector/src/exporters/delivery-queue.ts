@@ -19,6 +19,8 @@ export interface DeliveryEvents {
   sent(items: number): void;
   /** partial success: the backend accepted the request but refused these items */
   partiallyRejected(items: number, message: string): void;
+  /** every failed attempt (the backend down, slow or refusing), whether it is retried or not */
+  failed(reason: string): void;
   retried(reason: string, detail: string | undefined): void;
   dropped(reason: DropReason, items: number, detail?: string): void;
   breakerChanged(gaugeValue: number): void;
@@ -215,6 +217,7 @@ export class DeliveryQueue<T> {
         events.sent(items - rejected);
         return true;
       }
+      events.failed(outcome.reason);
       if (outcome.kind === 'drop') {
         // the backend answered: it is up, the batch is the problem
         this.setBreaker(breakerOnSuccess(this.breaker));

@@ -8,6 +8,7 @@ import type { DeliveryEvents, DropReason } from './delivery-queue.ts';
 export interface ExporterMetrics<L extends string> {
   sent: Counter<L>;
   rejected: Counter<L>;
+  failed: Counter<L | 'reason'>;
   retries: Counter<L | 'reason'>;
   dropped: Counter<L | 'reason'>;
   breaker: Gauge<L>;
@@ -39,6 +40,12 @@ export function createExporterMetrics<L extends string>(
       name: `${prefix}_rejected_${itemWord}_total`,
       help: `${itemWord} the backend refused inside an accepted request (partial success).`,
       labelNames,
+      registers,
+    }),
+    failed: new Counter({
+      name: `${prefix}_failed_requests_total`,
+      help: 'Send attempts that failed, by reason (retried or not): network, timeout, status_…, rejected.',
+      labelNames: [label, 'reason'],
       registers,
     }),
     retries: new Counter({
@@ -74,6 +81,7 @@ export function deliveryEventsFor<L extends string>(
       metrics.rejected.inc(labels, items);
       log.warn({ [label]: value, rejected: items, message }, 'the backend refused part of a request (partial success)');
     },
+    failed: (reason) => metrics.failed.inc({ ...labels, reason } as Record<L | 'reason', string>),
     retried: (reason) => metrics.retries.inc({ ...labels, reason } as Record<L | 'reason', string>),
     dropped(reason: DropReason, items, detail) {
       metrics.dropped.inc({ ...labels, reason } as Record<L | 'reason', string>, items);
