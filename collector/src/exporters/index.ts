@@ -11,6 +11,7 @@ export { OtlpExporter, otlpSignalUrl, type OtlpExporterOptions } from './otlp-ex
 export { OtlpGrpcSender, grpcReason } from './otlp-grpc-sender.ts';
 export { otlpExporterConfigSchema, type OtlpExporterConfig } from './otlp-exporter-config.ts';
 export { decodePartialSuccess, RETRYABLE_STATUSES } from './otlp-response.ts';
+export { splitSignalData } from './otlp-split.ts';
 export { RemoteWriteExporter, type RemoteWriteExporterOptions } from './remote-write-exporter.ts';
 export { remoteWriteConfigSchema, DEFAULT_REMOTE_WRITE_SELF_SERIES, type RemoteWriteConfig } from './remote-write-config.ts';
 export { encodeWriteRequest, type RemoteWriteSeries, type RemoteWriteSample } from './remote-write-proto.ts';

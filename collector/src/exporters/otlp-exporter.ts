@@ -12,6 +12,7 @@ import { createExporterMetrics, deliveryEventsFor, type ExporterMetrics } from '
 import { headerValue, httpPost } from './http-post.ts';
 import type { OtlpExporterConfig } from './otlp-exporter-config.ts';
 import { OtlpGrpcSender } from './otlp-grpc-sender.ts';
+import { splitSignalData } from './otlp-split.ts';
 import { decodePartialSuccess, RETRYABLE_STATUSES } from './otlp-response.ts';
 
 const gzipAsync = promisify(gzip);
@@ -111,7 +112,22 @@ export class OtlpExporter {
 
   /** The queue consumer of one signal: buffers, never waits for the backend. */
   consume(batch: Batch, settle?: (delivered: boolean) => void): void {
-    this.queues.get(batch.signal)?.offer(batch.data, batch.items, settle);
+    const queue = this.queues.get(batch.signal);
+    if (!queue) return;
+    if (batch.items <= this.options.config.batchItems) {
+      queue.offer(batch.data, batch.items, settle);
+      return;
+    }
+    // a request larger than a backend takes goes out as several; settled once all are
+    const parts = splitSignalData(batch.signal, batch.data, this.options.config.batchItems);
+    let pending = parts.length;
+    let allDelivered = true;
+    for (const part of parts) {
+      queue.offer(part.data, part.items, (delivered) => {
+        allDelivered &&= delivered;
+        if (--pending === 0) settle?.(allDelivered);
+      });
+    }
   }
 
   bufferedItems(signal: Signal): number {
