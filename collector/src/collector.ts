@@ -51,7 +51,7 @@ export interface RunningCollector {
   syslog?: RunningSyslogReceiver;
   /** undefined when exporters.loki is not configured */
   lokiExporter?: LokiExporter;
-  /** received OTLP metrics on /metrics; undefined when exporters.prometheus.enabled is false */
+  /** received OTLP metrics as Prometheus series (/metrics, remote write); undefined when neither wants them */
   receivedMetrics?: ReceivedMetrics;
   /** undefined when exporters.otlp is not configured */
   otlpExporter?: OtlpExporter;
@@ -133,9 +133,12 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
   // ---- end logs ----
 
   // ---- issue 13: received OTLP metrics as Prometheus series on /metrics (exporters/received-metrics.ts) ----
-  const receivedMetrics = config.exporters.prometheus.enabled
-    ? new ReceivedMetrics({ config: config.exporters.prometheus, registry: metrics.registry, now })
-    : undefined;
+  // kept for remote write too when /metrics does not show them
+  const exposeReceived = config.exporters.prometheus.enabled;
+  const receivedMetrics =
+    exposeReceived || config.exporters.remoteWrite?.receivedMetrics
+      ? new ReceivedMetrics({ config: config.exporters.prometheus, registry: metrics.registry, now })
+      : undefined;
   if (receivedMetrics) queue.register('metrics', 'received-metrics', (batch) => receivedMetrics.consume(batch));
   // ---- end received metrics ----
 
@@ -188,7 +191,7 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
   http.get('/metrics', async (_request, reply) => {
     reply.type(metrics.registry.contentType);
     // issue 13: the received OTLP metrics follow the collector's own
-    return (await metrics.registry.metrics()) + (receivedMetrics?.exposition() ?? '');
+    return (await metrics.registry.metrics()) + (exposeReceived ? (receivedMetrics?.exposition() ?? '') : '');
   });
   if (otlp.http.enabled) {
     await http.register(otlpHttpReceiver, {

@@ -4,7 +4,10 @@ import { durationSchema } from '../config/units.ts';
 /** `exporters.prometheus` in lookout.yaml: the received OTLP metrics on /metrics. */
 export const receivedMetricsConfigSchema = z
   .strictObject({
-    enabled: z.boolean().default(true).describe('expose every received OTLP metric on /metrics (OpenTelemetry → Prometheus names)'),
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe('expose every received OTLP metric on /metrics (OpenTelemetry → Prometheus names); maxSeries and staleAfter also bound what remote write sends'),
     maxSeries: z
       .number()
       .int()
