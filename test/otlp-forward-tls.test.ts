@@ -9,6 +9,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { ExportResultCode } from '@opentelemetry/core';
+import type { TracesData } from '../collector/src/model/telemetry.ts';
 import { requireBinary } from './helpers/binaries.ts';
 import { createCertificateFactory, wholeSeconds, type CertificateFactory } from './helpers/certs.ts';
 import { startTestCollector, type TestCollector } from './helpers/collector.ts';
@@ -62,7 +63,7 @@ async function sendSpans(c: TestCollector, count: number, prefix: string): Promi
   );
 }
 
-const spanNames = () => target!.batches.traces.flatMap((b) => b.data.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.map((s) => ({ name: s.name, tenant: b.tenant })))));
+const spanNames = () => target!.batches.traces.flatMap((b) => (b.data as TracesData).resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.map((s) => ({ name: s.name, tenant: b.tenant })))));
 
 describe('OTLP exporter with TLS from a private CA and a bearer token', () => {
   it('delivers over HTTPS and gRPC with TLS under the token tenant', async (ctx) => {
