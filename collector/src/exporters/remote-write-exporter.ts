@@ -10,7 +10,7 @@ import { headerValue, httpPost } from './http-post.ts';
 import type { PromLabels, PromPoint } from './prom-conversion.ts';
 import { samplesOf } from './prom-series-store.ts';
 import type { RemoteWriteConfig } from './remote-write-config.ts';
-import { encodeWriteRequest, type RemoteWriteSeries } from './remote-write-proto.ts';
+import { encodeLabels, encodeWriteRequest, type RemoteWriteSeries } from './remote-write-proto.ts';
 
 /** Series whose labels are kept ready; past it the cache starts over (bounded memory). */
 const SERIES_CACHE_LIMIT = 100_000;
@@ -19,6 +19,8 @@ const SERIES_CACHE_LIMIT = 100_000;
 export interface RemoteWriteEntry {
   key: string;
   labels: PromLabels;
+  /** encodeLabels(labels), when known (cached per series) */
+  encodedLabels?: Uint8Array;
   value: number;
   timestampMs: number;
   stale: boolean;
@@ -47,7 +49,7 @@ export function toSeries(entries: readonly RemoteWriteEntry[]): RemoteWriteSerie
   for (const e of entries) {
     let series = byKey.get(e.key);
     if (!series) {
-      series = { labels: e.labels, samples: [] };
+      series = { labels: e.labels, samples: [], ...(e.encodedLabels ? { encodedLabels: e.encodedLabels } : {}) };
       byKey.set(e.key, series);
     }
     series.samples.push({ value: e.value, timestampMs: e.timestampMs, ...(e.stale ? { stale: true } : {}) });
@@ -94,7 +96,7 @@ export class RemoteWriteExporter {
   private timer: NodeJS.Timeout | undefined;
   private lastSelfMs = 0;
   /** PromPoint key (+ sample index) → the series' remote-write labels, key and shard */
-  private readonly seriesCache = new Map<string, { labels: PromLabels; key: string; shard: number }>();
+  private readonly seriesCache = new Map<string, { labels: PromLabels; key: string; shard: number; encodedLabels: Uint8Array }>();
 
   constructor(private readonly options: RemoteWriteExporterOptions) {
     const { config, registry, logger } = options;
@@ -162,10 +164,13 @@ export class RemoteWriteExporter {
           if (this.seriesCache.size >= SERIES_CACHE_LIMIT) this.seriesCache.clear();
           const labels = seriesLabels(sample.name, sample.labels, external);
           const key = labelsKey(labels);
-          series = { labels, key, shard: shardOf(key, this.shards.length) };
+          series = { labels, key, shard: shardOf(key, this.shards.length), encodedLabels: encodeLabels(labels) };
           this.seriesCache.set(cacheKey, series);
         }
-        this.shards[series.shard]!.offer({ key: series.key, labels: series.labels, value: sample.value, timestampMs: point.timeMs, stale: point.stale }, 1);
+        this.shards[series.shard]!.offer(
+          { key: series.key, labels: series.labels, encodedLabels: series.encodedLabels, value: sample.value, timestampMs: point.timeMs, stale: point.stale },
+          1,
+        );
       }
     }
   }

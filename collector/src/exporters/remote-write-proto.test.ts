@@ -2,7 +2,7 @@ import protobuf from 'protobufjs/minimal.js';
 import { compress, uncompress } from 'snappyjs';
 import { describe, expect, it } from 'vitest';
 import { labelsKey, seriesLabels, shardOf, toSeries, type RemoteWriteEntry } from './remote-write-exporter.ts';
-import { encodeWriteRequest, type RemoteWriteSeries } from './remote-write-proto.ts';
+import { encodeLabels, encodeWriteRequest, type RemoteWriteSeries } from './remote-write-proto.ts';
 
 /** A generic protobuf walk (no schema, no generated code) back into the remote-write shape. */
 function decode(buf: Uint8Array): Array<{ labels: Array<[string, string]>; samples: Array<{ value: number; bits: string; ts: number }> }> {
@@ -70,6 +70,9 @@ describe('remote write 1.0 encoding', () => {
       },
       { labels: [['__name__', 'up']], samples: [{ value: NaN, bits: '7ff0000000000002', ts: 5 }] },
     ]);
+    // labels encoded once per series give the same bytes
+    const cached = series.map((x) => ({ ...x, encodedLabels: encodeLabels(x.labels) }));
+    expect(Buffer.from(encodeWriteRequest(cached)).equals(Buffer.from(encodeWriteRequest(series)))).toBe(true);
     // snappy block format round trip, as the receiver reads it
     const body = encodeWriteRequest(series);
     expect(Buffer.from(uncompress(compress(body))).equals(Buffer.from(body))).toBe(true);

@@ -21,6 +21,8 @@ export interface RemoteWriteSample {
 export interface RemoteWriteSeries {
   /** sorted by name, `__name__` included */
   labels: PromLabels;
+  /** the labels already encoded by encodeLabels() (a series' labels rarely change: encode once) */
+  encodedLabels?: Uint8Array;
   samples: RemoteWriteSample[];
 }
 
@@ -58,6 +60,10 @@ class Writer {
     this.buf.write(text, this.at, bytes, 'utf8');
     this.at += bytes;
   }
+  bytes(data: Uint8Array): void {
+    this.buf.set(data, this.at);
+    this.at += data.byteLength;
+  }
   double(value: number, stale: boolean): void {
     if (stale) {
       this.view.setUint32(this.at, STALE_NAN_LOW, true);
@@ -67,6 +73,31 @@ class Writer {
     }
     this.at += 8;
   }
+}
+
+function writeLabels(w: Writer, labels: PromLabels, sizes: ReadonlyArray<[number, number]>): void {
+  labels.forEach(([name, value], j) => {
+    const [n, v] = sizes[j]!;
+    w.byte(0x0a); // TimeSeries.labels = 1
+    w.varint(1 + varintSize(n) + n + 1 + varintSize(v) + v);
+    w.byte(0x0a); // Label.name = 1
+    w.string(name, n);
+    w.byte(0x12); // Label.value = 2
+    w.string(value, v);
+  });
+}
+
+/** A series' labels as the TimeSeries.labels fields, to be reused as `encodedLabels`. */
+export function encodeLabels(labels: PromLabels): Uint8Array {
+  const sizes: Array<[number, number]> = labels.map(([name, value]) => [Buffer.byteLength(name, 'utf8'), Buffer.byteLength(value, 'utf8')]);
+  let total = 0;
+  for (const [n, v] of sizes) {
+    const label = 1 + varintSize(n) + n + 1 + varintSize(v) + v;
+    total += 1 + varintSize(label) + label;
+  }
+  const w = new Writer(Buffer.alloc(total));
+  writeLabels(w, labels, sizes);
+  return new Uint8Array(w.buf.buffer, w.buf.byteOffset, w.at);
 }
 
 function int64Size(n: number): number {
@@ -83,7 +114,8 @@ export function encodeWriteRequest(series: readonly RemoteWriteSeries[]): Uint8A
   for (const s of series) {
     let size = 0;
     const lb: Array<[number, number]> = [];
-    for (const [name, value] of s.labels) {
+    if (s.encodedLabels) size += s.encodedLabels.byteLength;
+    else for (const [name, value] of s.labels) {
       const n = Buffer.byteLength(name, 'utf8');
       const v = Buffer.byteLength(value, 'utf8');
       lb.push([n, v]);
@@ -106,15 +138,8 @@ export function encodeWriteRequest(series: readonly RemoteWriteSeries[]): Uint8A
   series.forEach((s, i) => {
     w.byte(0x0a); // WriteRequest.timeseries = 1, length-delimited
     w.varint(seriesSizes[i]!);
-    s.labels.forEach(([name, value], j) => {
-      const [n, v] = labelBytes[i]![j]!;
-      w.byte(0x0a); // TimeSeries.labels = 1
-      w.varint(1 + varintSize(n) + n + 1 + varintSize(v) + v);
-      w.byte(0x0a); // Label.name = 1
-      w.string(name, n);
-      w.byte(0x12); // Label.value = 2
-      w.string(value, v);
-    });
+    if (s.encodedLabels) w.bytes(s.encodedLabels);
+    else writeLabels(w, s.labels, labelBytes[i]!);
     for (const sample of s.samples) {
       w.byte(0x12); // TimeSeries.samples = 2
       w.varint(9 + 1 + int64Size(sample.timestampMs));
