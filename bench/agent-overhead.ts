@@ -23,6 +23,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { recordFigure } from './lib/figures.ts';
 
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -186,6 +187,32 @@ const p99Delta = med('@lookout/agent', '/work', 'p99') - med('no agent', '/work'
 console.log(`\n/hello throughput loss: @lookout/agent ${(loss('@lookout/agent') * 100).toFixed(1)}%, plain auto ${(loss('plain OTel auto') * 100).toFixed(1)}%; ratio ${lossRatio.toFixed(2)} (goal <= 0.50)`);
 console.log(`/hello CPU per request over no agent: @lookout/agent +${cpuOverhead('@lookout/agent').toFixed(1)} µs, plain auto +${cpuOverhead('plain OTel auto').toFixed(1)} µs; ratio ${(cpuOverhead('@lookout/agent') / cpuOverhead('plain OTel auto')).toFixed(2)}`);
 console.log(`/work p99: @lookout/agent ${p99Delta >= 0 ? '+' : ''}${p99Delta.toFixed(2)} ms over no agent (goal <= +1 ms); plain auto ${(med('plain OTel auto', '/work', 'p99') - med('no agent', '/work', 'p99')).toFixed(2)} ms`);
+recordFigure({
+  bench: 'agent-overhead',
+  name: '/hello throughput loss under @lookout/agent',
+  value: loss('@lookout/agent'),
+  unit: 'share of the no-agent req/s',
+  baselineName: 'loss under plain OTel auto-instrumentation',
+  baseline: loss('plain OTel auto'),
+  goal: '≤ 0.20 of the no-agent figure',
+  goalMet: loss('@lookout/agent') <= 0.2,
+});
+recordFigure({
+  bench: 'agent-overhead',
+  name: '/hello CPU per request added by @lookout/agent',
+  value: cpuOverhead('@lookout/agent'),
+  unit: 'µs per request',
+  baselineName: 'added by plain OTel auto-instrumentation',
+  baseline: cpuOverhead('plain OTel auto'),
+});
+recordFigure({
+  bench: 'agent-overhead',
+  name: '/work p99 added by @lookout/agent',
+  value: p99Delta,
+  unit: 'ms',
+  goal: '≤ +1 ms',
+  goalMet: p99Delta <= 1,
+});
 const failures = [...samples.values()].flat().reduce((n, s) => n + s.failures, 0);
 if (failures > 0) {
   console.log(`FAILED requests during the benchmark: ${failures}`);

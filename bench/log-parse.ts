@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { createFormatParser, createLogStream, createStreamParser } from '../collector/src/logs/index.ts';
 import type { LineParser, LogFormat } from '../collector/src/logs/index.ts';
+import { recordFigure } from './lib/figures.ts';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number): number => {
@@ -220,4 +221,17 @@ for (const { name, rate } of results) {
 }
 console.log('');
 console.log(`mixed stream vs goal of ${GOAL.toLocaleString('en-US')} lines/s: ${(mixedRate / GOAL).toFixed(2)}×`);
+for (const { name, rate } of results) {
+  recordFigure({ bench: 'log-parse', name, value: rate, unit: 'lines/s per CPU-second', baselineName: "split('\\n') only", baseline: splitRate });
+}
+recordFigure({
+  bench: 'log-parse',
+  name: 'mixed stream, auto-detected (vs JSON.parse)',
+  value: mixedRate,
+  unit: 'lines/s per CPU-second',
+  baselineName: 'JSON.parse only',
+  baseline: jsonParseRate,
+  goal: `${GOAL.toLocaleString('en-US')} lines/s`,
+  goalMet: mixedRate >= GOAL,
+});
 if (sink === 0.5) console.log(''); // never true; reads the sink

@@ -18,6 +18,7 @@ import { SpanKind } from '@opentelemetry/api';
 import { parseConfig } from '../collector/src/config/load.ts';
 import { startCollector } from '../collector/src/collector.ts';
 import { decodeTracesJson, decodeTracesProtobuf } from '../collector/src/otlp/index.ts';
+import { recordFigure } from './lib/figures.ts';
 
 const run = promisify(execFile);
 const seconds = Number(process.argv[2] ?? 4);
@@ -115,6 +116,15 @@ async function main() {
           `| decode-only ${fmt(baseline.spansPerSecond)} spans/s | ingest/decode-only ${(perCore / baseline.spansPerSecond).toFixed(2)}`,
       );
       console.log(rows.at(-1));
+      recordFigure({
+        bench: 'otlp-ingest',
+        name: `${encoding} ${spansPerRequest} spans/request ingest`,
+        value: perCore,
+        unit: 'spans/s per CPU-second',
+        baselineName: 'decode only, same bodies',
+        baseline: baseline.spansPerSecond,
+        ...(encoding === 'protobuf' ? { goal: '250,000 spans/s per core', goalMet: perCore >= 250_000 } : {}),
+      });
     }
   }
   await collector.close();

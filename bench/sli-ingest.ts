@@ -12,61 +12,20 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { SpanKind } from '@opentelemetry/api';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { parseConfig } from '../collector/src/config/load.ts';
 import { startCollector, type RunningCollector } from '../collector/src/collector.ts';
 import { templateRoute } from '../collector/src/logs/index.ts';
 import { decodeTracesProtobuf } from '../collector/src/otlp/index.ts';
 import { requestSeriesConfigSchema, RequestPipeline } from '../collector/src/processors/index.ts';
+import { recordFigure } from './lib/figures.ts';
+import { serverSpans } from './lib/server-spans.ts';
 
 const run = promisify(execFile);
 const seconds = Number(process.argv[2] ?? 4);
 const SPANS_PER_REQUEST = 1000;
 const ROUNDS = 2;
 
-/**
- * Server spans as HTTP instrumentations make them (~10 attributes): 3 services, 20 routes,
- * half with http.route and half only a raw path (templated), 2 % errors, latencies spread
- * over the buckets.
- */
-function serverSpans(count: number): ReadableSpan[] {
-  const memory = new InMemorySpanExporter();
-  const spans: ReadableSpan[] = [];
-  for (const service of ['checkout', 'catalog', 'users']) {
-    const provider = new BasicTracerProvider({
-      resource: resourceFromAttributes({ 'service.name': service, 'service.version': '1.2.3', 'host.name': 'web-1', 'process.pid': 4242 }),
-      spanProcessors: [new SimpleSpanProcessor(memory)],
-    });
-    const tracer = provider.getTracer('@opentelemetry/instrumentation-http', '0.223.0');
-    const start = Date.now();
-    for (let i = 0; i < count / 3; i++) {
-      const route = `/api/r${i % 20}/:id`;
-      const path = `/api/r${i % 20}/${10_000 + i}`;
-      const span = tracer.startSpan(i % 2 ? `GET ${route}` : 'GET', {
-        kind: SpanKind.SERVER,
-        startTime: start,
-        attributes: {
-          'http.request.method': i % 7 === 0 ? 'POST' : 'GET',
-          ...(i % 2 ? { 'http.route': route } : {}),
-          'url.path': path,
-          'url.scheme': 'http',
-          'http.response.status_code': i % 50 === 0 ? 500 : 200,
-          'server.address': `${service}.internal`,
-          'server.port': 8080,
-          'client.address': '10.1.2.3',
-          'user_agent.original': 'Mozilla/5.0 (X11; Linux x86_64) bench',
-          'network.protocol.version': '1.1',
-        },
-      });
-      span.end(start + (i % 400));
-    }
-  }
-  spans.push(...memory.getFinishedSpans());
-  return spans.slice(0, count);
-}
 
 interface Measure {
   perCore: number;
@@ -171,6 +130,17 @@ async function main() {
     `mean: ingest + series ${fmt(seriesMean)} spans/s per core | ingest only ${fmt(ingestMean)} | ratio ${(seriesMean / ingestMean).toFixed(2)} ` +
       `(${series} series kept); goal: 250,000 spans/s per core through ingest`,
   );
+  recordFigure({
+    bench: 'sli-ingest',
+    name: 'ingest + request series + 2 SLIs',
+    value: seriesMean,
+    unit: 'spans/s per CPU-second',
+    baselineName: 'ingest only',
+    baseline: ingestMean,
+    goal: 'derivation ≤ 15 % of ingest (ratio ≥ 0.85)',
+    goalMet: seriesMean / ingestMean >= 0.85,
+  });
+  recordFigure({ bench: 'sli-ingest', name: 'derivation only (decoded batches)', value: derivation, unit: 'spans/s per CPU-second' });
   rmSync(dir, { recursive: true, force: true });
 }
 

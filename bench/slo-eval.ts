@@ -21,6 +21,7 @@ import {
   policyWindows,
 } from '../alerts/src/index.ts';
 import type { SloAlertState, SloDefinition } from '../alerts/src/index.ts';
+import { recordFigure } from './lib/figures.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -147,4 +148,14 @@ console.log(`  cycle:    median ${ms(evalMedian)}, best ${ms(Math.min(...evalTim
 console.log(`  CPU:      ${((evalMedian / (CYCLE_SECONDS * 1000)) * 100).toFixed(3)} % of one core at a ${CYCLE_SECONDS} s cycle (goal < 1 %)`);
 console.log(`  baseline: bare loop summing each SLO's ${exact}-minute good/total arrays once: median ${ms(baseMedian)}, best ${ms(Math.min(...baseTimes))}`);
 console.log(`  ratio:    evaluation cycle / baseline = ${(evalMedian / baseMedian).toFixed(2)}×`);
+recordFigure({
+  bench: 'slo-eval',
+  name: `evaluation cycle, ${SLO_COUNT} SLOs × ${DAYS} days`,
+  value: evalMedian,
+  unit: 'ms per cycle (median)',
+  baselineName: 'bare loop summing the same arrays once',
+  baseline: baseMedian,
+  goal: '< 1 % of one core',
+  goalMet: evalMedian / (CYCLE_SECONDS * 1000) < 0.01,
+});
 if (sink === 42) console.log('');

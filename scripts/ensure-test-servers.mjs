@@ -16,6 +16,7 @@ const NEEDED = [
   { binary: 'initdb', pkg: 'postgresql', extraDirs: ['/usr/lib/postgresql/15/bin', '/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/17/bin'] },
   { binary: 'logger', pkg: 'bsdutils' },
   { binary: 'openssl', pkg: 'openssl' },
+  { binary: 'haproxy', pkg: 'haproxy', extraDirs: ['/usr/sbin'] },
 ];
 
 function onPath(binary, extraDirs = []) {

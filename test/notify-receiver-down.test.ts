@@ -7,12 +7,12 @@ import {
   createNotifier,
   dedupKeyOf,
   notifyConfigSchema,
-  systemNotifyClock,
   type AlertNotification,
   type Notifier,
   type NotifyConfigInput,
   type NotifyEvent,
 } from '../collector/src/notify/index.ts';
+import { systemClock } from '../collector/src/core/clock.ts';
 import { startWebhookSink, type WebhookSink } from './helpers/webhook-sink.ts';
 
 /** mulberry32: a seeded uniform [0, 1) so the jitter of a run can be replayed. */
@@ -65,7 +65,7 @@ describe('a receiver that is down for a while', () => {
       }),
       dataDir: dir,
       registry,
-      clock: { ...systemNotifyClock, random: seeded(20240501) },
+      clock: { ...systemClock, random: seeded(20240501) },
       onEvent: (e) => events.push(e),
     });
     notifier.start();

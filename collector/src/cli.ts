@@ -4,23 +4,19 @@ import { z } from 'zod';
 import { startCollector } from './collector.ts';
 import { ConfigError, defaultConfig, loadConfigFile } from './config/load.ts';
 import { configSchema } from './config/schema.ts';
+import { describeStartupError } from './cli-errors.ts';
+import { COMMANDS, helpFor, lookoutVersion, mainHelp, wantsHelp } from './cli-help.ts';
 import { loadSloFiles, runSloCommand, SloFilesError } from './slo/index.ts';
-
-const USAGE = `usage:
-  lookout collector [--config FILE]   run the collector (default config: ./lookout.yaml if present, else built-in defaults)
-  lookout config check FILE           validate a config file and the SLO specs it names; exit 1 and list every problem if it is wrong
-  lookout config schema               print the config reference as JSON Schema
-  lookout slo check FILES...          validate SLO specs; exit 1 with file:line per error
-  lookout slo explain FILES...        detection-time table of each SLO's alert policy [--slo NAME]
-  lookout slo rules FILES...          Prometheus recording and alerting rules [--source requests]
-  lookout slo test SPEC SERIES        replay a series (promtool notation): when each alert fires and resolves [--slo NAME]
-`;
+import { runDashboardsCommand } from './dashboards-command.ts';
+import { drillCommand } from './drill/index.ts';
 
 async function runCollector(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } } });
   const file = values.config ?? (existsSync('lookout.yaml') ? 'lookout.yaml' : undefined);
   const config = file ? loadConfigFile(file) : defaultConfig();
-  const collector = await startCollector(config);
+  const collector = await startCollector(config).catch((error: unknown) => {
+    throw new Error(describeStartupError(error, config));
+  });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {
@@ -66,12 +62,35 @@ function sloCommand(args: string[]): number {
 
 export async function main(argv: string[]): Promise<number> {
   const [command, sub, ...rest] = argv;
+  // a command without an entry in cli-help.ts answers its own --help
+  if (command === 'help' || (wantsHelp(argv) && (command === undefined || command.startsWith('-') || command in COMMANDS))) {
+    process.stdout.write(helpFor(command === 'help' ? sub : command));
+    return 0;
+  }
+  if (command === '--version' || command === '-V' || command === 'version') {
+    process.stdout.write(`lookout ${lookoutVersion()}\n`);
+    return 0;
+  }
   try {
     switch (command) {
       case 'collector':
         return await runCollector(argv.slice(1));
+      case 'up': // up.ts: collector + status page + demo stack (npm start)
+        return await (await import('./up.ts')).runUp(argv.slice(1));
       case 'slo':
         return sloCommand(argv.slice(1));
+      case 'dashboards': {
+        const outcome = runDashboardsCommand(argv.slice(1));
+        process.stdout.write(outcome.stdout);
+        process.stderr.write(outcome.stderr);
+        return outcome.code;
+      }
+      case 'drill': // drill/: burn a drill SLO, follow its page to the receivers, recover
+        return await drillCommand(argv.slice(1), {
+          out: (text) => process.stdout.write(text),
+          err: (text) => process.stderr.write(text),
+          env: process.env,
+        });
       case 'config':
         if (sub === 'check') return configCheck(rest);
         if (sub === 'schema') {
@@ -79,14 +98,9 @@ export async function main(argv: string[]): Promise<number> {
           return 0;
         }
         break;
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        process.stdout.write(USAGE);
-        return command === undefined ? 2 : 0;
     }
-    process.stderr.write(`lookout: unknown command '${argv.join(' ')}'\n${USAGE}`);
+    const what = command === undefined ? 'name a command' : `unknown command '${argv.join(' ')}'`;
+    process.stderr.write(`lookout: ${what}\n${command === 'config' ? helpFor('config') : mainHelp()}`);
     return 2;
   } catch (error) {
     if (error instanceof ConfigError) {
@@ -97,6 +111,10 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`lookout: the SLO specs named in slos.files are not valid:\n${error.message}\n`);
       return 1;
     }
+    if ((error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`lookout: ${(error as Error).message}; see lookout ${command} --help\n`);
+      return 2;
+    }
     process.stderr.write(`lookout: ${(error as Error).message}\n`);
     return 1;
   }
@@ -104,7 +122,6 @@ export async function main(argv: string[]): Promise<number> {
 
 const invokedDirectly = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/.*[\\/]/, ''));
 if (invokedDirectly) {
-  main(process.argv.slice(2)).then((code) => {
-    if (code !== 0 || process.argv[2] !== 'collector') process.exitCode = code;
-  });
+  // A collector that failed to start may hold timers or sockets: exit rather than wait.
+  main(process.argv.slice(2)).then((code) => (code === 0 ? (process.exitCode = 0) : process.exit(code)));
 }

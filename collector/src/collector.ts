@@ -1,40 +1,127 @@
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { pino, type Logger } from 'pino';
+import { pino, type Logger as PinoLogger } from 'pino';
+import type { Component, ComponentContext, ComponentFactory } from './component/component.ts';
 import type { LookoutConfig } from './config/schema.ts';
+import { systemClock, type Clock } from './core/clock.ts';
+import { DROP_REASONS } from './core/errors.ts';
+import { childLogger } from './core/logger.ts';
+import type { RequestSli } from './core/sli.ts';
+import { lokiExporterComponent, otlpExporterComponent, receivedMetricsComponent, remoteWriteComponent } from './exporters/components.ts';
+import type { LokiExporter } from './exporters/loki-exporter.ts';
+import type { OtlpExporter } from './exporters/otlp-exporter.ts';
+import type { ReceivedMetrics } from './exporters/received-metrics.ts';
+import type { RemoteWriteExporter } from './exporters/remote-write-exporter.ts';
+import { templateRoute, toLogStreamOptions } from './logs/index.ts';
 import type { Signal } from './model/telemetry.ts';
 import { BoundedQueue, type Consumer } from './pipeline/bounded-queue.ts';
+import { PipelineGraph, type PipelineEdge, type PipelineNode } from './pipeline/graph.ts';
+import { queueNode } from './pipeline/queue-component.ts';
 import { RecentRecordIds } from './pipeline/record-dedup.ts';
-import { registerProbeMetrics, startProbes, type ProbeRunner } from './probes/index.ts';
-import { sliStoreFile, startSliPipeline, type SliDefinition, type SliPipeline } from './processors/index.ts';
-import { sliDefinitionsFromConfig } from './store/index.ts';
-import { templateRoute } from './logs/index.ts';
 import { createSelfMetrics, type SelfMetrics } from './pipeline/self-metrics.ts';
+import { notifierComponent, receiverCount } from './notify/component.ts';
+import { probeCount, probesComponent } from './probes/component.ts';
+import { logMetricsComponent, requestSeriesComponent, type RequestSeriesComponent } from './processors/components.ts';
+import type { SliPipeline } from './processors/sli-pipeline.ts';
 import { TenantAuthenticator } from './receivers/auth.ts';
+import {
+  lokiPushComponent,
+  otlpGrpcComponent,
+  otlpHttpComponent,
+  rawLinesComponent,
+  syslogComponent,
+  type OtlpGrpcComponent,
+  type SyslogComponent,
+} from './receivers/components.ts';
 import type { IngestContext } from './receivers/ingest.ts';
-import { startOtlpGrpcReceiver, type RunningGrpcReceiver } from './receivers/otlp-grpc.ts';
-import { otlpHttpReceiver } from './receivers/otlp-http.ts';
-import { LogMetrics } from './processors/log-metrics.ts';
-import { LokiExporter } from './exporters/loki-exporter.ts';
-import { ReceivedMetrics } from './exporters/received-metrics.ts';
-import { OtlpExporter } from './exporters/otlp-exporter.ts';
-import { RemoteWriteExporter } from './exporters/remote-write-exporter.ts';
-import { toLogStreamOptions } from './logs/index.ts';
 import { registerLogReceiverMetrics } from './receivers/log-receiver-metrics.ts';
 import { LogStreams } from './receivers/log-streams.ts';
-import { lokiPushReceiver } from './receivers/loki-push.ts';
-import { rawLinesReceiver } from './receivers/raw-lines-http.ts';
-import { startSyslogReceiver, type RunningSyslogReceiver } from './receivers/syslog.ts';
-import { createAlerting, planSlos, type Alerting } from './slo/index.ts';
+import type { RunningSyslogReceiver } from './receivers/syslog.ts';
+import { alertingComponent } from './slo/component.ts';
+import { OPENMETRICS_CONTENT_TYPE, prefersOpenMetrics, renderOpenMetrics } from './pipeline/openmetrics.ts';
+import { grafanaProvisionerComponent, type GrafanaProvisionerComponent } from './provision/component.ts';
+import type { GrafanaProvisioning } from './provision/wiring.ts';
+import { statusPageComponent } from './status/component.ts';
+import type { StatusPage } from './status/status-page.ts';
+import { planSlos, type Alerting } from './slo/index.ts';
+import { sliDefinitionsFromConfig } from './store/index.ts';
+
+/**
+ * The composition root: which components exist for a config, and which feeds which.
+ * Component logic lives in the component folders; this file only wires them.
+ */
+
+/**
+ * The pipeline table. `from → to`: data goes from one component to the next, so `to`
+ * starts first and stops later; `signals` go through the queue; `reads` means `to` pulls
+ * from `from` (which then outlives it). Edges to components the config leaves out are
+ * dropped. To add a component: add its row(s) here and one `add(...)` in buildComponents
+ * (ARCHITECTURE.md, "Adding a component").
+ */
+export const PIPELINE: readonly PipelineEdge[] = [
+  { from: 'otlp-http', to: 'queue' },
+  { from: 'otlp-grpc', to: 'queue' },
+  { from: 'raw-lines', to: 'queue' },
+  { from: 'loki-push', to: 'queue' },
+  { from: 'syslog', to: 'queue' },
+  { from: 'queue', to: 'request-series', signals: ['traces', 'metrics'] },
+  { from: 'queue', to: 'log-metrics', signals: ['logs'] },
+  { from: 'queue', to: 'loki-exporter', signals: ['logs'] },
+  { from: 'queue', to: 'received-metrics', signals: ['metrics'] },
+  { from: 'queue', to: 'otlp-exporter', signals: ['traces', 'metrics', 'logs'] },
+  { from: 'received-metrics', to: 'remote-write' },
+  { from: 'request-series', to: 'remote-write', reads: true },
+  { from: 'queue', to: 'alerting', signals: ['logs', 'metrics'] },
+  { from: 'log-metrics', to: 'request-series' },
+  { from: 'probes', to: 'alerting' },
+  { from: 'request-series', to: 'alerting', reads: true },
+  { from: 'queue', to: 'status-page', signals: ['traces', 'logs', 'metrics'] },
+  { from: 'request-series', to: 'status-page', reads: true },
+  { from: 'alerting', to: 'status-page', reads: true },
+  { from: 'alerting', to: 'notifier' },
+];
 
 export interface CollectorOptions {
   /** injected clock, ms since the epoch */
   now?: () => number;
-  logger?: Logger;
+  logger?: PinoLogger;
   /** consumers registered before the receivers open, e.g. processors or a test's capture */
   consumers?: Array<{ signal: Signal; name: string; consume: Consumer }>;
   /** SLIs counted into the SLI store besides config `sli.definitions` (e.g. from SLO specs) */
-  sliDefinitions?: readonly SliDefinition[];
+  sliDefinitions?: readonly RequestSli[];
+  /** environment the Grafana token is read from (default process.env) */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** A collector built and not listening: inject() requests; start() listens. */
+export interface BuiltCollector {
+  config: LookoutConfig;
+  http: FastifyInstance;
+  queue: BoundedQueue;
+  metrics: SelfMetrics;
+  /** request series and SLI store; undefined when requestSeries.enabled is false */
+  sli?: SliPipeline;
+  /** undefined when exporters.loki is not configured */
+  lokiExporter?: LokiExporter;
+  /** received OTLP metrics as Prometheus series (/metrics, remote write); undefined when neither wants them */
+  receivedMetrics?: ReceivedMetrics;
+  /** undefined when exporters.otlp is not configured */
+  otlpExporter?: OtlpExporter;
+  /** undefined when exporters.remoteWrite is not configured */
+  remoteWriteExporter?: RemoteWriteExporter;
+  /** SLO runtime, threshold alerts and notifier (slo/, notify/) */
+  alerting: Alerting;
+  /** status page at / with its API: recent traces and logs, alert history (status/) */
+  statusPage: StatusPage;
+  logger: PinoLogger;
+  /** the components, their state and counts (also GET /api/v1/pipeline) */
+  pipeline: PipelineGraph;
+  /** fastify's inject(): a request without a socket, for tests */
+  inject: FastifyInstance['inject'];
+  /** starts the components (consumers first), then the HTTP listener */
+  start(): Promise<RunningCollector>;
+  /** stops the components (producers first) within shutdownTimeout, then the listener */
+  close(): Promise<void>;
 }
 
 export interface RunningCollector {
@@ -59,26 +146,66 @@ export interface RunningCollector {
   remoteWriteExporter?: RemoteWriteExporter;
   /** SLO runtime, threshold alerts and notifier (slo/, notify/) */
   alerting: Alerting;
-  logger: Logger;
+  /** status page at / with its API: recent traces and logs, alert history (status/) */
+  statusPage: StatusPage;
+  /** Grafana provisioning; undefined without an enabled `grafana:` section */
+  grafana?: GrafanaProvisioning;
+  logger: PinoLogger;
+  pipeline: PipelineGraph;
   /** stop accepting, flush the queue, close listeners */
   close(): Promise<void>;
 }
 
-export async function startCollector(config: LookoutConfig, options: CollectorOptions = {}): Promise<RunningCollector> {
-  const now = options.now ?? Date.now;
+function tlsOptions(config: LookoutConfig) {
+  const tls = config.receivers.otlp.tls;
+  if (!tls) return null;
+  return {
+    cert: readFileSync(tls.certFile),
+    key: readFileSync(tls.keyFile),
+    ...(tls.clientCaFile ? { ca: readFileSync(tls.clientCaFile), requestCert: true, rejectUnauthorized: true } : {}),
+  };
+}
+
+/** Items each receiver received and handed to the queue, from the self-metrics. */
+async function receiverCounts(metrics: SelfMetrics): Promise<Map<string, { itemsIn: number; itemsOut: number }>> {
+  const counts = new Map<string, { itemsIn: number; itemsOut: number }>();
+  const add = (values: Array<{ value: number; labels: Partial<Record<string, string | number>> }>, field: 'itemsIn' | 'itemsOut') => {
+    for (const { value, labels } of values) {
+      const id = String(labels.receiver);
+      const entry = counts.get(id) ?? { itemsIn: 0, itemsOut: 0 };
+      entry[field] += value;
+      counts.set(id, entry);
+    }
+  };
+  add((await metrics.receivedItems.get()).values, 'itemsIn');
+  add((await metrics.acceptedItems.get()).values, 'itemsOut');
+  return counts;
+}
+
+/** The ports every component shares: clock, logger, self-metrics, the queue, the HTTP listener. */
+interface SharedPorts {
+  clock: Clock;
+  logger: PinoLogger;
+  metrics: SelfMetrics;
+  queue: BoundedQueue;
+  http: FastifyInstance;
+  /** TLS of the listener; null for plain HTTP */
+  https: ReturnType<typeof tlsOptions>;
+}
+
+function createSharedPorts(config: LookoutConfig, options: CollectorOptions): SharedPorts {
+  const clock: Clock = options.now ? { ...systemClock, now: options.now } : systemClock;
   const logger = options.logger ?? pino({ level: config.log.level, name: 'lookout' });
   // The queue needs the metrics (for failures) and the metrics read the queue (depth).
   let queueRef: BoundedQueue | undefined;
   const metrics = createSelfMetrics({
     queueDepth: () => ({ items: queueRef?.depthItems ?? 0, bytes: queueRef?.depthBytes ?? 0 }),
   });
-  const otlp = config.receivers.otlp;
-
   const queue = new BoundedQueue(
     { maxItems: config.pipeline.queue.maxItems, maxBytes: config.pipeline.queue.maxBytes },
     {
       consumerFailed(batch, consumerName, error) {
-        metrics.droppedItems.inc({ signal: batch.signal, reason: 'consumer_error' }, batch.items);
+        metrics.droppedItems.inc({ signal: batch.signal, reason: DROP_REASONS.consumerError }, batch.items);
         logger.error({ err: error, consumer: consumerName, signal: batch.signal }, 'consumer failed; batch dropped for it');
       },
     },
@@ -88,253 +215,234 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
   metrics.queueCapacityBytes.set(config.pipeline.queue.maxBytes);
   for (const consumer of options.consumers ?? []) queue.register(consumer.signal, consumer.name, consumer.consume);
 
-  // ---- SLO specs (slo/): read before the SLI pipeline, which counts their SLIs ----
-  // A bad spec file stops the start with file:line; PromQL SLIs are only warned about.
-  const sloPlan = planSlos(config.slos, config.sli.definitions.map((d) => d.id));
-  // ---- end SLO specs ----
-
-  // ---- request series and SLI store (processors/, store/) ----
-  // Spans and http.server.request.duration metrics → lookout_request* on /metrics; with
-  // SLIs defined, per-minute (good, total) into SQLite under storage.dataDir.
-  let sli: SliPipeline | undefined;
-  if (config.requestSeries.enabled) {
-    sli = startSliPipeline({
-      requestSeries: config.requestSeries,
-      sli: config.sli,
-      definitions: [...sliDefinitionsFromConfig(config.sli), ...(options.sliDefinitions ?? []), ...sloPlan.definitions],
-      storeFile: sliStoreFile(config.storage.dataDir),
-      registry: metrics.registry,
-      templateRoute,
-      now,
-      logger: logger.child({ component: 'sli' }),
-    });
-    queue.register('traces', 'request-series', sli.consumeTraces);
-    queue.register('metrics', 'request-series', sli.consumeMetrics);
-  }
-  // ---- end request series ----
-
-  // ---- logs: log → metrics, Loki exporter (processors/log-metrics.ts, exporters/) ----
-  // Records of every receiver → lookout_log_records_total; access-log records → the same
-  // request series (and SLIs) spans feed. The Loki exporter buffers and never blocks.
-  if (config.logs.metrics.enabled) {
-    const logMetrics = new LogMetrics({
-      registry: metrics.registry,
-      maxServices: config.logs.metrics.maxServices,
-      ...(sli && config.logs.metrics.requests ? { requests: sli.pipeline } : {}),
-    });
-    queue.register('logs', 'log-metrics', (batch) => logMetrics.consume(batch, now()));
-  }
-  const lokiExporter = config.exporters.loki
-    ? new LokiExporter({ config: config.exporters.loki, registry: metrics.registry, logger: logger.child({ component: 'loki-exporter' }), now })
-    : undefined;
-  if (lokiExporter) queue.register('logs', 'loki-exporter', (batch) => lokiExporter.consume(batch));
-  const logReceiverMetrics = registerLogReceiverMetrics(metrics.registry);
-  const logStreams = new LogStreams({ defaults: toLogStreamOptions(config.logs.parsing), maxStreams: config.logs.maxStreams });
-  // ---- end logs ----
-
-  // ---- issue 13: received OTLP metrics as Prometheus series on /metrics (exporters/received-metrics.ts) ----
-  // kept for remote write too when /metrics does not show them
-  const exposeReceived = config.exporters.prometheus.enabled;
-  const receivedMetrics =
-    exposeReceived || config.exporters.remoteWrite?.receivedMetrics
-      ? new ReceivedMetrics({ config: config.exporters.prometheus, registry: metrics.registry, now })
-      : undefined;
-  if (receivedMetrics) queue.register('metrics', 'received-metrics', (batch) => receivedMetrics.consume(batch));
-  // ---- end received metrics ----
-
-  // ---- issue 13: OTLP forwarding (exporters/otlp-exporter.ts); buffers per signal, never blocks the queue ----
-  const otlpExporter = config.exporters.otlp
-    ? new OtlpExporter({ config: config.exporters.otlp, registry: metrics.registry, logger: logger.child({ component: 'otlp-exporter' }), now })
-    : undefined;
-  for (const signal of otlpExporter?.signals ?? []) queue.register(signal, 'otlp-exporter', (batch) => otlpExporter!.consume(batch));
-  // ---- end OTLP forwarding ----
-
-  // ---- issue 13: Prometheus remote write (exporters/remote-write-exporter.ts): received metrics as they are
-  // converted, the collector's own request series and SLO counters every selfInterval ----
-  const remoteWriteConfig = config.exporters.remoteWrite;
-  const remoteWriteExporter = remoteWriteConfig
-    ? new RemoteWriteExporter({ config: remoteWriteConfig, registry: metrics.registry, logger: logger.child({ component: 'remote-write' }), now })
-    : undefined;
-  if (remoteWriteExporter && receivedMetrics && remoteWriteConfig?.receivedMetrics) receivedMetrics.onUpdate((points) => remoteWriteExporter.acceptPoints(points));
-  // ---- end remote write ----
-
-  const context: IngestContext = {
-    queue,
-    metrics,
-    now,
-    recentLogRecordIds:
-      config.pipeline.dedupLogRecordIds > 0 ? new RecentRecordIds(config.pipeline.dedupLogRecordIds) : undefined,
-  };
-  const auth = otlp.auth ? new TenantAuthenticator(otlp.auth.tenants) : undefined;
-  const https = otlp.tls
-    ? {
-        cert: readFileSync(otlp.tls.certFile),
-        key: readFileSync(otlp.tls.keyFile),
-        ...(otlp.tls.clientCaFile ? { ca: readFileSync(otlp.tls.clientCaFile), requestCert: true, rejectUnauthorized: true } : {}),
-      }
-    : null;
-
+  const https = tlsOptions(config);
   const http = Fastify({
     // Per-request logs (info) would flood at ingest rates; warnings and errors remain.
     loggerInstance: logger.child({ component: 'http' }, { level: 'warn' }),
-    bodyLimit: otlp.http.maxBodyBytes,
+    bodyLimit: config.receivers.otlp.http.maxBodyBytes,
     ...(https ? { https } : {}),
   }) as unknown as FastifyInstance;
   http.decorateRequest('tenant', undefined);
+  return { clock, logger, metrics, queue, http, https };
+}
 
+/** The built components the collector's result names. */
+interface BuiltComponents {
+  pipeline: PipelineGraph;
+  requestSeries: RequestSeriesComponent | undefined;
+  lokiExporter: LokiExporter | undefined;
+  receivedMetrics: ReceivedMetrics | undefined;
+  otlpExporter: OtlpExporter | undefined;
+  remoteWriteExporter: RemoteWriteExporter | undefined;
+  alerting: Alerting;
+  statusPage: StatusPage;
+  grafana: GrafanaProvisionerComponent | undefined;
+  grpc: OtlpGrpcComponent | undefined;
+  syslog: SyslogComponent | undefined;
+}
+
+/**
+ * One `add()` per component the config turns on, consumers before producers (a
+ * component's links must exist when it is built); then the graph of PIPELINE over them.
+ */
+async function buildComponents(config: LookoutConfig, options: CollectorOptions, ports: SharedPorts): Promise<BuiltComponents> {
+  const { clock, logger, metrics, queue, http } = ports;
+  const otlp = config.receivers.otlp;
+  const contextFor = (id: string): ComponentContext => ({
+    clock,
+    logger: childLogger(logger, { component: id }),
+    registry: metrics.registry,
+    metrics,
+    dataDir: config.storage.dataDir,
+    queue,
+    http,
+  });
+  const ingest: IngestContext = {
+    queue,
+    metrics,
+    now: () => clock.now(),
+    ...(config.pipeline.dedupLogRecordIds > 0 ? { recentLogRecordIds: new RecentRecordIds(config.pipeline.dedupLogRecordIds) } : {}),
+  };
+  const auth = otlp.auth ? new TenantAuthenticator(otlp.auth.tenants) : undefined;
+  const logLinks = {
+    ingest,
+    auth,
+    streams: new LogStreams({ defaults: toLogStreamOptions(config.logs.parsing), maxStreams: config.logs.maxStreams }),
+    metrics: registerLogReceiverMetrics(metrics.registry),
+  };
+
+  const nodes: PipelineNode[] = [queueNode(queue)];
+  async function add<C, L, B extends Component>(factory: ComponentFactory<C, L, B>, componentConfig: C, links: L, context = contextFor(factory.type)): Promise<B> {
+    const built = await factory.create(context, componentConfig, links);
+    nodes.push({ id: factory.type, kind: factory.kind, consumes: factory.consumes, produces: factory.produces, component: built });
+    return built;
+  }
+
+  try {
+    // A bad SLO spec stops the start with file:line; PromQL SLIs are only warned about.
+    const sloPlan = planSlos(config.slos, config.sli.definitions.map((d) => d.id));
+    const requestSeries = config.requestSeries.enabled
+      ? await add(requestSeriesComponent, config.requestSeries, {
+          sli: config.sli,
+          definitions: [...sliDefinitionsFromConfig(config.sli), ...(options.sliDefinitions ?? []), ...sloPlan.definitions],
+          templateRoute,
+        })
+      : undefined;
+    if (config.logs.metrics.enabled) await add(logMetricsComponent, config.logs.metrics, { requests: requestSeries?.sli.pipeline });
+    const loki = config.exporters.loki ? await add(lokiExporterComponent, config.exporters.loki, {}) : undefined;
+    // received metrics are kept for remote write too when /metrics does not show them
+    const received =
+      config.exporters.prometheus.enabled || config.exporters.remoteWrite?.receivedMetrics
+        ? (await add(receivedMetricsComponent, config.exporters.prometheus, {})).received
+        : undefined;
+    const otlpExporter = config.exporters.otlp ? (await add(otlpExporterComponent, config.exporters.otlp, {})).exporter : undefined;
+    const remoteWrite = config.exporters.remoteWrite ? (await add(remoteWriteComponent, config.exporters.remoteWrite, { received })).exporter : undefined;
+    const notifier = receiverCount(config.notify) > 0 ? (await add(notifierComponent, config.notify, {}, contextFor('notify'))).notifier : undefined;
+    const { alerting } = await add(
+      alertingComponent,
+      { slos: config.slos, thresholdAlerts: config.thresholdAlerts, notify: config.notify },
+      { plan: sloPlan, sli: requestSeries?.sli, notifier },
+      { ...contextFor('alerting'), logger }, // it names its own logger child
+    );
+    if (probeCount(config.probes) > 0) await add(probesComponent, config.probes, { tee: (m) => alerting.readings.tee(m) });
+    const { page: statusPage } = await add(statusPageComponent, {}, { alerting, plan: sloPlan, sliStore: requestSeries?.sli.store, templateRoute, logger });
+    const grafana = config.grafana?.enabled
+      ? await add(grafanaProvisionerComponent, config.grafana, { slos: sloPlan.adaptations.map((a) => a.slo), env: options.env ?? process.env, logger })
+      : undefined;
+    if (otlp.http.enabled) await add(otlpHttpComponent, otlp, { ingest, auth });
+    const grpc = otlp.grpc.enabled ? await add(otlpGrpcComponent, otlp, { ingest, auth }) : undefined;
+    if (config.logs.raw.enabled) await add(rawLinesComponent, config.logs.raw, logLinks);
+    if (config.logs.loki.enabled) await add(lokiPushComponent, config.logs.loki, logLinks);
+    const syslogOn = config.logs.syslog.udp.enabled || config.logs.syslog.tcp.enabled;
+    const syslog = syslogOn ? await add(syslogComponent, config.logs.syslog, logLinks) : undefined;
+
+    const present = new Set(nodes.map((n) => n.id));
+    const edges = PIPELINE.filter((e) => present.has(e.from) && present.has(e.to));
+    const pipeline = new PipelineGraph(nodes, edges, clock);
+    for (const edge of edges) {
+      if (edge.from !== 'queue') continue;
+      for (const signal of edge.signals ?? []) queue.register(signal, edge.to, pipeline.consumerOf(edge.to));
+    }
+    return {
+      pipeline,
+      requestSeries,
+      lokiExporter: loki?.exporter,
+      receivedMetrics: received,
+      otlpExporter,
+      remoteWriteExporter: remoteWrite,
+      alerting,
+      statusPage,
+      grafana,
+      grpc,
+      syslog,
+    };
+  } catch (error) {
+    // what was built holds files (SQLite stores, the outbox): close it before giving up
+    for (const node of nodes.reverse()) {
+      await (async () => node.component.shutdown(clock.now()))().catch((closeError: unknown) =>
+        logger.warn({ err: closeError, component: node.id }, 'could not close a component after a failed build'),
+      );
+    }
+    throw error;
+  }
+}
+
+/** Listens; a port in use is named with the setting that moves it. Returns the base URL. */
+async function listen(http: FastifyInstance, config: LookoutConfig, tls: boolean): Promise<string> {
+  const { host, port } = config.receivers.otlp.http;
+  try {
+    await http.listen({ host, port });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new Error(`cannot listen on ${host}:${port}: the port is in use; set receivers.otlp.http.port or stop what uses it`);
+    }
+    throw error;
+  }
+  const address = http.server.address();
+  const bound = typeof address === 'object' && address ? address.port : port;
+  return `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+}
+
+/** Builds every component for `config` on one HTTP listener, without listening or starting timers. */
+export async function buildCollector(config: LookoutConfig, options: CollectorOptions = {}): Promise<BuiltCollector> {
+  const ports = createSharedPorts(config, options);
+  const { clock, logger, metrics, queue, http } = ports;
+  const { pipeline, requestSeries, lokiExporter, receivedMetrics, otlpExporter, remoteWriteExporter, alerting, statusPage, grafana, grpc, syslog } =
+    await buildComponents(config, options, ports);
+  // the received OTLP metrics follow the collector's own on /metrics (exporters/README.md)
+  const receivedExposition = (openMetrics = false) => (config.exporters.prometheus.enabled ? (receivedMetrics?.exposition(openMetrics) ?? '') : '');
+
+  // ---- the collector's own routes ----
   let ready = false;
   http.get('/healthz', async () => ({ status: 'ok' }));
   http.get('/readyz', async (_request, reply) => {
     if (!ready) return reply.code(503).send({ status: 'starting' });
     return { status: 'ready', queueItems: queue.depthItems, queueBytes: queue.depthBytes };
   });
-  http.get('/metrics', async (_request, reply) => {
+  http.get('/metrics', async (request, reply) => {
+    // OpenMetrics (with trace-id exemplars) for scrapers that prefer it; text stays the default
+    if (prefersOpenMetrics(request.headers.accept)) {
+      reply.type(OPENMETRICS_CONTENT_TYPE);
+      const own = await renderOpenMetrics(metrics.registry);
+      return own.replace(/# EOF\n$/, receivedExposition(true) + '# EOF\n');
+    }
     reply.type(metrics.registry.contentType);
-    // issue 13: the received OTLP metrics follow the collector's own
-    return (await metrics.registry.metrics()) + (exposeReceived ? (receivedMetrics?.exposition() ?? '') : '');
+    return (await metrics.registry.metrics()) + receivedExposition();
   });
-  if (otlp.http.enabled) {
-    await http.register(otlpHttpReceiver, {
-      context,
-      auth,
-      maxBodyBytes: otlp.http.maxBodyBytes,
-      maxDecompressedBytes: otlp.http.maxDecompressedBytes,
-    });
-  }
-  // ---- log receivers on the HTTP listener (raw lines, Loki push) ----
-  const logsConfig = config.logs;
-  if (logsConfig.raw.enabled) {
-    await http.register(rawLinesReceiver, {
-      context,
-      auth,
-      streams: logStreams,
-      metrics: logReceiverMetrics,
-      maxBodyBytes: logsConfig.raw.maxBodyBytes,
-      maxDecompressedBytes: logsConfig.raw.maxDecompressedBytes,
-    });
-  }
-  if (logsConfig.loki.enabled) {
-    await http.register(lokiPushReceiver, {
-      context,
-      auth,
-      streams: logStreams,
-      metrics: logReceiverMetrics,
-      maxBodyBytes: logsConfig.loki.maxBodyBytes,
-      maxDecompressedBytes: logsConfig.loki.maxDecompressedBytes,
-    });
-  }
-  // ---- end log receivers ----
-
-  // ---- alerting: SLO runtime, threshold alerts, notify outbox (slo/, notify/) ----
-  // Routes (/api/v1/slos, /api/v1/alerts) go on before listen; timers start once ready.
-  const alerting = createAlerting({
-    plan: sloPlan,
-    slos: config.slos,
-    thresholds: config.thresholdAlerts,
-    notify: config.notify,
-    dataDir: config.storage.dataDir,
-    sli,
-    registry: metrics.registry,
-    http,
-    logger,
-    now,
-  });
-  queue.register('logs', 'slo-error-logs', (batch) => alerting.errorLogs.consume(batch.data));
-  queue.register('metrics', 'threshold-host-readings', (batch) => alerting.readings.hostMetrics(batch.data, now()));
-  // ---- end alerting ----
-
-  let grpc: RunningGrpcReceiver | undefined;
-  let syslog: RunningSyslogReceiver | undefined;
-  try {
-    await http.listen({ host: otlp.http.host, port: otlp.http.port });
-    if (otlp.grpc.enabled) {
-      grpc = await startOtlpGrpcReceiver({
-        context,
-        auth,
-        host: otlp.grpc.host,
-        port: otlp.grpc.port,
-        maxMessageBytes: otlp.grpc.maxMessageBytes,
-        tls: otlp.tls,
-      });
-    }
-    if (logsConfig.syslog.udp.enabled || logsConfig.syslog.tcp.enabled) {
-      syslog = await startSyslogReceiver({
-        context,
-        metrics: logReceiverMetrics,
-        config: logsConfig.syslog,
-        logger: logger.child({ component: 'syslog' }),
-      });
-    }
-  } catch (error) {
-    await http.close();
-    await grpc?.close();
-    sli?.close();
-    void lokiExporter?.close(0);
-    void otlpExporter?.close(0);
-    void remoteWriteExporter?.close(0);
-    await alerting.stop();
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') {
-      throw new Error(
-        `cannot listen on ${otlp.http.host}:${otlp.http.port}: the port is in use; set receivers.otlp.http.port or stop what uses it`,
-      );
-    }
-    throw error;
-  }
-  ready = true;
-
-  // Probes start once the receivers listen, so their metrics are scrapeable at once.
-  let probes: ProbeRunner | undefined;
-  const probeCount = config.probes.tls.length + config.probes.http.length + config.probes.postgres.length;
-  if (probeCount > 0) {
-    probes = startProbes(config.probes, alerting.readings.tee(registerProbeMetrics(metrics.registry, { now })), {
-      log: logger.child({ component: 'probes' }),
-    });
-  }
-  alerting.start();
-  remoteWriteExporter?.start(); // issue 13
-
-  const address = http.server.address();
-  const port = typeof address === 'object' && address ? address.port : otlp.http.port;
-  const hostForUrl = otlp.http.host.includes(':') ? `[${otlp.http.host}]` : otlp.http.host;
-  const httpUrl = `${https ? 'https' : 'http'}://${hostForUrl}:${port}`;
-  logger.info({ http: httpUrl, grpcPort: grpc?.port, tls: Boolean(https), auth: Boolean(auth) }, 'collector listening');
+  http.get('/api/v1/pipeline', async () => ({ components: pipeline.describe(await receiverCounts(metrics)), edges: pipeline.edges }));
 
   let closing: Promise<void> | undefined;
-  return {
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      ready = false;
+      await pipeline.shutdown(clock.now() + config.shutdownTimeout);
+      await http.close();
+    })();
+    return closing;
+  };
+  const parts = {
     config,
     http,
-    httpUrl,
-    grpcPort: grpc?.port,
     queue,
     metrics,
-    sli,
-    ...(syslog ? { syslog } : {}),
+    ...(requestSeries ? { sli: requestSeries.sli } : {}),
     ...(lokiExporter ? { lokiExporter } : {}),
     ...(receivedMetrics ? { receivedMetrics } : {}),
     ...(otlpExporter ? { otlpExporter } : {}),
     ...(remoteWriteExporter ? { remoteWriteExporter } : {}),
     alerting,
+    statusPage,
     logger,
-    close() {
-      closing ??= (async () => {
-        ready = false;
-        await alerting.stop(); // before the SLI store closes; unsent notifications stay in the outbox
-        await syslog?.close(); // its pending batches go into the queue before it closes
-        const flushed = queue.close();
-        const deadline = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownTimeout).unref());
-        await Promise.race([flushed, deadline]);
-        // issue 13: the last reading of the request series and SLO counters goes out too (before the store closes)
-        await remoteWriteExporter?.sampleSelf().catch((error: unknown) => logger.warn({ err: error }, 'remote write: last reading failed'));
-        sli?.close(); // after the queue drained, so its last SLI increments are written
-        await Promise.all([
-          lokiExporter?.close(Math.min(5000, config.shutdownTimeout)),
-          otlpExporter?.close(Math.min(5000, config.shutdownTimeout)),
-          remoteWriteExporter?.close(Math.min(5000, config.shutdownTimeout)),
-        ]);
-        await Promise.all([grpc?.close(), http.close(), probes?.stop(2000)]);
-      })();
-      return closing;
+    pipeline,
+    close,
+  };
+
+  return {
+    ...parts,
+    inject: http.inject.bind(http) as FastifyInstance['inject'],
+    async start() {
+      let httpUrl: string;
+      try {
+        await pipeline.start();
+        httpUrl = await listen(http, config, Boolean(ports.https));
+      } catch (error) {
+        await close();
+        throw error;
+      }
+      ready = true;
+      logger.info(
+        { http: httpUrl, grpcPort: grpc?.port, tls: Boolean(ports.https), auth: Boolean(config.receivers.otlp.auth) },
+        'collector listening',
+      );
+      const running = syslog?.running;
+      const provisioning = grafana?.provisioning;
+      return { ...parts, httpUrl, grpcPort: grpc?.port, ...(running ? { syslog: running } : {}), ...(provisioning ? { grafana: provisioning } : {}) };
     },
   };
+}
+
+/** Builds the collector for `config`, starts its components and listens. */
+export async function startCollector(config: LookoutConfig, options: CollectorOptions = {}): Promise<RunningCollector> {
+  const built = await buildCollector(config, options);
+  return built.start();
 }

@@ -1,6 +1,8 @@
-export { startCollector, type CollectorOptions, type RunningCollector } from './collector.ts';
+export { buildCollector, startCollector, PIPELINE, type BuiltCollector, type CollectorOptions, type RunningCollector } from './collector.ts';
+export type { ComponentContext, ComponentFactory, Component, ComponentKind } from './component/component.ts';
+export { PipelineGraph, PipelineGraphError, stopOrder, type PipelineEdge, type PipelineNode, type ComponentView } from './pipeline/graph.ts';
 export { parseConfig, loadConfigFile, defaultConfig, ConfigError, interpolateEnv, type ConfigProblem } from './config/load.ts';
-export { parseDuration, parseSize, durationSchema, sizeSchema } from './config/units.ts';
+export { parseDuration, parseSize, durationSchema, sizeSchema } from './core/units.ts';
 export { configSchema, type LookoutConfig } from './config/schema.ts';
 export { BoundedQueue, type Consumer, type OfferResult } from './pipeline/bounded-queue.ts';
 export { createSelfMetrics, type SelfMetrics } from './pipeline/self-metrics.ts';

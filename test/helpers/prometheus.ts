@@ -25,7 +25,10 @@ export interface RunningPrometheus extends RunningServer {
  * interval, the remote-write receiver on, and data in a temp dir. Returns undefined
  * (after printing SKIP) when the binary is missing outside CI.
  */
-export async function startPrometheus(targets: ScrapeTarget[], options: { ruleFiles?: string[] } = {}): Promise<RunningPrometheus | undefined> {
+export async function startPrometheus(
+  targets: ScrapeTarget[],
+  options: { ruleFiles?: string[]; /** --enable-feature values, e.g. exemplar-storage */ features?: string[] } = {},
+): Promise<RunningPrometheus | undefined> {
   const binary = requireBinary('prometheus', 'prometheus');
   if (!binary) return undefined;
   const server = await startServerProcess({
@@ -56,6 +59,7 @@ export async function startPrometheus(targets: ScrapeTarget[], options: { ruleFi
         '--web.enable-remote-write-receiver',
         '--storage.tsdb.retention.time=1h',
         '--log.level=warn',
+        ...(options.features ?? []).map((feature) => `--enable-feature=${feature}`),
       ];
     },
     readyPath: '/-/ready',

@@ -11,6 +11,7 @@ import { selfMetricsToOtlp } from './metrics/self-metrics-otlp.ts';
 import { createResourceReader, type ResourceSnapshot } from './resources/read-resources.ts';
 import { LineBuffer } from './ship/line-buffer.ts';
 import { LogShipper, realClock, type AckPoint } from './ship/log-shipper.ts';
+import { createFailoverClient, DEFAULT_FAILOVER_COOL_DOWN_MS } from './ship/failover-client.ts';
 import { createOtlpHttpClient } from './ship/otlp-http-client.ts';
 import { nextStep } from './ship/send-policy.ts';
 import { TailManager } from './tail/tail-manager.ts';
@@ -91,13 +92,26 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
     await tailer.start(checkpoint);
     persist();
 
-    const client = createOtlpHttpClient({
-      endpoint: config.collector.endpoint,
-      ...(config.collector.token ? { token: config.collector.token } : {}),
-      ...(config.collector.caFile ? { caFile: config.collector.caFile } : {}),
-      timeoutMs: config.collector.timeout,
-      compression: config.collector.compression,
-    });
+    const endpoints = [config.collector.endpoint, ...(config.collector.fallbackEndpoints ?? [])];
+    const clientFor = (endpoint: string) =>
+      createOtlpHttpClient({
+        endpoint,
+        ...(config.collector.token ? { token: config.collector.token } : {}),
+        ...(config.collector.caFile ? { caFile: config.collector.caFile } : {}),
+        timeoutMs: config.collector.timeout,
+        compression: config.collector.compression,
+      });
+    // One endpoint: the plain client. Several: stick to one while it answers, move on when it cannot.
+    const client =
+      endpoints.length === 1
+        ? clientFor(endpoints[0]!)
+        : createFailoverClient(
+            endpoints.map((endpoint) => ({ endpoint, client: clientFor(endpoint) })),
+            {
+              coolDownMs: config.collector.failoverCoolDown ?? DEFAULT_FAILOVER_COOL_DOWN_MS,
+              events: { failedOver: (from, to, reason) => log.warn('collector unavailable; failing over', { from, to, reason }) },
+            },
+          );
     cleanups.push(() => client.close());
 
     // The checkpoint a batch produces is written (and synced) before the batch is sent;
@@ -198,7 +212,7 @@ export async function startAgent(config: AgentConfig, options: AgentOptions = {}
     log.info('lookout-agent started', {
       files: tailer.trackedCount,
       dataDir: config.dataDir,
-      endpoint: config.collector.endpoint,
+      endpoint: endpoints.join(', '),
       ...(metricsServer ? { metrics: metricsServer.url } : {}),
     });
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, defaultConfig, interpolateEnv, loadConfigFile, parseConfig } from './load.ts';
-import { parseDuration, parseSize } from './units.ts';
+import { parseDuration, parseSize } from '../core/units.ts';
 
 function problems(text: string, env: NodeJS.ProcessEnv = {}): string[] {
   try {
@@ -98,6 +98,59 @@ describe('config', () => {
 
   it('refuses a file that is not a mapping', () => {
     expect(problems('- a\n- b\n')[0]).toMatch(/must be a YAML mapping/);
+  });
+
+  it('places a misspelt key at the key, not at its value', () => {
+    const lines = problems('receivers:\n  otlp:\n    htp:\n      port: 1\nlog:\n  levle:   debug\n');
+    expect(lines).toEqual([
+      "lookout.yaml:3:5: receivers.otlp.htp: unknown key 'htp'; did you mean 'http'?",
+      "lookout.yaml:6:3: log.levle: unknown key 'levle'; did you mean 'level'?",
+    ]);
+  });
+
+  it('reports every problem at once, sorted by line and column', () => {
+    const text = [
+      'log:', //                                 1
+      '  level: loud', //                        2
+      'pipeline:', //                            3
+      '  queue: { maxItems: 0, maxBytes: 1MiB }', // 4
+      'receivers:', //                           5
+      '  otlp:', //                              6
+      '    http: { enabled: yes, prot: 1 }', //  7
+      '',
+    ].join('\n');
+    const lines = problems(text);
+    expect(lines).toHaveLength(4);
+    const positions = lines.map((line) => /^lookout\.yaml:(\d+):(\d+):/.exec(line)!.slice(1).map(Number));
+    expect(positions).toEqual([...positions].sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!));
+    expect(lines[0]).toMatch(/^lookout\.yaml:2:\d+: log\.level: level must be one of trace, debug, info, warn, error, fatal, silent \(found "loud"\); the default is "info"$/);
+    expect(lines[1]).toMatch(/^lookout\.yaml:4:\d+: pipeline\.queue\.maxItems: maxItems must be greater than 0 \(found 0\); .*the default is 500000$/);
+    expect(lines[2]).toMatch(/^lookout\.yaml:7:\d+: receivers\.otlp\.http\.enabled: enabled must be true or false, not text \(found "yes"\); write `enabled: true`/);
+    expect(lines[3]).toMatch(/^lookout\.yaml:7:\d+: receivers\.otlp\.http\.prot: unknown key 'prot'; did you mean 'port'\?$/);
+  });
+
+  it('reports an unset variable alongside the other problems, and not again as the empty value it left', () => {
+    const lines = problems('storage:\n  dataDir: ${DATA_DIR}\nlog:\n  level: loud\nreceivers:\n  otlp:\n    auth:\n      tenants:\n        - { name: a, token: "${TOKEN_A}" }\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^lookout\.yaml:2:\d+: storage\.dataDir: environment variable DATA_DIR is not set/);
+    expect(lines[1]).toMatch(/^lookout\.yaml:4:\d+: log\.level: level must be one of/);
+    expect(lines[2]).toMatch(/^lookout\.yaml:9:\d+: receivers\.otlp\.auth\.tenants\.0\.token: environment variable TOKEN_A is not set/);
+  });
+
+  it('replaces the validator\'s own texts with what to write', () => {
+    const lines = problems(
+      'slos:\n  files: alerts/slos\npipeline:\n  dedupLogRecordIds: 1.5\nprobes: 5\nreceivers:\n  otlp:\n    tls: {}\n',
+    );
+    const text = lines.join('\n');
+    expect(text).not.toMatch(/Invalid input|Too small|Too big|Invalid option|expected \w+, received/);
+    expect(text).toContain('slos.files: files must be a list, not text (found "alerts/slos"); write a YAML list, even for one item: `files: ["alerts/slos"]`');
+    expect(text).toContain('pipeline.dedupLogRecordIds: dedupLogRecordIds must be a whole number, not a fraction (found 1.5)');
+    expect(text).toContain('probes: probes must be a section of keys, not a number (found 5); write `probes:` with its keys indented below it');
+    expect(text).toContain('receivers.otlp.tls.certFile: certFile is required here; add `certFile:` with text (PEM certificate chain served by the receivers)');
+  });
+
+  it('suggests the allowed value meant for a misspelt one', () => {
+    expect(problems('log:\n  level: inof\n')).toEqual(['lookout.yaml:2:10: log.level: level must be one of trace, debug, info, warn, error, fatal, silent (found "inof"); did you mean \'info\'?']);
   });
 
   it('reads a file and reports a missing one', () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
+import { humanIssueText, type IssueFacts } from './problem-text.ts';
 import { configSchema, type LookoutConfig } from './schema.ts';
 
 /** One thing wrong with a config file: where, what, and how to fix it. */
@@ -14,8 +15,11 @@ export interface ConfigProblem {
 }
 
 export class ConfigError extends Error {
-  constructor(readonly problems: ConfigProblem[]) {
-    super(problems.map(formatProblem).join('\n'));
+  readonly problems: ConfigProblem[];
+  constructor(problems: ConfigProblem[]) {
+    const sorted = sortProblems(problems);
+    super(sorted.map(formatProblem).join('\n'));
+    this.problems = sorted;
     this.name = 'ConfigError';
   }
 }
@@ -23,6 +27,11 @@ export class ConfigError extends Error {
 export function formatProblem(problem: ConfigProblem): string {
   const where = problem.line ? `${problem.file}:${problem.line}:${problem.column ?? 1}` : problem.file;
   return `${where}: ${problem.path || '(top level)'}: ${problem.message}`;
+}
+
+/** In file order: by line, then column; problems of the whole file first. */
+export function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
+  return [...problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
 }
 
 const ENV_REFERENCE = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
@@ -77,8 +86,8 @@ function editDistance(a: string, b: string): number {
   return row[b.length]!;
 }
 
-/** Keys allowed at a path of the schema, for "did you mean" hints. */
-function knownKeys(path: PropertyKey[]): string[] {
+/** The schema of the key at a path (wrappers such as defaults still on). */
+function schemaAt(path: PropertyKey[]): z.ZodType | undefined {
   let schema: z.ZodType | undefined = configSchema as unknown as z.ZodType;
   for (const key of path) {
     schema = unwrap(schema);
@@ -88,10 +97,25 @@ function knownKeys(path: PropertyKey[]): string[] {
       const element = (schema as unknown as { element?: z.ZodType }).element;
       schema = element;
     }
-    if (!schema) return [];
+    if (!schema) return undefined;
   }
-  const shape = (unwrap(schema) as unknown as { shape?: Record<string, unknown> }).shape;
+  return schema;
+}
+
+/** Keys allowed at a path of the schema, for "did you mean" hints. */
+function knownKeys(path: PropertyKey[]): string[] {
+  const shape = (unwrap(schemaAt(path)) as unknown as { shape?: Record<string, unknown> } | undefined)?.shape;
   return shape ? Object.keys(shape) : [];
+}
+
+/** The default of the key at a path, when its schema declares one. */
+function defaultAt(path: PropertyKey[]): unknown {
+  let current = schemaAt(path) as unknown as { def?: { type?: string; defaultValue?: unknown; innerType?: unknown } } | undefined;
+  for (let i = 0; i < 10 && current?.def; i++) {
+    if (current.def.type === 'default') return current.def.defaultValue;
+    current = current.def.innerType as typeof current;
+  }
+  return undefined;
 }
 
 function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
@@ -115,6 +139,20 @@ function position(doc: Document, lines: LineCounter, path: PropertyKey[]): { lin
     }
   }
   return {};
+}
+
+/** Where a key itself is written (not its value): a misspelt key is shown at its own column. */
+function keyPosition(doc: Document, lines: LineCounter, parentPath: PropertyKey[], key: string): { line?: number; column?: number } {
+  const parent = parentPath.length === 0 ? doc.contents : doc.getIn(parentPath as unknown[], true);
+  if (isMap(parent)) {
+    const pair = parent.items.find((item) => (isScalar(item.key) ? String(item.key.value) : String(item.key)) === key);
+    const range = pair && isScalar(pair.key) ? pair.key.range : undefined;
+    if (range) {
+      const { line, col } = lines.linePos(range[0]);
+      return { line, column: col };
+    }
+  }
+  return position(doc, lines, [...parentPath, key]);
 }
 
 function interpolateDocument(doc: Document, env: NodeJS.ProcessEnv, file: string, lines: LineCounter): ConfigProblem[] {
@@ -162,26 +200,30 @@ export function parseConfig(text: string, file = 'lookout.yaml', env: NodeJS.Pro
       }),
     );
   }
+  // An unset variable is one problem among the others, not a reason to hide them.
   const envProblems = interpolateDocument(doc, env, file, lines);
-  if (envProblems.length > 0) throw new ConfigError(envProblems);
+  const envPaths = envProblems.map((problem) => problem.path);
 
   const raw = doc.toJS() ?? {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError([{ file, line: 1, column: 1, path: '', message: `the file must be a YAML mapping of sections (receivers:, pipeline:, ...), not ${describeValue(raw)}` }]);
   }
   const result = configSchema.safeParse(raw);
-  if (result.success) return result.data;
+  if (result.success && envProblems.length === 0) return result.data;
 
-  const problems: ConfigProblem[] = [];
-  for (const issue of result.error.issues) {
+  const problems: ConfigProblem[] = [...envProblems];
+  for (const issue of result.error?.issues ?? []) {
     const path = issue.path as PropertyKey[];
+    // the empty value an unset variable left behind is already reported as that
+    const dotted = path.join('.');
+    if (envPaths.some((envPath) => dotted === envPath || dotted.startsWith(`${envPath}.`))) continue;
     if (issue.code === 'unrecognized_keys') {
       const allowed = knownKeys(path);
       for (const key of issue.keys) {
         const suggestion = closest(key, allowed);
         problems.push({
           file,
-          ...position(doc, lines, [...path, key]),
+          ...keyPosition(doc, lines, path, key),
           path: [...path, key].join('.'),
           message:
             `unknown key '${key}'` +
@@ -192,12 +234,23 @@ export function parseConfig(text: string, file = 'lookout.yaml', env: NodeJS.Pro
     }
     // Secrets never appear in messages, not even a wrong one.
     const secret = path.some((key) => typeof key === 'string' && /token|password|secret/i.test(key));
-    const found = secret ? '(hidden)' : describeValue(doc.getIn(path as unknown[]));
+    const node = doc.getIn(path as unknown[]);
+    const value: unknown = isMap(node) || isSeq(node) ? node.toJSON() : node;
+    const found = secret ? '(hidden)' : describeValue(value);
+    const key = path.length > 0 ? String(path[path.length - 1]) : 'the file';
     problems.push({
       file,
       ...position(doc, lines, path),
-      path: path.join('.'),
-      message: `${issue.message} (found ${found})`,
+      path: dotted,
+      message: humanIssueText(issue as unknown as IssueFacts, {
+        key,
+        found: value,
+        foundText: found,
+        defaultValue: defaultAt(path),
+        description: schemaAt(path)?.description,
+        suggestion:
+          issue.code === 'invalid_value' && typeof value === 'string' && !secret ? closest(value, issue.values.map(String)) : undefined,
+      }),
     });
   }
   throw new ConfigError(problems);

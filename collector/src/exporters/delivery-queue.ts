@@ -1,5 +1,5 @@
 import { breakerAllows, breakerGaugeValue, breakerOnFailure, breakerOnSuccess, breakerReadyAt, closedBreaker, type BreakerSettings, type BreakerState } from '../notify/breaker.ts';
-import { fullJitterDelay } from '../notify/backoff.ts';
+import { fullJitterDelay } from '../core/backoff.ts';
 
 /**
  * What one send attempt of a batch came to. `sent` may carry a partial success (items

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationSchema } from '../config/units.ts';
+import { durationSchema } from '../core/units.ts';
 import { otlpExporterConfigSchema } from './otlp-exporter-config.ts';
 import { receivedMetricsConfigSchema } from './received-metrics-config.ts';
 import { remoteWriteConfigSchema } from './remote-write-config.ts';

@@ -1,7 +1,7 @@
-import type { Logger } from 'pino';
+import type { Logger } from '../core/logger.ts';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Batch } from '../model/telemetry.ts';
-import { fullJitterDelay, parseRetryAfter } from '../notify/backoff.ts';
+import { fullJitterDelay, parseRetryAfter } from '../core/backoff.ts';
 import type { LokiExporterConfig } from './loki-config.ts';
 import { entriesOfBatch, lokiPushBody, type LokiExportEntry } from './loki-payload.ts';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationSchema } from '../config/units.ts';
+import { durationSchema } from '../core/units.ts';
 
 /** `exporters.otlp` in lookout.yaml: forward traces, metrics and logs to any OTLP/HTTP endpoint. */
 export const otlpExporterConfigSchema = z

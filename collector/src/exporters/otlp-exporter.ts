@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import type { Logger } from 'pino';
+import type { Logger } from '../core/logger.ts';
 import type { Registry } from 'prom-client';
 import type { Batch, LogsData, MetricsData, Signal, SignalData, TracesData } from '../model/telemetry.ts';
-import { parseRetryAfter } from '../notify/backoff.ts';
+import { parseRetryAfter } from '../core/backoff.ts';
 // The OTLP codec is moving to @lookout/otlp; this index is its public surface.
 import { encodeLogsProtobuf, encodeMetricsProtobuf, encodeTracesProtobuf } from '../otlp/index.ts';
 import { DeliveryQueue, type SendOutcome } from './delivery-queue.ts';

@@ -140,12 +140,17 @@ export class PromSeriesStore {
     return expired;
   }
 
-  /** Every current series in the Prometheus text format (0.0.4), families in first-seen order. */
-  exposition(): string {
+  /**
+   * Every current series in the Prometheus text format (0.0.4), families in first-seen
+   * order; with `openMetrics` a counter's family is named without its `_total`, as
+   * OpenMetrics wants (the samples keep it).
+   */
+  exposition(openMetrics = false): string {
     const lines: string[] = [];
     for (const [name, family] of this.families) {
-      if (family.help !== '') lines.push(`# HELP ${name} ${escapeHelp(family.help)}`);
-      lines.push(`# TYPE ${name} ${family.type}`);
+      const familyName = openMetrics && family.type === 'counter' && name.endsWith('_total') ? name.slice(0, -'_total'.length) : name;
+      if (family.help !== '') lines.push(`# HELP ${familyName} ${escapeHelp(family.help)}`);
+      lines.push(`# TYPE ${familyName} ${family.type}`);
       for (const { point } of family.series.values()) writeSamples(lines, name, point.labels, point.value);
     }
     return lines.length === 0 ? '' : lines.join('\n') + '\n';

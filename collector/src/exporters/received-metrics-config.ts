@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationSchema } from '../config/units.ts';
+import { durationSchema } from '../core/units.ts';
 
 /** `exporters.prometheus` in lookout.yaml: the received OTLP metrics on /metrics. */
 export const receivedMetricsConfigSchema = z

@@ -70,9 +70,9 @@ export class ReceivedMetrics {
   }
 
   /** The series in the text format, to append to the collector's own /metrics. */
-  exposition(): string {
+  exposition(openMetrics = false): string {
     this.expire();
-    return this.store.exposition();
+    return this.store.exposition(openMetrics);
   }
 
   get seriesCount(): number {

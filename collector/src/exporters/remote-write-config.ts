@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationSchema } from '../config/units.ts';
+import { durationSchema } from '../core/units.ts';
 
 /** The collector's own series remote write sends by default: the request series and the SLO counters. */
 export const DEFAULT_REMOTE_WRITE_SELF_SERIES = [

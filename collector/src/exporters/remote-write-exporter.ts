@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import type { Logger } from 'pino';
+import type { Logger } from '../core/logger.ts';
 import type { Registry } from 'prom-client';
 import { compress } from 'snappyjs';
-import { parseRetryAfter } from '../notify/backoff.ts';
+import { parseRetryAfter } from '../core/backoff.ts';
 import { DeliveryQueue, type SendOutcome } from './delivery-queue.ts';
 import { createExporterMetrics, deliveryEventsFor, type ExporterMetrics } from './exporter-metrics.ts';
 import { headerValue, httpPost } from './http-post.ts';

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseAccessLogLine } from './access-log-parser.ts';
+import { DAMAGED_FIELD_ATTRIBUTE, parseAccessLogLine } from './access-log-parser.ts';
 
 const NOW = Date.UTC(2026, 0, 1);
 const ns = (ms: number): bigint => BigInt(ms) * 1_000_000n;
@@ -168,11 +169,82 @@ describe('access logs', () => {
     ['an unclosed request quote', '127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0 200 1'],
     ['a status that is not 3 digits', '127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 20 1'],
     ['a size that is not a number', '127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 200 big'],
-    ['an unclosed user agent quote', '127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 200 1 "-" "curl'],
+    ['a status cut to two digits at the end of the line', '127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 20'],
     ['a syslog line', 'Jun 14 15:16:01 combo sshd[19939]: authentication failure'],
   ])('does not parse %s', (_name, line) => {
     const { record, parsed } = parseAccessLogLine(line, NOW);
     expect(parsed).toBe(false);
     expect(record.body).toBe(line);
+  });
+
+  it('counts a line whose user agent was cut off, naming the damaged field', () => {
+    const line = '127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET /cart HTTP/1.1" 503 17 "-" "Mozilla/5.0 (X11; Lin';
+    const { record, parsed } = parseAccessLogLine(line, NOW);
+    expect(parsed).toBe(true);
+    expect(record.attributes['http.response.status_code']).toBe(503);
+    expect(record.attributes['url.path']).toBe('/cart');
+    expect(record.attributes['http.response.body.size']).toBe(17);
+    expect(record.attributes['user_agent.original']).toBe('Mozilla/5.0 (X11; Lin');
+    expect(record.attributes[DAMAGED_FIELD_ATTRIBUTE]).toBe('user_agent.original');
+    expect(record.severityNumber).toBe(17);
+  });
+
+  it('counts a line whose referer was cut off', () => {
+    const line = '10.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "POST /pay HTTP/1.1" 200 5 "https://shop.example/ch';
+    const { record, parsed } = parseAccessLogLine(line, NOW);
+    expect(parsed).toBe(true);
+    expect(record.attributes['http.request.header.referer']).toEqual(['https://shop.example/ch']);
+    expect(record.attributes[DAMAGED_FIELD_ATTRIBUTE]).toBe('http.request.header.referer');
+    expect(record.attributes['user_agent.original']).toBeUndefined();
+  });
+
+  it('an intact line carries no damage marker', () => {
+    const { record } = parseAccessLogLine(accessLine({}, true), NOW);
+    expect(record.attributes[DAMAGED_FIELD_ATTRIBUTE]).toBeUndefined();
+  });
+});
+
+describe('access logs cut at any point', () => {
+  const segment = fc.oneof(
+    fc.constantFrom('users', 'cart', 'api', 'v1', 'orders', 'checkout'),
+    fc.integer({ min: 0, max: 99999 }).map(String),
+    fc.uuid(),
+  );
+  const quotedText = fc.string({ maxLength: 30 }).map((s) => s.replace(/[\\"\n\r]/g, ''));
+  const accessLineFields = fc.record({
+    method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH'),
+    path: fc.array(segment, { minLength: 0, maxLength: 4 }).map((parts) => '/' + parts.join('/')),
+    query: fc.option(fc.constantFrom('a=1', 'q=x%20y', 'page=2&size=10'), { nil: undefined }),
+    status: fc.integer({ min: 100, max: 599 }),
+    size: fc.oneof(fc.constant('-'), fc.integer({ min: 0, max: 10_000_000 }).map(String)),
+    combined: fc.boolean(),
+    referer: quotedText,
+    agent: quotedText,
+    duration: fc.option(fc.double({ min: 0, max: 60, noNaN: true }).map((d) => d.toFixed(3)), { nil: undefined }),
+  });
+
+  it('never reports a wrong status, method or path, and counts every line whose size field is whole', () => {
+    fc.assert(
+      fc.property(accessLineFields, (f) => {
+        const target = f.query ? `${f.path}?${f.query}` : f.path;
+        let line = `192.0.2.7 - - [10/Oct/2000:13:55:36 -0700] "${f.method} ${target} HTTP/1.1" ${f.status} ${f.size}`;
+        const sizeEnd = line.length;
+        if (f.combined) line += ` "${f.referer}" "${f.agent}"`;
+        if (f.duration !== undefined) line += ` ${f.duration}`;
+        const whole = parseAccessLogLine(line, NOW);
+        expect(whole.parsed).toBe(true);
+        expect(whole.record.attributes['http.response.status_code']).toBe(f.status);
+        expect(whole.record.attributes['url.path']).toBe(f.path);
+        for (let cut = 0; cut <= line.length; cut++) {
+          const { record, parsed } = parseAccessLogLine(line.slice(0, cut), NOW);
+          if (cut >= sizeEnd) expect(parsed, `cut at ${cut}`).toBe(true);
+          if (!parsed) continue;
+          expect(record.attributes['http.response.status_code'], `cut at ${cut}`).toBe(f.status);
+          expect(record.attributes['http.request.method'], `cut at ${cut}`).toBe(f.method);
+          expect(record.attributes['url.path'], `cut at ${cut}`).toBe(f.path);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

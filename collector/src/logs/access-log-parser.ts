@@ -9,6 +9,13 @@ import { setMethod, splitTarget } from './http-attributes.ts';
 export const REQUEST_DURATION_ATTRIBUTE = 'http.server.request.duration';
 
 /**
+ * Set on a line whose request, status and size are intact but whose trailing quoted field
+ * (referer, user agent) was cut off: the attribute name of the damaged field. The request
+ * still counts; the damaged value is kept as far as it goes.
+ */
+export const DAMAGED_FIELD_ATTRIBUTE = 'lookout.log.damaged_field';
+
+/**
  * Apache/nginx access logs: Common Log Format
  *   `host ident authuser [10/Oct/2000:13:55:36 -0700] "GET /a.gif HTTP/1.0" 200 2326`
  * and combined (`... "referer" "user agent"`), optionally followed by more fields, of
@@ -17,6 +24,11 @@ export const REQUEST_DURATION_ATTRIBUTE = 'http.server.request.duration';
  *
  * The body is the whole line; severity follows the status (5xx ERROR, 4xx WARN, else
  * INFO) so that a severity filter finds failed requests.
+ *
+ * Lenient where it is safe: a line cut inside the referer or user agent (loggers that cap
+ * line length, a truncated copy) still counts as a request, with the damaged field named
+ * in DAMAGED_FIELD_ATTRIBUTE. A line cut anywhere before the size field ends is not
+ * parsed: the request and status could be wrong.
  */
 export function parseAccessLogLine(input: string, nowMs: number): ParsedLine {
   const line = stripCr(input);
@@ -75,12 +87,17 @@ export function parseAccessLogLine(input: string, nowMs: number): ParsedLine {
       continue;
     }
     if (c === 34) {
-      const end = quotedEnd(line, i + 1);
-      if (end < 0) return unparsed(input, nowMs);
-      if (quoted < 2 && !(end === i + 2 && line.charCodeAt(i + 1) === 45)) {
+      const closed = quotedEnd(line, i + 1);
+      const end = closed < 0 ? n : closed;
+      const name = quoted === 0 ? 'http.request.header.referer' : quoted === 1 ? 'user_agent.original' : undefined;
+      if (name !== undefined && !(end === i + 2 && line.charCodeAt(i + 1) === 45)) {
         const value = unescapeQuoted(line, i + 1, end);
-        if (quoted === 0) attributes['http.request.header.referer'] = [value];
-        else attributes['user_agent.original'] = value;
+        if (quoted === 0) attributes[name] = [value];
+        else attributes[name] = value;
+      }
+      if (closed < 0) {
+        attributes[DAMAGED_FIELD_ATTRIBUTE] = name ?? 'access_log.extra';
+        break;
       }
       quoted++;
       i = end + 1;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationSchema, sizeSchema } from '../config/units.ts';
+import { durationSchema, sizeSchema } from '../core/units.ts';
 import { LOG_FORMATS, resolveLogFormat } from './formats.ts';
 import type { LogFormat } from './formats.ts';
 import type { LogStreamOptions } from './log-stream.ts';

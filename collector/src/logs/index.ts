@@ -7,7 +7,7 @@ export type { SeverityBucket } from './severity.ts';
 export { createJsonParser, parseJsonLine, jsonToAnyValue } from './json-parser.ts';
 export type { JsonParserOptions } from './json-parser.ts';
 export { createLogfmtParser, parseLogfmtLine } from './logfmt-parser.ts';
-export { createAccessLogParser, parseAccessLogLine, REQUEST_DURATION_ATTRIBUTE } from './access-log-parser.ts';
+export { createAccessLogParser, DAMAGED_FIELD_ATTRIBUTE, parseAccessLogLine, REQUEST_DURATION_ATTRIBUTE } from './access-log-parser.ts';
 export { createApacheErrorParser, parseApacheErrorLine } from './apache-error-parser.ts';
 export { createSyslogParser, parseSyslogLine } from './syslog-parser.ts';
 export { createLog4jParser, parseLog4jLine } from './log4j-parser.ts';

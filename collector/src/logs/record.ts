@@ -52,9 +52,13 @@ export function stripCr(line: string): string {
   return line.length > 0 && line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line;
 }
 
-/** Non-negative decimal integer of the whole slice, or -1 (also -1 beyond 15 digits). */
+/**
+ * Non-negative decimal integer of the whole slice, or -1 (also -1 beyond 15 digits, and
+ * when the slice runs past the end of the string: a line cut inside a number is not that
+ * number).
+ */
 export function parseUint(s: string, start: number, end: number): number {
-  if (end <= start || end - start > 15) return -1;
+  if (end <= start || end - start > 15 || end > s.length) return -1;
   let n = 0;
   for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i) - 48;

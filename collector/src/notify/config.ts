@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationSchema } from '../config/units.ts';
+import { durationSchema } from '../core/units.ts';
 
 /**
  * The `notify:` section of lookout.yaml: where alert notifications go and how hard the

@@ -1,4 +1,4 @@
-import { backoffCeiling, fullJitterDelay } from './backoff.ts';
+import { backoffCeiling, fullJitterDelay } from '../core/backoff.ts';
 import {
   breakerAllows,
   breakerGaugeValue,
@@ -13,7 +13,9 @@ import type { NotifyMetrics } from './metrics.ts';
 import type { Outbox, OutboxRow } from './outbox.ts';
 import type { ReceiverTarget } from './receiver-targets.ts';
 import { countsAgainstReceiver, type FailureReason, type SendOutcome, type Transport } from './transport.ts';
-import type { NotifyClock, NotifyLogger, OutgoingRequest } from './types.ts';
+import type { Clock } from '../core/clock.ts';
+import type { Logger } from '../core/logger.ts';
+import type { OutgoingRequest } from './types.ts';
 
 /**
  * Sends what the outbox holds. Per receiver one request at a time, oldest due row
@@ -58,10 +60,10 @@ export interface DispatcherOptions {
   outbox: Outbox;
   receivers: ReceiverTarget[];
   settings: DispatcherSettings;
-  clock: NotifyClock;
+  clock: Clock;
   transport: Transport;
   metrics: NotifyMetrics;
-  logger: NotifyLogger;
+  logger: Logger;
   onEvent?: (event: NotifyEvent) => void;
 }
 

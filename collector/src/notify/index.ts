@@ -1,13 +1,9 @@
 export {
   alertNotificationSchema,
   parseAlertNotification,
-  systemNotifyClock,
-  silentNotifyLogger,
   type AlertNotification,
   type ReceiverKind,
   type OutgoingRequest,
-  type NotifyClock,
-  type NotifyLogger,
 } from './types.ts';
 export {
   notifyConfigSchema,
@@ -22,7 +18,6 @@ export {
 export { createNotifier, OUTBOX_FILE, type Notifier, type NotifierOptions, type EnqueueResult } from './notifier.ts';
 export { Outbox, type OutboxRow, type DeliveryState, type EnqueueTarget, type EnqueueOptions } from './outbox.ts';
 export { Dispatcher, type DispatcherOptions, type DispatcherSettings, type NotifyEvent } from './dispatcher.ts';
-export { backoffCeiling, fullJitterDelay, parseRetryAfter } from './backoff.ts';
 export {
   breakerAllows,
   breakerOnFailure,
@@ -42,4 +37,3 @@ export { alertmanagerRequest, alertmanagerAlertsUrl, toPostableAlert, type Posta
 export { webhookPayload, webhookRequest, WEBHOOK_GROUP_LABELS, type WebhookPayload } from './receivers/webhook.ts';
 export { slackMessage, slackRequest, escapeSlack } from './receivers/slack.ts';
 export { pagerdutyEvent, pagerdutyRequest, pagerdutySeverity, type PagerdutyEvent, type PagerdutySeverity } from './receivers/pagerduty.ts';
-export { ManualClock } from './manual-clock.ts';

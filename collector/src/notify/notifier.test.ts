@@ -7,10 +7,11 @@ import { notifyConfigSchema, type NotifyConfigInput } from './config.ts';
 import type { NotifyEvent } from './dispatcher.ts';
 import { HEARTBEAT_ALERTNAME } from './heartbeat.ts';
 import { dedupKeyOf } from './keys.ts';
-import { ManualClock } from './manual-clock.ts';
+import { ManualClock } from '../../../test/helpers/manual-clock.ts';
 import { createNotifier, type Notifier } from './notifier.ts';
 import type { SendOutcome, Transport } from './transport.ts';
-import type { AlertNotification, NotifyLogger, OutgoingRequest } from './types.ts';
+import type { Logger } from '../core/logger.ts';
+import type { AlertNotification, OutgoingRequest } from './types.ts';
 
 const OK: SendOutcome = { ok: true, status: 200 };
 const DOWN: SendOutcome = { ok: false, reason: 'network', detail: 'ECONNREFUSED' };
@@ -70,7 +71,7 @@ async function run(clock: ManualClock, ms: number): Promise<void> {
 function capturingLogger() {
   const lines: string[] = [];
   const log = (level: string) => (object: object, message: string) => void lines.push(`${level} ${message} ${JSON.stringify(object)}`);
-  const logger: NotifyLogger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+  const logger: Logger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
   return { logger, lines };
 }
 
@@ -93,7 +94,7 @@ describe('notifier with a manual clock', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function make(config: NotifyConfigInput, transport: Transport, logger?: NotifyLogger): Notifier {
+  function make(config: NotifyConfigInput, transport: Transport, logger?: Logger): Notifier {
     const notifier = createNotifier({
       config: notifyConfigSchema.parse(config),
       dataDir: dir,

@@ -9,12 +9,10 @@ import { receiverMatches, receiverTargets } from './receiver-targets.ts';
 import { fetchTransport, type Transport } from './transport.ts';
 import {
   parseAlertNotification,
-  silentNotifyLogger,
-  systemNotifyClock,
   type AlertNotification,
-  type NotifyClock,
-  type NotifyLogger,
 } from './types.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
+import { silentLogger, type Logger } from '../core/logger.ts';
 
 /** File name of the outbox inside the data directory. */
 export const OUTBOX_FILE = 'notify-outbox.sqlite';
@@ -25,8 +23,8 @@ export interface NotifierOptions {
   dataDir: string;
   /** self-metrics go here; a private registry when absent */
   registry?: Registry;
-  logger?: NotifyLogger;
-  clock?: NotifyClock;
+  logger?: Logger;
+  clock?: Clock;
   transport?: Transport;
   /** every attempt, breaker transition and give-up, for tests and tracing */
   onEvent?: (event: NotifyEvent) => void;
@@ -57,8 +55,8 @@ export interface Notifier {
 
 export function createNotifier(options: NotifierOptions): Notifier {
   const { config } = options;
-  const clock = options.clock ?? systemNotifyClock;
-  const logger = options.logger ?? silentNotifyLogger;
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
   const targets = receiverTargets(config);
   const names = targets.map((t) => t.name);
   const outbox = Outbox.open(join(options.dataDir, OUTBOX_FILE));

@@ -1,4 +1,4 @@
-import { parseRetryAfter } from './backoff.ts';
+import { parseRetryAfter } from '../core/backoff.ts';
 import type { OutgoingRequest } from './types.ts';
 
 /**

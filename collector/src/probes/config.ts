@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationSchema } from '../config/units.ts';
+import { durationSchema } from '../core/units.ts';
 
 /**
  * The `probes:` section of lookout.yaml. Strings go through the loader's ${ENV}

@@ -29,14 +29,12 @@ export {
 export { ProbeAbortedError } from './probe-error.ts';
 export {
   createScheduler,
-  systemSchedulerClock,
   firstDelay,
   nextGap,
   DEFAULT_JITTER,
   type Scheduler,
-  type SchedulerClock,
   type ScheduledJob,
   type RunOutcome,
 } from './scheduler.ts';
 export { registerProbeMetrics, type ProbeMetrics, type ProbeMetricsOptions, type ProbeKind } from './probe-metrics.ts';
-export { startProbes, type ProbeRunner, type ProbeRunnerOptions, type ProbeLogger } from './probe-runner.ts';
+export { startProbes, type ProbeRunner, type ProbeRunnerOptions } from './probe-runner.ts';

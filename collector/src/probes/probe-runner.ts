@@ -3,21 +3,19 @@ import type { ProbesConfig } from './config.ts';
 import { probeHttp, type HttpProbeResult } from './http-probe.ts';
 import type { ProbeMetrics } from './probe-metrics.ts';
 import { probePostgres, type PostgresProbeResult } from './postgres-probe.ts';
-import { createScheduler, systemSchedulerClock, type RunOutcome, type SchedulerClock } from './scheduler.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
+import type { Logger } from '../core/logger.ts';
+import { createScheduler, type RunOutcome } from './scheduler.ts';
 import { probeTls, type TlsProbeResult } from './tls-probe.ts';
 
 type AnyResult = TlsProbeResult | HttpProbeResult | PostgresProbeResult;
 
-/** pino-compatible: only what the runner uses */
-export interface ProbeLogger {
-  warn(details: object, message: string): void;
-}
 
 export interface ProbeRunnerOptions {
-  clock?: SchedulerClock;
+  clock?: Clock;
   /** monotonic ms for HTTP latency; performance.now by default */
   monotonicNow?: () => number;
-  log?: ProbeLogger;
+  log?: Logger;
 }
 
 export interface ProbeRunner {
@@ -32,7 +30,7 @@ export interface ProbeRunner {
  * Failures are logged once per change of state (not every run) and stay in the metrics.
  */
 export function startProbes(config: ProbesConfig, metrics: ProbeMetrics, options: ProbeRunnerOptions = {}): ProbeRunner {
-  const clock = options.clock ?? systemSchedulerClock;
+  const clock = options.clock ?? systemClock;
   const monotonicNow = options.monotonicNow ?? (() => performance.now());
   const recorders = new Map<string, (outcome: RunOutcome<AnyResult>) => void>();
   const failing = new Set<string>();

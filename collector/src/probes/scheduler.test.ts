@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createScheduler, firstDelay, nextGap, type RunOutcome, type SchedulerClock } from './scheduler.ts';
+import type { Clock } from '../core/clock.ts';
+import { createScheduler, firstDelay, nextGap, type RunOutcome } from './scheduler.ts';
 
 /** A clock the test moves by hand; timers fire in time order as it advances. */
-class ManualClock implements SchedulerClock {
+class ManualClock implements Clock {
   time = 1_000_000;
   private timers = new Map<number, { at: number; callback: () => void }>();
   private nextId = 1;

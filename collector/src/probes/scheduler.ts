@@ -3,27 +3,7 @@
  * at once. Time, timers and randomness are injected, so tests drive it with a manual
  * clock.
  */
-
-export interface SchedulerClock {
-  /** ms since the epoch */
-  now(): number;
-  setTimer(callback: () => void, delayMs: number): unknown;
-  clearTimer(handle: unknown): void;
-  /** uniform in [0, 1) */
-  random(): number;
-}
-
-export const systemSchedulerClock: SchedulerClock = {
-  now: () => Date.now(),
-  setTimer: (callback, delayMs) => {
-    const timer = setTimeout(callback, delayMs);
-    // probes must not keep a finished process alive
-    timer.unref();
-    return timer;
-  },
-  clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout),
-  random: Math.random,
-};
+import type { Clock } from '../core/clock.ts';
 
 export interface ScheduledJob<T> {
   id: string;
@@ -71,7 +51,7 @@ interface JobState<T> {
   removed: boolean;
 }
 
-export function createScheduler<T>(clock: SchedulerClock, onOutcome: (outcome: RunOutcome<T>) => void): Scheduler<T> {
+export function createScheduler<T>(clock: Clock, onOutcome: (outcome: RunOutcome<T>) => void): Scheduler<T> {
   const states = new Map<string, JobState<T>>();
   let stopped = false;
 

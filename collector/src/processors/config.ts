@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_DURATION_BUCKETS_SECONDS } from '@lookout/alerts';
-import { durationSchema } from '../config/units.ts';
+import { durationSchema } from '../core/units.ts';
 
 /**
  * The `requestSeries:` section of lookout.yaml: how spans and OTLP duration metrics
@@ -56,3 +56,17 @@ export const requestSeriesConfigSchema = z
 export type RequestSeriesConfig = z.output<typeof requestSeriesConfigSchema>;
 export type RequestSeriesConfigInput = z.input<typeof requestSeriesConfigSchema>;
 export type RequestSource = z.output<typeof sourceSchema>;
+
+/** `logs.metrics` in lookout.yaml: log records → lookout_log_records_total, access logs → request series. */
+export const logMetricsConfigSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('lookout_log_records_total{service, severity, source}'),
+    requests: z
+      .boolean()
+      .default(true)
+      .describe('access-log records feed lookout_requests_total / _errors_total / _duration_seconds like spans do'),
+    maxServices: z.number().int().positive().default(1000).describe('services counted by name; more go under service="other"'),
+  })
+  .prefault({});
+
+export type LogMetricsConfig = z.output<typeof logMetricsConfigSchema>;

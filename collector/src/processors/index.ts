@@ -25,10 +25,10 @@ export {
   eventMinute,
   latencyThresholds,
   sliDefinitionProblems,
-  type SliDefinition,
+  type RequestSli,
   type SliSink,
 } from './sli-matcher.ts';
-export { registerComputedMetric, type MetricValue } from './computed-metric.ts';
+export { registerComputedMetric, type MetricValue } from '../core/computed-metric.ts';
 export { registerRequestSeriesMetrics, type RequestPipelineMetrics } from './request-series-metrics.ts';
 export { RequestPipeline, type RequestPipelineOptions } from './request-pipeline.ts';
 export { startSliPipeline, sliStoreFile, type SliPipeline, type SliPipelineOptions } from './sli-pipeline.ts';

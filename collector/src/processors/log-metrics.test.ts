@@ -5,7 +5,7 @@ import { parseAccessLogLine } from '../logs/index.ts';
 import { requestSeriesConfigSchema } from './config.ts';
 import { isRequestRecord, LogMetrics, logSourceOf } from './log-metrics.ts';
 import { RequestPipeline } from './request-pipeline.ts';
-import type { SliDefinition } from './sli-matcher.ts';
+import type { RequestSli } from './sli-matcher.ts';
 
 const NOW = Date.UTC(2026, 0, 1, 12);
 const BOUNDS = [0.1, 0.5, 1];
@@ -22,7 +22,7 @@ function logsBatch(receiver: string, service: string, records: LogRecord[]): Bat
 const access = (path: string, status: number, micros?: number) =>
   parseAccessLogLine(`1.2.3.4 - - [01/Jan/2026:12:00:00 +0000] "GET ${path} HTTP/1.1" ${status} 10${micros === undefined ? '' : ` "-" "ua" ${micros}`}`, NOW).record;
 
-function setUp(definitions: SliDefinition[] = []) {
+function setUp(definitions: RequestSli[] = []) {
   const registry = new Registry();
   const sink: Array<[string, number, number]> = [];
   const pipeline = new RequestPipeline({

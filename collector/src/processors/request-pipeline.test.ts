@@ -12,7 +12,7 @@ import {
   type TracesData,
 } from '../model/telemetry.ts';
 import { RequestPipeline } from './request-pipeline.ts';
-import type { SliDefinition } from './sli-matcher.ts';
+import type { RequestSli } from './sli-matcher.ts';
 
 const templateRoute = (path: string) => path.replace(/\/\d+(?=\/|$)/g, '/:id');
 const NOW = 1_700_000_000_000;
@@ -101,7 +101,7 @@ function durationMetric(service: string, count: number, status = 200): MetricsDa
   };
 }
 
-const definitions: SliDefinition[] = [
+const definitions: RequestSli[] = [
   { id: 'api-availability', service: 'api', kind: 'availability' },
   { id: 'api-latency', service: 'api', kind: 'latency', latencyThresholdSeconds: 0.3 },
 ];

@@ -7,14 +7,14 @@ import { mergeDurationBounds } from './duration-bounds.ts';
 import { DurationMetricReader, type PointOutcome } from './duration-metric.ts';
 import { RequestSeries } from './request-series.ts';
 import { registerRequestSeriesMetrics, type RequestPipelineMetrics } from './request-series-metrics.ts';
-import { latencyThresholds, SliMatcher, type SliDefinition, type SliSink } from './sli-matcher.ts';
+import { latencyThresholds, SliMatcher, type RequestSli, type SliSink } from './sli-matcher.ts';
 import { SourcePolicy } from './source-policy.ts';
 import { serviceNameOf, spanToObservation, type RouteTemplater } from './span-observation.ts';
 
 export interface RequestPipelineOptions {
   config: RequestSeriesConfig;
   /** SLIs whose (good, total) go to `sink`; their latency thresholds join the histogram bounds */
-  definitions?: readonly SliDefinition[];
+  definitions?: readonly RequestSli[];
   templateRoute: RouteTemplater;
   /** receives per-minute SLI increments (the SLI store's add) */
   sink?: SliSink;

@@ -1,6 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { REQUEST_DURATION_SECONDS, REQUEST_ERRORS_TOTAL, REQUESTS_TOTAL } from '@lookout/alerts';
-import { registerComputedMetric, type MetricValue } from './computed-metric.ts';
+import { registerComputedMetric, type MetricValue } from '../core/computed-metric.ts';
 import { formatBound } from './duration-bounds.ts';
 import type { RequestSeries, SeriesCell } from './request-series.ts';
 
@@ -64,7 +64,11 @@ export function registerRequestSeriesMetrics(registry: Registry, series: Request
         let cumulative = 0;
         for (let i = 0; i < leLabels.length; i++) {
           cumulative += cell.buckets[i]!;
-          values.push({ metricName: `${REQUEST_DURATION_SECONDS}_bucket`, labels: leLabels[i]!, sharedLabels: labels, value: cumulative });
+          const value: MetricValue = { metricName: `${REQUEST_DURATION_SECONDS}_bucket`, labels: leLabels[i]!, sharedLabels: labels, value: cumulative };
+          // the bucket's last traced request links the latency panel to its trace
+          const exemplar = cell.exemplars?.[i];
+          if (exemplar) value.exemplar = { labelSet: { trace_id: exemplar.traceId }, value: exemplar.durationSeconds, timestamp: exemplar.atMs / 1000 };
+          values.push(value);
         }
         values.push({ metricName: `${REQUEST_DURATION_SECONDS}_sum`, labels, value: cell.sumSeconds });
         values.push({ metricName: `${REQUEST_DURATION_SECONDS}_count`, labels, value: cumulative });

@@ -34,6 +34,13 @@ export interface RequestSeriesOptions {
 /** The label value that collects the routes (and services) over the bound. */
 export const OTHER = 'other';
 
+/** A recent request of one histogram bucket: its trace, duration and when it was counted. */
+export interface BucketExemplar {
+  traceId: string;
+  durationSeconds: number;
+  atMs: number;
+}
+
 /** One series: (service, route, method, status_class). Counts are float64, exact to 2^53. */
 export class SeriesCell {
   count = 0;
@@ -41,8 +48,8 @@ export class SeriesCell {
   sumSeconds = 0;
   /** per bucket, not cumulative; last = +Inf */
   readonly buckets: Float64Array;
-  /** the last trace id seen per bucket, for exemplars; allocated on the first one */
-  exemplarTraceIds: Array<string | undefined> | undefined;
+  /** the last traced request per bucket, for OpenMetrics exemplars; allocated on the first one */
+  exemplars: Array<BucketExemplar | undefined> | undefined;
 
   constructor(
     readonly method: string,
@@ -113,7 +120,16 @@ export class RequestSeries {
     const bucket = bucketIndex(this.bounds, duration);
     cell.buckets[bucket]! += count;
     cell.sumSeconds += duration * count;
-    if (traceId) (cell.exemplarTraceIds ??= new Array<string | undefined>(this.bounds.length + 1))[bucket] = traceId;
+    if (traceId) {
+      const exemplars = (cell.exemplars ??= new Array<BucketExemplar | undefined>(this.bounds.length + 1));
+      // reuse the bucket's object: no allocation per request once a bucket has one
+      const kept = exemplars[bucket];
+      if (kept) {
+        kept.traceId = traceId;
+        kept.durationSeconds = duration;
+        kept.atMs = nowMs;
+      } else exemplars[bucket] = { traceId, durationSeconds: duration, atMs: nowMs };
+    }
   }
 
   /** Many requests whose durations are already bucketed on `bounds`. */

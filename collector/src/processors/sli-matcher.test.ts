@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { RequestObservation } from '../model/request.ts';
-import { eventMinute, SliMatcher, sliDefinitionProblems, type SliDefinition } from './sli-matcher.ts';
+import { eventMinute, SliMatcher, sliDefinitionProblems, type RequestSli } from './sli-matcher.ts';
 
 const bounds = [0.1, 0.3, 1];
-const definitions: SliDefinition[] = [
+const definitions: RequestSli[] = [
   { id: 'api-availability', service: 'api', kind: 'availability' },
   { id: 'api-pay-latency', service: 'api', route: '/pay', method: 'POST', kind: 'latency', latencyThresholdSeconds: 0.3 },
   { id: 'web-availability', service: 'web', kind: 'availability' },

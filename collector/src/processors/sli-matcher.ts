@@ -1,31 +1,10 @@
 import type { RequestObservation } from '../model/request.ts';
 import { statusClassOf } from './http-semantics.ts';
 import type { HistogramObservation } from './request-series.ts';
+import type { RequestSli, SliSink } from '../core/sli.ts';
 
-/**
- * What the request pipeline needs to know of an SLI: which requests it counts and what
- * makes one good. SLO specs (alerts/) are adapted to this by the SLO runtime.
- */
-export interface SliDefinition {
-  /** stable id: the key of its rows in the SLI store and the `slo` label on /metrics */
-  id: string;
-  service: string;
-  /** route template to match exactly (`/users/:id`); every route when absent */
-  route?: string;
-  /** HTTP method to match; every method when absent */
-  method?: string;
-  /** availability: good = not an error; latency: good = duration <= latencyThresholdSeconds */
-  kind: 'availability' | 'latency';
-  latencyThresholdSeconds?: number;
-  /**
-   * Further filter beyond exact route/method, on the request's series labels (route,
-   * method, status_class), e.g. an SLO spec's regex matchers; every request when absent.
-   */
-  filter?: (labels: Readonly<Record<'route' | 'method' | 'status_class', string>>) => boolean;
-}
+export type { RequestSli, SliSink };
 
-/** Receives (good, total) for one SLI and one minute (minutes since the epoch). */
-export type SliSink = (sliId: string, minute: number, good: number, total: number) => void;
 
 interface CompiledSli {
   id: string;
@@ -35,7 +14,7 @@ interface CompiledSli {
   threshold: number;
   /** histogram buckets 0..thresholdBucket are at or under the threshold */
   thresholdBucket: number;
-  filter: SliDefinition['filter'];
+  filter: RequestSli['filter'];
 }
 
 /** Events stamped further ahead than this are put in the current minute (sender clock skew). */
@@ -53,7 +32,7 @@ function seriesLabels(request: { route: string; method: string; statusCode?: num
 }
 
 /** Problems in a list of definitions, each saying which one and how to fix it; [] when fine. */
-export function sliDefinitionProblems(definitions: readonly SliDefinition[]): string[] {
+export function sliDefinitionProblems(definitions: readonly RequestSli[]): string[] {
   const problems: string[] = [];
   const seen = new Set<string>();
   definitions.forEach((d, i) => {
@@ -69,7 +48,7 @@ export function sliDefinitionProblems(definitions: readonly SliDefinition[]): st
 }
 
 /** Latency thresholds of the definitions, for the histogram bounds. */
-export function latencyThresholds(definitions: readonly SliDefinition[]): number[] {
+export function latencyThresholds(definitions: readonly RequestSli[]): number[] {
   return definitions.flatMap((d) => (d.kind === 'latency' && d.latencyThresholdSeconds ? [d.latencyThresholdSeconds] : []));
 }
 
@@ -80,10 +59,10 @@ export function latencyThresholds(definitions: readonly SliDefinition[]): number
  */
 export class SliMatcher {
   private readonly byService = new Map<string, CompiledSli[]>();
-  readonly definitions: readonly SliDefinition[];
+  readonly definitions: readonly RequestSli[];
 
   /** `bounds`: the histogram bounds histogram observations arrive on (seconds, ascending). */
-  constructor(definitions: readonly SliDefinition[], bounds: readonly number[]) {
+  constructor(definitions: readonly RequestSli[], bounds: readonly number[]) {
     const problems = sliDefinitionProblems(definitions);
     if (problems.length > 0) throw new Error(`invalid SLI definitions:\n${problems.join('\n')}`);
     this.definitions = definitions;

@@ -1,17 +1,17 @@
 import { join } from 'node:path';
-import type { Logger } from 'pino';
+import type { Logger } from '../core/logger.ts';
 import type { Registry } from 'prom-client';
 import type { Batch } from '../model/telemetry.ts';
 import { registerSliStoreMetrics, SliStore, type SliConfig } from '../store/index.ts';
 import type { RequestSeriesConfig } from './config.ts';
 import { RequestPipeline } from './request-pipeline.ts';
-import type { SliDefinition } from './sli-matcher.ts';
+import type { RequestSli } from './sli-matcher.ts';
 import type { RouteTemplater } from './span-observation.ts';
 
 export interface SliPipelineOptions {
   requestSeries: RequestSeriesConfig;
   sli: SliConfig;
-  definitions: readonly SliDefinition[];
+  definitions: readonly RequestSli[];
   /** SQLite file of the SLI store, usually `<storage.dataDir>/sli.sqlite`; only opened when there are SLIs */
   storeFile: string;
   registry: Registry;

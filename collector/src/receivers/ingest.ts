@@ -1,3 +1,4 @@
+import { DROP_REASONS, REFUSALS } from '../core/errors.ts';
 import type { Batch, Signal, SignalData } from '../model/telemetry.ts';
 import type { BoundedQueue } from '../pipeline/bounded-queue.ts';
 import type { SelfMetrics } from '../pipeline/self-metrics.ts';
@@ -34,14 +35,14 @@ export function ingest<S extends Signal>(
     decoded = decode();
   } catch (error) {
     if (error instanceof OtlpDecodeError) {
-      context.metrics.refusedRequests.inc({ receiver, signal, reason: 'malformed' });
+      context.metrics.refusedRequests.inc({ receiver, signal, reason: REFUSALS.malformed.reason });
       return { kind: 'malformed', message: error.message };
     }
     throw error;
   }
   const { metrics } = context;
   metrics.receivedItems.inc({ receiver, signal, tenant }, decoded.items + decoded.rejected);
-  if (decoded.rejected > 0) metrics.refusedItems.inc({ receiver, signal, reason: 'invalid_item' }, decoded.rejected);
+  if (decoded.rejected > 0) metrics.refusedItems.inc({ receiver, signal, reason: DROP_REASONS.invalidItem }, decoded.rejected);
   if (signal === 'logs' && context.recentLogRecordIds && decoded.items > 0) {
     const repeated = dropRepeatedLogRecords(decoded.data as SignalData['logs'], tenant, context.recentLogRecordIds);
     if (repeated > 0) {

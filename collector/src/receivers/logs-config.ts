@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { durationSchema, portSchema, sizeSchema } from '../config/units.ts';
+import { durationSchema, portSchema, sizeSchema } from '../core/units.ts';
+import { logMetricsConfigSchema } from '../processors/config.ts';
 import { logParsingSchema } from '../logs/config-schema.ts';
 
 /**
@@ -8,7 +9,7 @@ import { logParsingSchema } from '../logs/config-schema.ts';
  * processor. Documented in collector/README.md, "Log receivers".
  */
 
-const rawSchema = z
+export const rawLinesConfigSchema = z
   .strictObject({
     enabled: z.boolean().default(true).describe('POST /v1/logs/raw on the HTTP listener'),
     maxBodyBytes: sizeSchema.default(8 * 1024 * 1024).describe('largest request body on the wire'),
@@ -16,7 +17,7 @@ const rawSchema = z
   })
   .prefault({});
 
-const lokiSchema = z
+export const lokiPushConfigSchema = z
   .strictObject({
     enabled: z.boolean().default(true).describe('POST /loki/api/v1/push on the HTTP listener (Promtail, Alloy, Docker loki driver)'),
     maxBodyBytes: sizeSchema.default(8 * 1024 * 1024).describe('largest request body on the wire'),
@@ -32,7 +33,7 @@ const syslogListenerSchema = z
   })
   .prefault({});
 
-const syslogSchema = z
+export const syslogConfigSchema = z
   .strictObject({
     udp: syslogListenerSchema.describe('one message per datagram; lossy by nature (drops are counted)'),
     tcp: syslogListenerSchema.describe('RFC 6587 framing (octet counting or LF), detected per connection'),
@@ -54,19 +55,10 @@ export const logsConfigSchema = z
       .positive()
       .default(10_000)
       .describe('streams (tenant + labels) whose format detection state is kept; the least recently used goes first'),
-    raw: rawSchema,
-    loki: lokiSchema,
-    syslog: syslogSchema,
-    metrics: z
-      .strictObject({
-        enabled: z.boolean().default(true).describe('lookout_log_records_total{service, severity, source}'),
-        requests: z
-          .boolean()
-          .default(true)
-          .describe('access-log records feed lookout_requests_total / _errors_total / _duration_seconds like spans do'),
-        maxServices: z.number().int().positive().default(1000).describe('services counted by name; more go under service="other"'),
-      })
-      .prefault({}),
+    raw: rawLinesConfigSchema,
+    loki: lokiPushConfigSchema,
+    syslog: syslogConfigSchema,
+    metrics: logMetricsConfigSchema,
   })
   .prefault({});
 

@@ -3,15 +3,17 @@ import { uncompress } from 'snappyjs';
 import { DEFAULT_TENANT, type TenantAuthenticator } from './auth.ts';
 import { ingest, type IngestContext } from './ingest.ts';
 import { approximateBytes, LogsBatchBuilder, resourceFromLabels, streamKey } from './log-batch.ts';
+import { refusal } from '../core/errors.ts';
 import {
   answerRefusal,
-  isValidUtf8,
+  countAccepted,
   mediaTypeOf,
-  postLogRoute,
-  setUpLogHttpContext,
-  type LogHttpReceiverBase,
-} from './log-http-common.ts';
-import { decompressBody, RequestBodyError } from './request-body.ts';
+  postReceiverRoute,
+  setUpHttpReceiver,
+  type HttpReceiverContext,
+} from './http-receiver-context.ts';
+import { decompressBody } from './request-body.ts';
+import { isValidUtf8 } from './utf8-body.ts';
 import type { LogReceiverMetrics } from './log-receiver-metrics.ts';
 import { decodeLokiJson, decodeLokiProtobuf, LokiDecodeError, type LokiPushRequest } from './loki-push-decode.ts';
 import { markFormat, streamFormat, type LogStreams } from './log-streams.ts';
@@ -52,17 +54,19 @@ export function snappyDecodedLength(bytes: Uint8Array): number {
 export async function lokiPushReceiver(app: FastifyInstance, options: LokiPushOptions): Promise<void> {
   const { context, streams } = options;
   const receiver = 'loki-push';
-  const base: LogHttpReceiverBase = {
+  const base: HttpReceiverContext = {
     context,
     auth: options.auth,
     maxBodyBytes: options.maxBodyBytes,
     receiver,
     bodyLimitKey: 'logs.loki.maxBodyBytes',
-    sendError: (reply, status, message) => reply.code(status).type('text/plain; charset=utf-8').send(message + '\n'),
+    sender: 'client',
+    signalOf: () => 'logs',
+    sendError: (reply, _request, error) => reply.code(error.httpStatus).type('text/plain; charset=utf-8').send(error.message + '\n'),
   };
-  setUpLogHttpContext(app, base);
+  setUpHttpReceiver(app, base);
 
-  postLogRoute(app, base, LOKI_PUSH_PATH, handle);
+  postReceiverRoute(app, base, LOKI_PUSH_PATH, 'logs', handle);
 
   async function decode(request: FastifyRequest): Promise<{ push: LokiPushRequest; bytes: number }> {
     const type = mediaTypeOf(request);
@@ -72,38 +76,34 @@ export async function lokiPushReceiver(app: FastifyInstance, options: LokiPushOp
       if (type === 'application/x-protobuf') {
         const coding = (request.headers['content-encoding'] ?? '').trim().toLowerCase();
         if (coding !== '' && coding !== 'snappy' && coding !== 'identity') {
-          throw new RequestBodyError(415, 'unsupported_encoding', `Content-Encoding '${coding}' is not supported for protobuf pushes; the body is snappy-compressed by itself`);
+          throw refusal('unsupported_encoding', { detail: `Content-Encoding '${coding}' is not supported for protobuf pushes; the body is snappy-compressed by itself` });
         }
         const announced = snappyDecodedLength(raw);
         if (announced > limit) {
-          throw new RequestBodyError(413, 'too_large', `body decompresses to ${announced} bytes, more than ${limit} (logs.loki.maxDecompressedBytes); send smaller batches`);
+          throw refusal('decompressed_too_large', { limit, configKey: 'logs.loki.maxDecompressedBytes', announced });
         }
         let plain: Uint8Array;
         try {
           plain = uncompress(raw, limit);
         } catch (error) {
-          throw new RequestBodyError(
-            400,
-            'malformed',
-            `body is not snappy block-format data (${(error as Error).message}); protobuf pushes are snappy-compressed logproto.PushRequest messages, as Promtail sends them`,
-          );
+          throw refusal('malformed', {
+            detail: `body is not snappy block-format data (${(error as Error).message}); protobuf pushes are snappy-compressed logproto.PushRequest messages, as Promtail sends them`,
+          });
         }
         return { push: decodeLokiProtobuf(plain), bytes: plain.length };
       }
       if (type === 'application/json') {
         const body = await decompressBody(raw, request.headers['content-encoding'], limit, 'logs.loki.maxDecompressedBytes');
-        if (!isValidUtf8(body)) throw new RequestBodyError(400, 'malformed', 'the JSON body is not valid UTF-8; send UTF-8');
+        if (!isValidUtf8(body)) throw refusal('malformed', { detail: 'the JSON body is not valid UTF-8; send UTF-8' });
         return { push: decodeLokiJson(body.toString('utf8')), bytes: body.length };
       }
     } catch (error) {
-      if (error instanceof LokiDecodeError) throw new RequestBodyError(400, 'malformed', error.message);
+      if (error instanceof LokiDecodeError) throw refusal('malformed', { detail: error.message });
       throw error;
     }
-    throw new RequestBodyError(
-      415,
-      'unsupported_media_type',
-      `unsupported content type '${type || 'none'}'; send application/x-protobuf (snappy-compressed logproto.PushRequest) or application/json`,
-    );
+    throw refusal('unsupported_media_type', {
+      detail: `unsupported content type '${type || 'none'}'; send application/x-protobuf (snappy-compressed logproto.PushRequest) or application/json`,
+    });
   }
 
   async function handle(request: FastifyRequest, reply: FastifyReply) {
@@ -134,9 +134,9 @@ export async function lokiPushReceiver(app: FastifyInstance, options: LokiPushOp
       rejected: 0,
       rejectedMessage: '',
     }));
-    const refused = answerRefusal(base, reply, outcome);
+    const refused = answerRefusal(base, request, reply, outcome);
     if (refused) return refused;
-    context.metrics.requests.inc({ receiver, signal: 'logs', code: '204' });
+    countAccepted(base, request, 204);
     return reply.code(204).send();
   }
 }

@@ -8,6 +8,7 @@ import {
   type ServerUnaryCall,
   type ServiceDefinition,
 } from '@grpc/grpc-js';
+import { queueRefusal, refusal, REFUSALS } from '../core/errors.ts';
 import type { Signal } from '../model/telemetry.ts';
 import {
   decodeLogsProtobuf,
@@ -83,14 +84,9 @@ export async function startOtlpGrpcReceiver(options: OtlpGrpcOptions): Promise<R
         const values = call.metadata.get('authorization');
         const result = auth.check(typeof values[0] === 'string' ? values[0] : undefined);
         if (!result.ok) {
-          context.metrics.refusedRequests.inc({ receiver, signal, reason: 'unauthorized' });
-          finish(GrpcStatus.UNAUTHENTICATED, {
-            code: GrpcStatus.UNAUTHENTICATED,
-            details:
-              result.reason === 'missing'
-                ? 'missing authorization metadata; send "authorization: Bearer <tenant token>"'
-                : 'invalid bearer token; check the tenant token the exporter sends',
-          });
+          const error = result.reason === 'missing' ? refusal('missing_token', { where: 'metadata' }) : refusal('invalid_token', { sender: 'exporter' });
+          context.metrics.refusedRequests.inc({ receiver, signal, reason: error.reason });
+          finish(error.grpcCode, { code: error.grpcCode, details: error.message });
           return;
         }
         tenant = result.tenant;
@@ -99,22 +95,15 @@ export async function startOtlpGrpcReceiver(options: OtlpGrpcOptions): Promise<R
       const outcome = ingest(context, signal, receiver, tenant, body.length, () => DECODERS[signal](body));
       switch (outcome.kind) {
         case 'malformed':
-          finish(GrpcStatus.INVALID_ARGUMENT, { code: GrpcStatus.INVALID_ARGUMENT, details: outcome.message });
+          finish(REFUSALS.malformed.grpcCode, { code: REFUSALS.malformed.grpcCode, details: outcome.message });
           return;
         case 'refused': {
           // RESOURCE_EXHAUSTED with RetryInfo is retryable for OTLP exporters; the
           // retry delay also goes in metadata for clients that read it.
           const metadata = new Metadata();
           metadata.set('retry-after', String(outcome.retryAfterSeconds));
-          const code = outcome.reason === 'queue_full' ? GrpcStatus.RESOURCE_EXHAUSTED : GrpcStatus.UNAVAILABLE;
-          finish(code, {
-            code,
-            details:
-              outcome.reason === 'queue_full'
-                ? `pipeline queue is full; retry after ${outcome.retryAfterSeconds} s`
-                : 'collector is shutting down; retry later',
-            metadata,
-          });
+          const error = queueRefusal(outcome.reason, outcome.retryAfterSeconds);
+          finish(error.grpcCode, { code: error.grpcCode, details: error.message, metadata });
           return;
         }
         case 'accepted': {

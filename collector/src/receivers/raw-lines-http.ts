@@ -3,15 +3,17 @@ import { resolveLogFormat, LOG_FORMATS, type LogFormat, type ParsedLine } from '
 import { DEFAULT_TENANT, type TenantAuthenticator } from './auth.ts';
 import { ingest, type IngestContext } from './ingest.ts';
 import { approximateBytes, labelProblem, LogsBatchBuilder, parseLabelList, resourceFromLabels, streamKey } from './log-batch.ts';
+import { refusal } from '../core/errors.ts';
 import {
   answerRefusal,
-  firstInvalidUtf8Line,
+  countAccepted,
   mediaTypeOf,
-  postLogRoute,
-  setUpLogHttpContext,
-  type LogHttpReceiverBase,
-} from './log-http-common.ts';
-import { decompressBody, RequestBodyError } from './request-body.ts';
+  postReceiverRoute,
+  setUpHttpReceiver,
+  type HttpReceiverContext,
+} from './http-receiver-context.ts';
+import { decompressBody } from './request-body.ts';
+import { firstInvalidUtf8Line } from './utf8-body.ts';
 import type { LogReceiverMetrics } from './log-receiver-metrics.ts';
 import { markFormat, streamFormat, type LogStreams } from './log-streams.ts';
 
@@ -43,7 +45,7 @@ export function streamOfRequest(
   const header = headers[LABELS_HEADER];
   if (header !== undefined) {
     const parsed = parseLabelList(Array.isArray(header) ? header.join(',') : header);
-    if (typeof parsed === 'string') throw new RequestBodyError(400, 'bad_labels', `X-Lookout-Labels: ${parsed}`);
+    if (typeof parsed === 'string') throw refusal('bad_labels', { detail: `X-Lookout-Labels: ${parsed}` });
     Object.assign(labels, parsed);
   }
   let formatName: string | undefined;
@@ -55,16 +57,14 @@ export function streamOfRequest(
     else labels[name] = text;
   }
   const problem = labelProblem(labels, 'stream labels');
-  if (problem) throw new RequestBodyError(400, 'bad_labels', problem);
+  if (problem) throw refusal('bad_labels', { detail: problem });
   let format: LogFormat | undefined;
   if (formatName !== undefined && formatName !== 'auto') {
     format = resolveLogFormat(formatName);
     if (format === undefined) {
-      throw new RequestBodyError(
-        400,
-        'bad_format',
-        `unknown log format '${formatName.slice(0, 64)}' (format parameter or X-Lookout-Format); use auto or one of ${LOG_FORMATS.join(', ')}`,
-      );
+      throw refusal('bad_format', {
+        detail: `unknown log format '${formatName.slice(0, 64)}' (format parameter or X-Lookout-Format); use auto or one of ${LOG_FORMATS.join(', ')}`,
+      });
     }
   }
   return { labels, format };
@@ -82,31 +82,31 @@ export function streamOfRequest(
 export async function rawLinesReceiver(app: FastifyInstance, options: RawLinesOptions): Promise<void> {
   const { context, streams } = options;
   const receiver = 'raw-lines';
-  const base: LogHttpReceiverBase = {
+  const base: HttpReceiverContext = {
     context,
     auth: options.auth,
     maxBodyBytes: options.maxBodyBytes,
     receiver,
     bodyLimitKey: 'logs.raw.maxBodyBytes',
-    sendError: (reply, status, message) => reply.code(status).type('application/json').send({ error: message }),
+    sender: 'client',
+    signalOf: () => 'logs',
+    sendError: (reply, _request, error) => reply.code(error.httpStatus).type('application/json').send({ error: error.message }),
   };
-  setUpLogHttpContext(app, base);
+  setUpHttpReceiver(app, base);
 
-  postLogRoute(app, base, RAW_LINES_PATH, handle);
+  postReceiverRoute(app, base, RAW_LINES_PATH, 'logs', handle);
 
   async function handle(request: FastifyRequest, reply: FastifyReply) {
     const type = mediaTypeOf(request);
     const ndjson = NDJSON_TYPES.has(type);
     if (!ndjson && !TEXT_TYPES.has(type)) {
-      throw new RequestBodyError(
-        415,
-        'unsupported_media_type',
-        `unsupported content type '${type}'; send text/plain (one log line per line) or application/x-ndjson (one JSON object per line)`,
-      );
+      throw refusal('unsupported_media_type', {
+        detail: `unsupported content type '${type}'; send text/plain (one log line per line) or application/x-ndjson (one JSON object per line)`,
+      });
     }
     const { labels, format } = streamOfRequest(request.query as Record<string, unknown>, request.headers);
     if (ndjson && format !== undefined && format !== 'json') {
-      throw new RequestBodyError(400, 'bad_format', `an application/x-ndjson body is JSON; drop format=${format} or send text/plain`);
+      throw refusal('bad_format', { detail: `an application/x-ndjson body is JSON; drop format=${format} or send text/plain` });
     }
     const raw = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
     const body = await decompressBody(raw, request.headers['content-encoding'], options.maxDecompressedBytes, 'logs.raw.maxDecompressedBytes');
@@ -114,7 +114,7 @@ export async function rawLinesReceiver(app: FastifyInstance, options: RawLinesOp
     try {
       text = strictUtf8.decode(body);
     } catch {
-      throw new RequestBodyError(400, 'malformed', `line ${firstInvalidUtf8Line(body)} of the body is not valid UTF-8; send the log text in UTF-8`);
+      throw refusal('malformed', { detail: `line ${firstInvalidUtf8Line(body)} of the body is not valid UTF-8; send the log text in UTF-8` });
     }
     const tenant = request.tenant ?? DEFAULT_TENANT;
     const stream = streams.stream(tenant, labels, ndjson ? 'json' : format, ndjson);
@@ -157,9 +157,9 @@ export async function rawLinesReceiver(app: FastifyInstance, options: RawLinesOp
       rejected: 0,
       rejectedMessage: '',
     }));
-    const refused = answerRefusal(base, reply, outcome);
+    const refused = answerRefusal(base, request, reply, outcome);
     if (refused) return refused;
-    context.metrics.requests.inc({ receiver, signal: 'logs', code: '200' });
+    countAccepted(base, request, 200);
     return reply.code(200).type('application/json').send({ accepted: items, unparsed });
   }
 }

@@ -1,22 +1,12 @@
 import { gunzip, gunzipSync, inflate, inflateSync } from 'node:zlib';
 import { promisify } from 'node:util';
+import { refusal } from '../core/errors.ts';
 
 const gunzipAsync = promisify(gunzip);
 const inflateAsync = promisify(inflate);
 
 /** Bodies up to this size are decompressed synchronously: cheaper than a thread-pool hop. */
 const SYNC_DECOMPRESS_LIMIT = 256 * 1024;
-
-/** A request problem found before ingest: the status, the self-metric reason and what to tell the sender. */
-export class RequestBodyError extends Error {
-  constructor(
-    readonly httpStatus: number,
-    readonly reason: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /**
  * gzip/deflate bodies of every HTTP receiver, bounded after decompression so a gzip bomb
@@ -31,7 +21,7 @@ export async function decompressBody(
   const coding = (contentEncoding ?? 'identity').trim().toLowerCase();
   if (coding === 'identity' || coding === '') return body;
   if (coding !== 'gzip' && coding !== 'x-gzip' && coding !== 'deflate') {
-    throw new RequestBodyError(415, 'unsupported_encoding', `Content-Encoding '${coding}' is not supported; use gzip, deflate or identity`);
+    throw refusal('unsupported_encoding', { detail: `Content-Encoding '${coding}' is not supported; use gzip, deflate or identity` });
   }
   const options = { maxOutputLength: limit };
   const small = body.length <= SYNC_DECOMPRESS_LIMIT;
@@ -40,8 +30,8 @@ export async function decompressBody(
     return small ? gunzipSync(body, options) : await gunzipAsync(body, options);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) {
-      throw new RequestBodyError(413, 'too_large', `body decompresses to more than ${limit} bytes (${configKey}); send smaller batches`);
+      throw refusal('decompressed_too_large', { limit, configKey });
     }
-    throw new RequestBodyError(400, 'malformed', `body is not valid ${coding} data (${(error as Error).message}); check Content-Encoding`);
+    throw refusal('malformed', { detail: `body is not valid ${coding} data (${(error as Error).message}); check Content-Encoding` });
   }
 }

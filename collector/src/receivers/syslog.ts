@@ -1,6 +1,7 @@
 import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
-import type { Logger } from 'pino';
+import { DROP_REASONS } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
 import { createSyslogFrameDecoder, createSyslogParser, parseUtcOffset, UNKNOWN_SERVICE, type LineParser, type SyslogFrameDecoder } from '../logs/index.ts';
 import { newAttributes } from '../model/telemetry.ts';
 import { DEFAULT_TENANT } from './auth.ts';
@@ -129,7 +130,7 @@ export async function startSyslogReceiver(options: SyslogReceiverOptions): Promi
     udp = socket;
     socket.on('message', (message: Buffer, remote: RemoteInfo) => {
       if (message.length > config.maxMessageBytes) {
-        metrics.syslogDropped.inc({ transport: 'udp', reason: 'too_large' });
+        metrics.syslogDropped.inc({ transport: 'udp', reason: DROP_REASONS.tooLarge });
         return;
       }
       let end = message.length;
@@ -184,7 +185,7 @@ export async function startSyslogReceiver(options: SyslogReceiverOptions): Promi
     const now = context.now();
     for (const message of messages) if (message !== '') connection.pending.add(message, connection.peer, now);
     for (const error of errors) {
-      const reason = error.code === 'message_too_large' ? 'too_large' : 'bad_frame';
+      const reason = error.code === 'message_too_large' ? DROP_REASONS.tooLarge : DROP_REASONS.badFrame;
       metrics.syslogDropped.inc({ transport: 'tcp', reason });
       logger.warn({ peer: connection.peer, offset: error.offset }, error.message);
     }
@@ -229,7 +230,7 @@ export async function startSyslogReceiver(options: SyslogReceiverOptions): Promi
       });
     });
     server.maxConnections = config.maxConnections;
-    server.on('drop', () => metrics.syslogDropped.inc({ transport: 'tcp', reason: 'connection_limit' }));
+    server.on('drop', () => metrics.syslogDropped.inc({ transport: 'tcp', reason: DROP_REASONS.connectionLimit }));
     tcp = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

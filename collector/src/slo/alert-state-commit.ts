@@ -1,6 +1,6 @@
 import type { AlertNotification } from '../notify/types.ts';
 import type { AlertStateRow, AlertStateSource, AlertStateStore } from '../store/alert-state-store.ts';
-import type { RuntimeLogger } from './runtime.ts';
+import type { Logger } from '../core/logger.ts';
 
 /**
  * Writes a unit of alert state (one SLO, one threshold alert) and the notifications its
@@ -17,7 +17,7 @@ export interface AlertStateCommitterOptions {
   store: AlertStateStore | undefined;
   /** the outbox: must persist the notification or throw */
   notify: (notification: AlertNotification) => void;
-  logger?: RuntimeLogger;
+  logger?: Logger;
   /** notifications kept for retry, across units; more are dropped (and logged) */
   maxUnsent?: number;
 }

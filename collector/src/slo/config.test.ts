@@ -25,7 +25,7 @@ describe('slos:, thresholdAlerts: and notify: in lookout.yaml', () => {
     expect(problems('slos:\n  evaluationInterval: 50ms\n')).toEqual([
       'lookout.yaml:2:23: slos.evaluationInterval: evaluationInterval must be at least 100ms; 30s is the usual value (found "50ms")',
     ]);
-    expect(problems('slos:\n  file: [a.yaml]\n')).toEqual(["lookout.yaml:2:9: slos.file: unknown key 'file'; did you mean 'files'?"]);
+    expect(problems('slos:\n  file: [a.yaml]\n')).toEqual(["lookout.yaml:2:3: slos.file: unknown key 'file'; did you mean 'files'?"]);
     expect(problems('slos:\n  minEvents: 2.5\n')).toEqual(['lookout.yaml:2:14: slos.minEvents: minEvents must be a whole number, e.g. 20 (found 2.5)']);
     expect(problems('thresholdAlerts:\n  memory: { ticket: 95 }\n')[0]).toContain(
       'thresholdAlerts.memory.ticket: memory.ticket is a fraction from 0 to 1 (0.9 = 90 %), not a percent',

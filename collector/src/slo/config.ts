@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationSchema } from '../config/units.ts';
+import { durationSchema } from '../core/units.ts';
 
 /**
  * The `slos:` and `thresholdAlerts:` sections of lookout.yaml. SLO specs themselves

@@ -14,8 +14,6 @@ export { closeEpisode, enrichAnnotations, expandLinkTemplate, openEpisode, type 
 export {
   SloRuntime,
   type ErrorSamples,
-  type RuntimeClock,
-  type RuntimeLogger,
   type SliBucketSource,
   type SloRuntimeOptions,
   type SloStatus,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { notifyConfigSchema } from '../notify/config.ts';
-import { ManualClock } from '../notify/manual-clock.ts';
+import { ManualClock } from '../../../test/helpers/manual-clock.ts';
 import { createNotifier, OUTBOX_FILE, type Notifier } from '../notify/notifier.ts';
 import type { AlertNotification } from '../notify/types.ts';
 import { AlertStateStore } from '../store/alert-state-store.ts';

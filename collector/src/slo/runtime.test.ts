@@ -1,7 +1,7 @@
 import { parseSpecText } from '@lookout/alerts';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../notify/manual-clock.ts';
+import { ManualClock } from '../../../test/helpers/manual-clock.ts';
 import type { AlertNotification } from '../notify/types.ts';
 import { SliStore } from '../store/sli-store.ts';
 import { SloRuntime, type SloRuntimeOptions } from './runtime.ts';

@@ -7,6 +7,9 @@ import {
   nextAlertState,
 } from '@lookout/alerts';
 import type { ActiveAlert, AlertNotification as SloGroupNotification, SeverityClass, SloAlertState, SloDefinition, SloEvaluation } from '@lookout/alerts';
+import type { Clock } from '../core/clock.ts';
+import type { Logger } from '../core/logger.ts';
+import type { SliMinute } from '../core/sli.ts';
 import type { AlertNotification } from '../notify/types.ts';
 import type { AlertStateRow, AlertStateStore } from '../store/alert-state-store.ts';
 import { AlertStateCommitter, resolveWithoutRule } from './alert-state-commit.ts';
@@ -15,16 +18,10 @@ import { SettledWindowIndex } from './settled-window-index.ts';
 import type { SliAdaptation } from './sli-adapter.ts';
 import { readSloRow, restoreSloState, sloStateIdentity, sloStateRows, sloUnit, type SloEpisodes } from './slo-state-rows.ts';
 
-/** Time and timers; ManualClock (notify/) in tests, the system clock in the collector. */
-export interface RuntimeClock {
-  now(): number;
-  setTimer(callback: () => void, delayMs: number): unknown;
-  clearTimer(handle: unknown): void;
-}
 
 /** The part of the SLI store the runtime reads. */
 export interface SliBucketSource {
-  buckets(sliId: string, fromMinute: number, toMinute: number): Array<{ minute: number; good: number; total: number }>;
+  buckets(sliId: string, fromMinute: number, toMinute: number): SliMinute[];
 }
 
 /** Where sample errors for annotations come from (request pipeline, log ring). */
@@ -33,17 +30,12 @@ export interface ErrorSamples {
   errorLines(service: string, limit: number): string[];
 }
 
-export interface RuntimeLogger {
-  info(details: object, message: string): void;
-  warn(details: object, message: string): void;
-  error(details: object, message: string): void;
-}
 
 export interface SloRuntimeOptions {
   adaptations: readonly SliAdaptation[];
   /** undefined: nothing can be evaluated (no SLI store) */
   store: SliBucketSource | undefined;
-  clock: RuntimeClock;
+  clock: Clock;
   intervalMs: number;
   /** minutes the store's newest buckets may still change (late events) */
   lateDataMinutes: number;
@@ -70,7 +62,7 @@ export interface SloRuntimeOptions {
    * slices right after, yielding to ingest in between. Default 50 ms.
    */
   historyBudgetMs?: number;
-  logger?: RuntimeLogger;
+  logger?: Logger;
 }
 
 export interface SloStatus {

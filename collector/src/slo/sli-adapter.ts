@@ -1,6 +1,6 @@
 import { matchesSli } from '@lookout/alerts';
 import type { LabelMatcher, SloDefinition } from '@lookout/alerts';
-import type { SliDefinition } from '../processors/sli-matcher.ts';
+import type { RequestSli } from '../core/sli.ts';
 
 /**
  * SLO specs (alerts/) → the SLIs the request pipeline counts into the SLI store.
@@ -13,7 +13,7 @@ import type { SliDefinition } from '../processors/sli-matcher.ts';
  */
 
 export type SliAdaptation =
-  | { slo: SloDefinition; evaluable: true; sli: SliDefinition }
+  | { slo: SloDefinition; evaluable: true; sli: RequestSli }
   | { slo: SloDefinition; evaluable: false; reason: string };
 
 function exactField(matchers: readonly LabelMatcher[], label: 'route' | 'method'): string | undefined {
@@ -36,7 +36,7 @@ export function adaptSli(slo: SloDefinition): SliAdaptation {
   const rest = sli.matchers.filter(
     (m) => !((m.label === 'route' && route !== undefined && m.op === '=') || (m.label === 'method' && method !== undefined && m.op === '=')),
   );
-  const definition: SliDefinition = {
+  const definition: RequestSli = {
     id: slo.name,
     service: slo.service,
     ...(route !== undefined ? { route } : {}),
@@ -51,7 +51,7 @@ export function adaptSli(slo: SloDefinition): SliAdaptation {
 export interface AdaptedSlos {
   adaptations: SliAdaptation[];
   /** SLIs to count, one per evaluable SLO */
-  definitions: SliDefinition[];
+  definitions: RequestSli[];
   /** problems that stop the start: name clashes */
   problems: string[];
 }
@@ -62,7 +62,7 @@ export function adaptSlos(slos: readonly SloDefinition[], configSliIds: readonly
   const problems: string[] = [];
   const owner = new Map<string, string>();
   for (const id of configSliIds) owner.set(id, 'sli.definitions in the config');
-  const definitions: SliDefinition[] = [];
+  const definitions: RequestSli[] = [];
   for (const a of adaptations) {
     if (!a.evaluable) continue;
     const where = `${a.slo.source.file}:${a.slo.source.line}`;

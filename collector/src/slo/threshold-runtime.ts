@@ -4,7 +4,8 @@ import type { AlertNotification } from '../notify/types.ts';
 import type { AlertStateStore } from '../store/alert-state-store.ts';
 import { AlertStateCommitter, resolveWithoutRule } from './alert-state-commit.ts';
 import type { ThresholdAlertsConfig } from './config.ts';
-import type { RuntimeClock, RuntimeLogger } from './runtime.ts';
+import type { Clock } from '../core/clock.ts';
+import type { Logger } from '../core/logger.ts';
 import { nextThresholdState, thresholdConditions, type ThresholdAlert, type ThresholdAlertState } from './threshold-alerts.ts';
 import type { ThresholdReadings } from './threshold-readings.ts';
 import {
@@ -19,12 +20,12 @@ import {
 export interface ThresholdRuntimeOptions {
   config: ThresholdAlertsConfig;
   readings: ThresholdReadings;
-  clock: RuntimeClock;
+  clock: Clock;
   notify: (notification: AlertNotification) => void;
   /** firing alerts kept across restarts, written with their notifications in one transaction */
   stateStore?: AlertStateStore;
   externalURL?: string;
-  logger?: RuntimeLogger;
+  logger?: Logger;
 }
 
 /** Every interval: rules over the latest readings → state machine → outbox. */
@@ -212,7 +213,7 @@ export function retireThresholdAlerts(options: {
   nowMs: number;
   reason: string;
   externalURL?: string;
-  logger?: RuntimeLogger;
+  logger?: Logger;
 }): number {
   const { store, logger } = options;
   const commits = new AlertStateCommitter({ source: 'threshold', store, notify: options.notify, ...(logger ? { logger } : {}) });

@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
+import { childLogger, type Logger } from '../core/logger.ts';
 import type { Registry } from 'prom-client';
 import type { NotifyConfig } from '../notify/config.ts';
-import { createNotifier, type Notifier } from '../notify/notifier.ts';
-import { systemNotifyClock, type NotifyClock } from '../notify/types.ts';
+import type { Notifier } from '../notify/notifier.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
 import type { SliPipeline } from '../processors/sli-pipeline.ts';
-import type { SliDefinition } from '../processors/sli-matcher.ts';
+import type { RequestSli } from '../core/sli.ts';
 import { AlertStateStore } from '../store/alert-state-store.ts';
 import type { SlosConfig, ThresholdAlertsConfig } from './config.ts';
 import { ErrorLogRing } from './error-log-ring.ts';
@@ -21,7 +21,7 @@ import { registerThresholdMetrics, retireThresholdAlerts, ThresholdRuntime } fro
 export interface SloPlan {
   adaptations: SliAdaptation[];
   /** SLIs the pipeline must count for them */
-  definitions: SliDefinition[];
+  definitions: RequestSli[];
   files: string[];
   warnings: string[];
 }
@@ -43,14 +43,15 @@ export interface AlertingOptions {
   slos: SlosConfig;
   thresholds: ThresholdAlertsConfig;
   notify: NotifyConfig;
-  dataDir: string;
+  /** the notifier component (notify/); undefined when no receiver is configured */
+  notifier: Notifier | undefined;
   sli: SliPipeline | undefined;
   registry: Registry;
   http: FastifyInstance;
   logger: Logger;
   now: () => number;
   /** timers of the runtimes and the notifier; the system's (with `now`) by default */
-  clock?: NotifyClock;
+  clock?: Clock;
 }
 
 export interface Alerting {
@@ -65,26 +66,21 @@ export interface Alerting {
    * without receivers (nothing is sent, so there is no page to continue or resolve)
    */
   stateStore: AlertStateStore | undefined;
-  /** starts the evaluation timers and sending (after the receivers listen) */
+  /** starts the evaluation timers (the notifier, a component of its own, is started first) */
   start(): void;
-  /** stops the timers, then the notifier (what is not sent stays in the outbox) */
+  /** stops the timers; the notifier stops after (what is not sent stays in the outbox) */
   stop(): Promise<void>;
 }
 
-function receiverCount(notify: NotifyConfig): number {
-  const r = notify.receivers;
-  return r.alertmanager.length + r.webhook.length + r.slack.length + r.pagerduty.length;
-}
-
 /**
- * Builds the SLO runtime, the threshold alerts and the notifier on the collector's
- * registry and HTTP server (routes must be added before it listens). Nothing runs
+ * Builds the SLO runtime and the threshold alerts, sending through the notifier, on the
+ * collector's registry and HTTP server (routes must be added before it listens). Nothing runs
  * until start().
  */
 export function createAlerting(options: AlertingOptions): Alerting {
   const { plan, logger } = options;
-  const clock: NotifyClock = options.clock ?? { ...systemNotifyClock, now: options.now };
-  const log = logger.child({ component: 'alerting' });
+  const clock: Clock = options.clock ?? { ...systemClock, now: options.now };
+  const log = childLogger(logger, { component: 'alerting' });
 
   for (const warning of plan.warnings) log.warn({}, `SLO spec: ${warning}`);
   for (const a of plan.adaptations) {
@@ -100,28 +96,13 @@ export function createAlerting(options: AlertingOptions): Alerting {
     log.warn({}, 'SLOs are defined but requestSeries.enabled is false: nothing counts their SLIs, so they are not evaluated');
   }
 
-  const notifier =
-    receiverCount(options.notify) > 0
-      ? createNotifier({
-          config: options.notify,
-          dataDir: options.dataDir,
-          registry: options.registry,
-          logger: logger.child({ component: 'notify' }),
-          clock,
-        })
-      : undefined;
+  const notifier = options.notifier;
   if (!notifier && (plan.adaptations.length > 0 || options.thresholds.enabled)) {
     log.info({}, 'no notify receivers configured: alerts are evaluated and shown at /api/v1/alerts but sent nowhere');
   }
   const notify = notifier ? (n: Parameters<Notifier['notify']>[0]) => void notifier.notify(n) : () => {};
   // Beside the outbox and on its connection: a state change and its notification commit together.
-  let stateStore: AlertStateStore | undefined;
-  try {
-    stateStore = notifier ? AlertStateStore.on(notifier.outbox.database, notifier.outbox.file) : undefined;
-  } catch (error) {
-    void notifier?.stop();
-    throw error;
-  }
+  const stateStore = notifier ? AlertStateStore.on(notifier.outbox.database, notifier.outbox.file) : undefined;
 
   const errorLogs = new ErrorLogRing({ perService: Math.max(1, options.slos.sampleErrorLines) });
   const pipeline = options.sli?.pipeline;
@@ -173,7 +154,6 @@ export function createAlerting(options: AlertingOptions): Alerting {
     start() {
       if (started) return;
       started = true;
-      notifier?.start();
       if (!thresholds && stateStore) {
         try {
           retireThresholdAlerts({
@@ -202,7 +182,6 @@ export function createAlerting(options: AlertingOptions): Alerting {
     async stop() {
       slos.stop();
       thresholds?.stop();
-      await notifier?.stop(); // closes the outbox's connection, which the alert state uses
     },
   };
 }

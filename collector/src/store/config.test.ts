@@ -77,6 +77,6 @@ describe('sli: and requestSeries: in lookout.yaml', () => {
 
   it('names the allowed sources when one is misspelt', () => {
     const [message] = problems('requestSeries:\n  sources: { shop: metric }\n');
-    expect(message).toMatch(/^lookout\.yaml:2:\d+: requestSeries\.sources\.shop: .*"auto".*"spans".*"metrics"/);
+    expect(message).toMatch(/^lookout\.yaml:2:\d+: requestSeries\.sources\.shop: shop must be one of auto, spans, metrics \(found "metric"\)/);
   });
 });

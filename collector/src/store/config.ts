@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { durationSchema } from '../config/units.ts';
-import type { SliDefinition } from '../processors/sli-matcher.ts';
+import { durationSchema } from '../core/units.ts';
+import type { RequestSli } from '../core/sli.ts';
 
 /**
  * The `sli:` section of lookout.yaml: the SLI store (per-minute good/total in SQLite
@@ -54,7 +54,7 @@ export type SliConfig = z.output<typeof sliConfigSchema>;
 export type SliConfigInput = z.input<typeof sliConfigSchema>;
 
 /** The config's SLIs in the form the request pipeline matches. */
-export function sliDefinitionsFromConfig(config: SliConfig): SliDefinition[] {
+export function sliDefinitionsFromConfig(config: SliConfig): RequestSli[] {
   return config.definitions.map((d) => ({
     id: d.id,
     service: d.service,

@@ -1,7 +1,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { SLO_EVENTS_TOTAL, SLO_GOOD_EVENTS_TOTAL } from '@lookout/alerts';
-import { registerComputedMetric } from '../processors/computed-metric.ts';
-import type { SliDefinition } from '../processors/sli-matcher.ts';
+import { registerComputedMetric } from '../core/computed-metric.ts';
+import type { RequestSli } from '../core/sli.ts';
 import type { SliStore } from './sli-store.ts';
 
 export interface SliStoreMetrics {
@@ -16,7 +16,7 @@ export interface SliStoreMetrics {
 export function registerSliStoreMetrics(
   registry: Registry,
   store: SliStore,
-  definitions: () => readonly SliDefinition[],
+  definitions: () => readonly RequestSli[],
 ): SliStoreMetrics {
   const totals = (pick: 'good' | 'total') => () => {
     const flushed = store.flushedTotalsBySli();

@@ -2,16 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 
-/** (good, total) of one SLI over some minutes. */
-export interface SliCounts {
-  good: number;
-  total: number;
-}
+import type { SliCounts, SliMinute } from '../core/sli.ts';
 
-export interface SliMinute extends SliCounts {
-  /** minutes since the Unix epoch (floor(ms / 60000)) */
-  minute: number;
-}
+export type { SliCounts, SliMinute };
 
 export interface SliStoreOptions {
   /** SQLite file, created with its directory when missing; ':memory:' for tests */

@@ -57,6 +57,14 @@ export const agentConfigSchema = z.strictObject({
     endpoint: z
       .url({ protocol: /^https?$/, error: 'endpoint must be an http:// or https:// URL of the collector, e.g. http://127.0.0.1:4318' })
       .describe('base URL of the collector OTLP/HTTP receiver; /v1/logs and /v1/metrics are appended'),
+    fallbackEndpoints: z
+      .array(z.url({ protocol: /^https?$/, error: 'each fallback endpoint must be an http:// or https:// URL of a collector, e.g. http://10.0.0.2:4318' }))
+      .min(1, 'fallbackEndpoints is empty; remove it or list other collectors, e.g. [http://10.0.0.2:4318]')
+      .optional()
+      .describe('other collectors, tried in order when endpoint is unreachable or answers 502/503/504; the agent stays on whichever answers'),
+    failoverCoolDown: between(duration('collector.failoverCoolDown'), 100, 3_600_000, 'collector.failoverCoolDown (ms)')
+      .optional()
+      .describe('how long an endpoint that failed is set aside before it is tried again (default 30s)'),
     token: z.string().min(1, 'token is empty; remove it or set the tenant token').optional().describe('bearer token of the tenant'),
     caFile: z.string().min(1).optional().describe("PEM CA bundle that signed the collector's certificate (https)"),
     timeout: between(duration('collector.timeout'), 100, 300_000, 'collector.timeout (ms)').default(10_000),

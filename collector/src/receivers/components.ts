@@ -1,0 +1,155 @@
+import type { ComponentFactory } from '../component/component.ts';
+import type { LogStreams } from './log-streams.ts';
+import type { LogReceiverMetrics } from './log-receiver-metrics.ts';
+import type { TenantAuthenticator } from './auth.ts';
+import type { IngestContext } from './ingest.ts';
+import { lokiPushConfigSchema, rawLinesConfigSchema, syslogConfigSchema, type LogsConfig } from './logs-config.ts';
+import { lokiPushReceiver } from './loki-push.ts';
+import { otlpReceiversConfigSchema, type OtlpReceiversConfig } from './otlp-config.ts';
+import { startOtlpGrpcReceiver, type RunningGrpcReceiver } from './otlp-grpc.ts';
+import { otlpHttpReceiver } from './otlp-http.ts';
+import { rawLinesReceiver } from './raw-lines-http.ts';
+import { startSyslogReceiver, type RunningSyslogReceiver } from './syslog.ts';
+
+/**
+ * The receivers as components. The HTTP ones add their routes to the shared listener in
+ * create() (it listens once the whole pipeline has started); gRPC and syslog open their
+ * own listeners in start(). Every receiver hands what it accepts to the queue.
+ */
+
+/** What every receiver is built with besides its config: ingest into the queue, and auth. */
+export interface ReceiverLinks {
+  ingest: IngestContext;
+  auth: TenantAuthenticator | undefined;
+}
+
+/** The log receivers also share the per-stream parsers and their counters. */
+export interface LogReceiverLinks extends ReceiverLinks {
+  streams: LogStreams;
+  metrics: LogReceiverMetrics;
+}
+
+const ALL_SIGNALS = ['traces', 'metrics', 'logs'] as const;
+const noop = () => {};
+
+export const otlpHttpComponent: ComponentFactory<OtlpReceiversConfig, ReceiverLinks> = {
+  type: 'otlp-http',
+  kind: 'receiver',
+  consumes: [],
+  produces: ALL_SIGNALS,
+  configSchema: otlpReceiversConfigSchema,
+  async create(context, config, { ingest, auth }) {
+    await context.http.register(otlpHttpReceiver, {
+      context: ingest,
+      ...(auth ? { auth } : {}),
+      maxBodyBytes: config.http.maxBodyBytes,
+      maxDecompressedBytes: config.http.maxDecompressedBytes,
+    });
+    // The listener is the collector's; once the queue closes, requests get 503.
+    return { start: noop, shutdown: noop };
+  },
+};
+
+export interface OtlpGrpcComponent {
+  start(): Promise<void>;
+  shutdown(): Promise<void>;
+  /** the bound port once started */
+  readonly port: number | undefined;
+}
+
+export const otlpGrpcComponent: ComponentFactory<OtlpReceiversConfig, ReceiverLinks, OtlpGrpcComponent> = {
+  type: 'otlp-grpc',
+  kind: 'receiver',
+  consumes: [],
+  produces: ALL_SIGNALS,
+  configSchema: otlpReceiversConfigSchema,
+  create(_context, config, { ingest, auth }) {
+    let running: RunningGrpcReceiver | undefined;
+    return {
+      async start() {
+        running = await startOtlpGrpcReceiver({
+          context: ingest,
+          ...(auth ? { auth } : {}),
+          host: config.grpc.host,
+          port: config.grpc.port,
+          maxMessageBytes: config.grpc.maxMessageBytes,
+          ...(config.tls ? { tls: config.tls } : {}),
+        });
+      },
+      async shutdown() {
+        await running?.close();
+      },
+      get port() {
+        return running?.port;
+      },
+    };
+  },
+};
+
+export const rawLinesComponent: ComponentFactory<LogsConfig['raw'], LogReceiverLinks> = {
+  type: 'raw-lines',
+  kind: 'receiver',
+  consumes: [],
+  produces: ['logs'],
+  configSchema: rawLinesConfigSchema,
+  async create(context, config, links) {
+    await context.http.register(rawLinesReceiver, {
+      context: links.ingest,
+      auth: links.auth,
+      streams: links.streams,
+      metrics: links.metrics,
+      maxBodyBytes: config.maxBodyBytes,
+      maxDecompressedBytes: config.maxDecompressedBytes,
+    });
+    return { start: noop, shutdown: noop };
+  },
+};
+
+export const lokiPushComponent: ComponentFactory<LogsConfig['loki'], LogReceiverLinks> = {
+  type: 'loki-push',
+  kind: 'receiver',
+  consumes: [],
+  produces: ['logs'],
+  configSchema: lokiPushConfigSchema,
+  async create(context, config, links) {
+    await context.http.register(lokiPushReceiver, {
+      context: links.ingest,
+      auth: links.auth,
+      streams: links.streams,
+      metrics: links.metrics,
+      maxBodyBytes: config.maxBodyBytes,
+      maxDecompressedBytes: config.maxDecompressedBytes,
+    });
+    return { start: noop, shutdown: noop };
+  },
+};
+
+export interface SyslogComponent {
+  start(): Promise<void>;
+  shutdown(): Promise<void>;
+  /** the listeners once started */
+  readonly running: RunningSyslogReceiver | undefined;
+}
+
+export const syslogComponent: ComponentFactory<LogsConfig['syslog'], LogReceiverLinks, SyslogComponent> = {
+  type: 'syslog',
+  kind: 'receiver',
+  consumes: [],
+  produces: ['logs'],
+  configSchema: syslogConfigSchema,
+  create(context, config, links) {
+    let running: RunningSyslogReceiver | undefined;
+    return {
+      async start() {
+        running = await startSyslogReceiver({ context: links.ingest, metrics: links.metrics, config, logger: context.logger });
+      },
+      async shutdown() {
+        // stops listening and offers its pending batches to the queue, which closes after it
+        await running?.close();
+      },
+      get running() {
+        return running;
+      },
+    };
+  },
+};

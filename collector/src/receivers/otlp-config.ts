@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { portSchema, sizeSchema } from '../core/units.ts';
+
+/** `receivers.otlp` in lookout.yaml: the OTLP/HTTP and gRPC listeners, their TLS and auth. */
+
+export const receiverTlsConfigSchema = z
+  .strictObject({
+    certFile: z.string().describe('PEM certificate chain served by the receivers'),
+    keyFile: z.string().describe('PEM private key of certFile'),
+    clientCaFile: z
+      .string()
+      .optional()
+      .describe('when set, clients must present a certificate signed by this CA (mutual TLS)'),
+  })
+  .describe('TLS for the OTLP receivers; plain text when absent');
+
+const tenantSchema = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a tenant name is 1-64 letters, digits, dot, dash or underscore')
+    .describe('tenant recorded on every record sent with this token'),
+  token: z
+    .string()
+    .min(16, 'a token must be at least 16 characters; generate one with `openssl rand -hex 32`')
+    .describe('bearer token; use ${ENV_VAR} rather than writing it in the file'),
+});
+
+export const receiverAuthConfigSchema = z
+  .strictObject({
+    tenants: z.array(tenantSchema).min(1, 'list at least one tenant, or remove `auth` to turn auth off'),
+  })
+  .superRefine((auth, ctx) => {
+    const names = new Set<string>();
+    const tokens = new Set<string>();
+    auth.tenants.forEach((tenant, i) => {
+      if (names.has(tenant.name))
+        ctx.addIssue({ code: 'custom', path: ['tenants', i, 'name'], message: `tenant '${tenant.name}' is listed twice; names must be unique` });
+      if (tokens.has(tenant.token))
+        ctx.addIssue({ code: 'custom', path: ['tenants', i, 'token'], message: 'two tenants share a token; give each tenant its own token' });
+      names.add(tenant.name);
+      tokens.add(tenant.token);
+    });
+  })
+  .describe('bearer-token auth on the receivers, one token per tenant; off when absent');
+
+export const otlpHttpConfigSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    host: z.string().default('127.0.0.1').describe('listen address; 0.0.0.0 to accept remote senders'),
+    port: portSchema.default(4318),
+    maxBodyBytes: sizeSchema.default(8 * 1024 * 1024).describe('largest request body on the wire'),
+    maxDecompressedBytes: sizeSchema
+      .default(32 * 1024 * 1024)
+      .describe('largest body after gzip decompression (guards against gzip bombs)'),
+  })
+  .prefault({});
+
+export const otlpGrpcConfigSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    host: z.string().default('127.0.0.1'),
+    port: portSchema.default(4317),
+    maxMessageBytes: sizeSchema.default(8 * 1024 * 1024).describe('largest gRPC message'),
+  })
+  .prefault({});
+
+export const otlpReceiversConfigSchema = z
+  .strictObject({
+    http: otlpHttpConfigSchema,
+    grpc: otlpGrpcConfigSchema,
+    tls: receiverTlsConfigSchema.optional(),
+    auth: receiverAuthConfigSchema.optional(),
+  })
+  .prefault({});
+
+export type OtlpReceiversConfig = z.output<typeof otlpReceiversConfigSchema>;
+export type ReceiverTlsConfig = z.output<typeof receiverTlsConfigSchema>;

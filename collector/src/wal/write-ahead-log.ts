@@ -1,0 +1,398 @@
+import { mkdir, open, readdir, readFile, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ENTRY_HEADER_BYTES, encodeEntry, scanEntries, type ScanProblem } from './entry-codec.ts';
+
+/**
+ * A segmented write-ahead log on disk: the promise behind "acknowledged = durable". An
+ * append resolves only once its entry was written and fdatasync'ed; appends that arrive
+ * within the group-commit window share one write and one sync. Consumers read entries at
+ * their own cursors (kept by them, e.g. in the same SQLite transaction as their work) and
+ * the owner releases segments once every cursor has passed them.
+ *
+ * Segments are files named by the sequence number of their first entry (20 digits, so
+ * they sort by name). The newest segment is never deleted, so its name keeps the
+ * numbering going even when every entry before it was released.
+ *
+ * At open, every segment is scanned; the first entry that is torn, fails its checksum,
+ * has an impossible length or breaks the sequence ends the log: that segment is
+ * truncated there and later segments are removed (their order can no longer be
+ * trusted). What was cut is reported in `recovery` for the self-metrics and the log line.
+ */
+
+export interface WalOptions {
+  dir: string;
+  /** bound on the bytes of all segments; over it, append() throws WalFullError */
+  maxBytes: number;
+  /** a new segment starts when the current one would pass this */
+  segmentBytes: number;
+  /** appends within this window share one write and one fdatasync */
+  groupCommitMs: number;
+  /** recent entries kept in memory, so consumers that keep up never read the disk */
+  memoryTailBytes?: number;
+  /** each group commit: how long write + sync took, entries and bytes written */
+  onSync?(ms: number, entries: number, bytes: number): void;
+}
+
+export interface WalRecovery {
+  segments: number;
+  entries: number;
+  /** bytes cut at open: a torn or corrupt tail, and segments after it */
+  truncatedBytes: number;
+  /** why bytes were cut, when they were */
+  problem?: ScanProblem;
+  /** the segment file where the problem was found */
+  problemSegment?: string;
+  droppedSegments: number;
+}
+
+export interface WalEntry {
+  sequence: number;
+  payload: Buffer;
+}
+
+export class WalFullError extends Error {
+  readonly retryAfterSeconds: number;
+  constructor(bytes: number, maxBytes: number, retryAfterSeconds = 1) {
+    super(`write-ahead log is full (${bytes} of ${maxBytes} bytes): consumers must catch up; retry later or raise pipeline.wal.maxBytes`);
+    this.name = 'WalFullError';
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+export class WalClosedError extends Error {
+  constructor() {
+    super('write-ahead log is closed');
+    this.name = 'WalClosedError';
+  }
+}
+
+interface Segment {
+  firstSequence: number;
+  path: string;
+  bytes: number;
+  /** byte offset of each entry, by sequence - firstSequence */
+  offsets: number[];
+}
+
+interface PendingAppend {
+  sequence: number;
+  entry: Buffer;
+  payload: Buffer;
+  resolve(sequence: number): void;
+  reject(error: unknown): void;
+}
+
+const SEGMENT_SUFFIX = '.wal';
+
+export function segmentFileName(firstSequence: number): string {
+  return `${String(firstSequence).padStart(20, '0')}${SEGMENT_SUFFIX}`;
+}
+
+export class WriteAheadLog {
+  private readonly segments: Segment[];
+  private handle: FileHandle;
+  private next: number;
+  private durableNext: number;
+  private totalBytes: number;
+  private pendingBytes = 0;
+  private pending: PendingAppend[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private failure: unknown;
+  private closed = false;
+  private readonly tail = new Map<number, Buffer>();
+  private tailBytes = 0;
+  private tailFirst: number;
+
+  private constructor(
+    private readonly options: WalOptions,
+    segments: Segment[],
+    handle: FileHandle,
+    readonly recovery: WalRecovery,
+  ) {
+    this.segments = segments;
+    this.handle = handle;
+    const last = segments[segments.length - 1]!;
+    this.next = last.firstSequence + last.offsets.length;
+    this.durableNext = this.next;
+    this.tailFirst = this.next;
+    this.totalBytes = segments.reduce((n, s) => n + s.bytes, 0);
+  }
+
+  static async open(options: WalOptions): Promise<WriteAheadLog> {
+    await mkdir(options.dir, { recursive: true, mode: 0o700 });
+    const names = (await readdir(options.dir)).filter((n) => /^\d{20}\.wal$/.test(n)).sort();
+    const recovery: WalRecovery = { segments: 0, entries: 0, truncatedBytes: 0, droppedSegments: 0 };
+    const segments: Segment[] = [];
+    let expected: number | undefined;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      const path = join(options.dir, name);
+      const firstSequence = Number(name.slice(0, 20));
+      const bytes = await readFile(path);
+      const scan = scanEntries(bytes, 0, expected ?? firstSequence);
+      const gap = expected !== undefined && firstSequence !== expected;
+      if (gap || scan.problem) {
+        // Cut here: this segment at its last good entry (all of it after a gap), later ones whole.
+        const keep = gap ? 0 : scan.validEnd;
+        recovery.problem = gap ? 'sequence' : scan.problem;
+        recovery.problemSegment = name;
+        recovery.truncatedBytes += bytes.length - keep;
+        if (keep > 0 || segments.length === 0) {
+          await truncate(path, keep);
+          segments.push({ firstSequence, path, bytes: keep, offsets: scan.entries.map((e) => e.payloadStart - ENTRY_HEADER_BYTES) });
+        } else {
+          await rm(path, { force: true });
+          recovery.droppedSegments++;
+        }
+        for (const later of names.slice(i + 1)) {
+          const laterPath = join(options.dir, later);
+          recovery.truncatedBytes += (await stat(laterPath)).size;
+          await rm(laterPath, { force: true });
+          recovery.droppedSegments++;
+        }
+        break;
+      }
+      segments.push({ firstSequence, path, bytes: bytes.length, offsets: scan.entries.map((e) => e.payloadStart - ENTRY_HEADER_BYTES) });
+      expected = scan.nextSequence;
+    }
+    if (segments.length === 0) segments.push({ firstSequence: 0, path: join(options.dir, segmentFileName(0)), bytes: 0, offsets: [] });
+    recovery.segments = segments.length;
+    recovery.entries = segments.reduce((n, s) => n + s.offsets.length, 0);
+    const current = segments[segments.length - 1]!;
+    const handle = await open(current.path, 'a', 0o600);
+    await syncDirectory(options.dir);
+    return new WriteAheadLog(options, segments, handle, recovery);
+  }
+
+  /** sequence number of the oldest entry still on disk */
+  get firstSequence(): number {
+    return this.segments[0]!.firstSequence;
+  }
+
+  /** sequence number the next durable entry will have: everything below it can be read */
+  get durableSequence(): number {
+    return this.durableNext;
+  }
+
+  get bytes(): number {
+    return this.totalBytes;
+  }
+
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+
+  /**
+   * Appends one payload; resolves with its sequence number once it is on disk (written
+   * and synced). Throws WalFullError at once when the bound would be passed.
+   */
+  append(payload: Uint8Array): Promise<number> {
+    if (this.closed) return Promise.reject(new WalClosedError());
+    if (this.failure) return Promise.reject(this.failure);
+    const size = ENTRY_HEADER_BYTES + payload.length;
+    if (this.totalBytes + this.pendingBytes + size > this.options.maxBytes) {
+      return Promise.reject(new WalFullError(this.totalBytes + this.pendingBytes, this.options.maxBytes));
+    }
+    const sequence = this.next++;
+    const copy = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    const entry = encodeEntry(sequence, copy);
+    this.pendingBytes += entry.length;
+    return new Promise<number>((resolve, reject) => {
+      this.pending.push({ sequence, entry, payload: copy, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /**
+   * Durable entries from `fromSequence` on, up to about `maxBytes` of payload (at least
+   * one entry). Entries released already are gone: reading before firstSequence starts
+   * at firstSequence.
+   */
+  async read(fromSequence: number, maxBytes = 8 * 1024 * 1024): Promise<WalEntry[]> {
+    let sequence = Math.max(fromSequence, this.firstSequence);
+    const out: WalEntry[] = [];
+    let bytes = 0;
+    while (sequence < this.durableNext && (out.length === 0 || bytes < maxBytes)) {
+      const cached = sequence >= this.tailFirst ? this.tail.get(sequence) : undefined;
+      if (cached) {
+        out.push({ sequence, payload: cached });
+        bytes += cached.length;
+        sequence++;
+        continue;
+      }
+      const fromDisk = await this.readSegment(sequence, maxBytes - bytes);
+      if (fromDisk.length === 0) break;
+      for (const entry of fromDisk) bytes += entry.payload.length;
+      out.push(...fromDisk);
+      sequence = fromDisk[fromDisk.length - 1]!.sequence + 1;
+    }
+    return out;
+  }
+
+  /**
+   * Deletes every segment whose entries all come before `sequence` (the lowest next
+   * sequence of all cursors). The newest segment stays. Returns the segments deleted.
+   */
+  async releaseBefore(sequence: number): Promise<number> {
+    let deleted = 0;
+    while (this.segments.length > 1 && this.segments[1]!.firstSequence <= sequence) {
+      const segment = this.segments.shift()!;
+      await rm(segment.path, { force: true });
+      this.totalBytes -= segment.bytes;
+      deleted++;
+    }
+    return deleted;
+  }
+
+  /** Writes what is pending, then closes the file. Appends after close are refused. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.flush();
+    await this.handle.close();
+  }
+
+  private schedule(): void {
+    if (this.timer || this.flushing) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, this.options.groupCommitMs);
+  }
+
+  private flush(): Promise<void> {
+    this.flushing ??= this.writePending().finally(() => {
+      this.flushing = undefined;
+      if (this.pending.length > 0 && !this.closed) this.schedule();
+    });
+    return this.flushing;
+  }
+
+  private async writePending(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending;
+      this.pending = [];
+      const started = performance.now();
+      let written = 0;
+      try {
+        let group: PendingAppend[] = [];
+        let groupBytes = 0;
+        for (const append of batch) {
+          const current = this.segments[this.segments.length - 1]!;
+          if (current.bytes + groupBytes > 0 && current.bytes + groupBytes + append.entry.length > this.options.segmentBytes) {
+            written += await this.writeGroup(group);
+            group = [];
+            groupBytes = 0;
+            await this.roll(append.sequence);
+          }
+          group.push(append);
+          groupBytes += append.entry.length;
+        }
+        written += await this.writeGroup(group);
+      } catch (error) {
+        // The file may now end in a partial entry: nothing more is written; the next open truncates it.
+        this.failure = error;
+        for (const append of batch) if (append.sequence >= this.durableNext) append.reject(error);
+        for (const append of this.pending) append.reject(error);
+        this.pending = [];
+        return;
+      }
+      this.options.onSync?.(performance.now() - started, batch.length, written);
+    }
+  }
+
+  private async writeGroup(group: PendingAppend[]): Promise<number> {
+    if (group.length === 0) return 0;
+    const current = this.segments[this.segments.length - 1]!;
+    const buffers = group.map((a) => a.entry);
+    await this.handle.writev(buffers);
+    await this.handle.datasync();
+    let bytes = 0;
+    for (const append of group) {
+      current.offsets.push(current.bytes + bytes);
+      bytes += append.entry.length;
+      this.keepInTail(append.sequence, append.payload);
+      this.pendingBytes -= append.entry.length;
+    }
+    current.bytes += bytes;
+    this.totalBytes += bytes;
+    this.durableNext = group[group.length - 1]!.sequence + 1;
+    for (const append of group) append.resolve(append.sequence);
+    return bytes;
+  }
+
+  private async roll(firstSequence: number): Promise<void> {
+    await this.handle.close();
+    const path = join(this.options.dir, segmentFileName(firstSequence));
+    this.handle = await open(path, 'a', 0o600);
+    await syncDirectory(this.options.dir);
+    this.segments.push({ firstSequence, path, bytes: 0, offsets: [] });
+  }
+
+  private keepInTail(sequence: number, payload: Buffer): void {
+    const limit = this.options.memoryTailBytes ?? 32 * 1024 * 1024;
+    if (payload.length > limit) {
+      this.tail.clear();
+      this.tailBytes = 0;
+      this.tailFirst = sequence + 1;
+      return;
+    }
+    this.tail.set(sequence, payload);
+    this.tailBytes += payload.length;
+    while (this.tailBytes > limit) {
+      const oldest = this.tail.get(this.tailFirst);
+      if (oldest) this.tailBytes -= oldest.length;
+      this.tail.delete(this.tailFirst);
+      this.tailFirst++;
+    }
+    if (this.tail.size === 1) this.tailFirst = sequence;
+  }
+
+  private async readSegment(sequence: number, maxBytes: number): Promise<WalEntry[]> {
+    const segment = this.findSegment(sequence);
+    if (!segment) return [];
+    const index = sequence - segment.firstSequence;
+    const start = segment.offsets[index];
+    if (start === undefined) return [];
+    // entries up to maxBytes (at least one), all durable ones of this segment at most
+    const durableInSegment = Math.min(segment.offsets.length, this.durableNext - segment.firstSequence);
+    let endIndex = index + 1;
+    while (endIndex < durableInSegment && segment.offsets[endIndex]! - start < maxBytes) endIndex++;
+    const end = endIndex < segment.offsets.length ? segment.offsets[endIndex]! : segment.bytes;
+    const buffer = Buffer.allocUnsafe(end - start);
+    const file = await open(segment.path, 'r');
+    try {
+      await file.read(buffer, 0, buffer.length, start);
+    } finally {
+      await file.close();
+    }
+    const scan = scanEntries(buffer, 0, sequence);
+    return scan.entries.map((e) => ({ sequence: e.sequence, payload: buffer.subarray(e.payloadStart, e.payloadEnd) }));
+  }
+
+  private findSegment(sequence: number): Segment | undefined {
+    let low = 0;
+    let high = this.segments.length - 1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      const segment = this.segments[mid]!;
+      if (sequence < segment.firstSequence) high = mid - 1;
+      else if (sequence >= segment.firstSequence + segment.offsets.length) low = mid + 1;
+      else return segment;
+    }
+    return undefined;
+  }
+}
+
+/** fsync of the directory, so a new or removed segment file survives a power cut. */
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
