@@ -216,6 +216,8 @@ describe('received series store', () => {
     const replay = store.apply(sum(3, 1000), 2);
     expect(replay.dropped).toEqual({ out_of_order: 1 });
     expect(store.exposition()).toBe('# TYPE jobs_done_total counter\njobs_done_total{instance="i-1",job="shop",queue="q"} 5\n');
+    // OpenMetrics names the counter family without _total; the sample keeps it
+    expect(store.exposition(true)).toBe('# TYPE jobs_done counter\njobs_done_total{instance="i-1",job="shop",queue="q"} 5\n');
   });
 
   it('keeps the newest cumulative value and refuses one from the past', () => {
