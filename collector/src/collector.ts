@@ -7,8 +7,11 @@ import { systemClock, type Clock } from './core/clock.ts';
 import { DROP_REASONS } from './core/errors.ts';
 import { childLogger } from './core/logger.ts';
 import type { RequestSli } from './core/sli.ts';
-import { lokiExporterComponent } from './exporters/components.ts';
+import { lokiExporterComponent, otlpExporterComponent, receivedMetricsComponent, remoteWriteComponent } from './exporters/components.ts';
 import type { LokiExporter } from './exporters/loki-exporter.ts';
+import type { OtlpExporter } from './exporters/otlp-exporter.ts';
+import type { ReceivedMetrics } from './exporters/received-metrics.ts';
+import type { RemoteWriteExporter } from './exporters/remote-write-exporter.ts';
 import { templateRoute, toLogStreamOptions } from './logs/index.ts';
 import type { Signal } from './model/telemetry.ts';
 import { BoundedQueue, type Consumer } from './pipeline/bounded-queue.ts';
@@ -64,6 +67,10 @@ export const PIPELINE: readonly PipelineEdge[] = [
   { from: 'queue', to: 'request-series', signals: ['traces', 'metrics'] },
   { from: 'queue', to: 'log-metrics', signals: ['logs'] },
   { from: 'queue', to: 'loki-exporter', signals: ['logs'] },
+  { from: 'queue', to: 'received-metrics', signals: ['metrics'] },
+  { from: 'queue', to: 'otlp-exporter', signals: ['traces', 'metrics', 'logs'] },
+  { from: 'received-metrics', to: 'remote-write' },
+  { from: 'request-series', to: 'remote-write', reads: true },
   { from: 'queue', to: 'alerting', signals: ['logs', 'metrics'] },
   { from: 'log-metrics', to: 'request-series' },
   { from: 'probes', to: 'alerting' },
@@ -96,6 +103,12 @@ export interface BuiltCollector {
   sli?: SliPipeline;
   /** undefined when exporters.loki is not configured */
   lokiExporter?: LokiExporter;
+  /** received OTLP metrics as Prometheus series (/metrics, remote write); undefined when neither wants them */
+  receivedMetrics?: ReceivedMetrics;
+  /** undefined when exporters.otlp is not configured */
+  otlpExporter?: OtlpExporter;
+  /** undefined when exporters.remoteWrite is not configured */
+  remoteWriteExporter?: RemoteWriteExporter;
   /** SLO runtime, threshold alerts and notifier (slo/, notify/) */
   alerting: Alerting;
   /** status page at / with its API: recent traces and logs, alert history (status/) */
@@ -125,6 +138,12 @@ export interface RunningCollector {
   syslog?: RunningSyslogReceiver;
   /** undefined when exporters.loki is not configured */
   lokiExporter?: LokiExporter;
+  /** received OTLP metrics as Prometheus series (/metrics, remote write); undefined when neither wants them */
+  receivedMetrics?: ReceivedMetrics;
+  /** undefined when exporters.otlp is not configured */
+  otlpExporter?: OtlpExporter;
+  /** undefined when exporters.remoteWrite is not configured */
+  remoteWriteExporter?: RemoteWriteExporter;
   /** SLO runtime, threshold alerts and notifier (slo/, notify/) */
   alerting: Alerting;
   /** status page at / with its API: recent traces and logs, alert history (status/) */
@@ -212,6 +231,9 @@ interface BuiltComponents {
   pipeline: PipelineGraph;
   requestSeries: RequestSeriesComponent | undefined;
   lokiExporter: LokiExporter | undefined;
+  receivedMetrics: ReceivedMetrics | undefined;
+  otlpExporter: OtlpExporter | undefined;
+  remoteWriteExporter: RemoteWriteExporter | undefined;
   alerting: Alerting;
   statusPage: StatusPage;
   grafana: GrafanaProvisionerComponent | undefined;
@@ -268,6 +290,13 @@ async function buildComponents(config: LookoutConfig, options: CollectorOptions,
       : undefined;
     if (config.logs.metrics.enabled) await add(logMetricsComponent, config.logs.metrics, { requests: requestSeries?.sli.pipeline });
     const loki = config.exporters.loki ? await add(lokiExporterComponent, config.exporters.loki, {}) : undefined;
+    // received metrics are kept for remote write too when /metrics does not show them
+    const received =
+      config.exporters.prometheus.enabled || config.exporters.remoteWrite?.receivedMetrics
+        ? (await add(receivedMetricsComponent, config.exporters.prometheus, {})).received
+        : undefined;
+    const otlpExporter = config.exporters.otlp ? (await add(otlpExporterComponent, config.exporters.otlp, {})).exporter : undefined;
+    const remoteWrite = config.exporters.remoteWrite ? (await add(remoteWriteComponent, config.exporters.remoteWrite, { received })).exporter : undefined;
     const notifier = receiverCount(config.notify) > 0 ? (await add(notifierComponent, config.notify, {}, contextFor('notify'))).notifier : undefined;
     const { alerting } = await add(
       alertingComponent,
@@ -294,7 +323,19 @@ async function buildComponents(config: LookoutConfig, options: CollectorOptions,
       if (edge.from !== 'queue') continue;
       for (const signal of edge.signals ?? []) queue.register(signal, edge.to, pipeline.consumerOf(edge.to));
     }
-    return { pipeline, requestSeries, lokiExporter: loki?.exporter, alerting, statusPage, grafana, grpc, syslog };
+    return {
+      pipeline,
+      requestSeries,
+      lokiExporter: loki?.exporter,
+      receivedMetrics: received,
+      otlpExporter,
+      remoteWriteExporter: remoteWrite,
+      alerting,
+      statusPage,
+      grafana,
+      grpc,
+      syslog,
+    };
   } catch (error) {
     // what was built holds files (SQLite stores, the outbox): close it before giving up
     for (const node of nodes.reverse()) {
@@ -326,7 +367,10 @@ async function listen(http: FastifyInstance, config: LookoutConfig, tls: boolean
 export async function buildCollector(config: LookoutConfig, options: CollectorOptions = {}): Promise<BuiltCollector> {
   const ports = createSharedPorts(config, options);
   const { clock, logger, metrics, queue, http } = ports;
-  const { pipeline, requestSeries, lokiExporter, alerting, statusPage, grafana, grpc, syslog } = await buildComponents(config, options, ports);
+  const { pipeline, requestSeries, lokiExporter, receivedMetrics, otlpExporter, remoteWriteExporter, alerting, statusPage, grafana, grpc, syslog } =
+    await buildComponents(config, options, ports);
+  // the received OTLP metrics follow the collector's own on /metrics (exporters/README.md)
+  const receivedExposition = (openMetrics = false) => (config.exporters.prometheus.enabled ? (receivedMetrics?.exposition(openMetrics) ?? '') : '');
 
   // ---- the collector's own routes ----
   let ready = false;
@@ -339,10 +383,11 @@ export async function buildCollector(config: LookoutConfig, options: CollectorOp
     // OpenMetrics (with trace-id exemplars) for scrapers that prefer it; text stays the default
     if (prefersOpenMetrics(request.headers.accept)) {
       reply.type(OPENMETRICS_CONTENT_TYPE);
-      return renderOpenMetrics(metrics.registry);
+      const own = await renderOpenMetrics(metrics.registry);
+      return own.replace(/# EOF\n$/, receivedExposition(true) + '# EOF\n');
     }
     reply.type(metrics.registry.contentType);
-    return metrics.registry.metrics();
+    return (await metrics.registry.metrics()) + receivedExposition();
   });
   http.get('/api/v1/pipeline', async () => ({ components: pipeline.describe(await receiverCounts(metrics)), edges: pipeline.edges }));
 
@@ -362,6 +407,9 @@ export async function buildCollector(config: LookoutConfig, options: CollectorOp
     metrics,
     ...(requestSeries ? { sli: requestSeries.sli } : {}),
     ...(lokiExporter ? { lokiExporter } : {}),
+    ...(receivedMetrics ? { receivedMetrics } : {}),
+    ...(otlpExporter ? { otlpExporter } : {}),
+    ...(remoteWriteExporter ? { remoteWriteExporter } : {}),
     alerting,
     statusPage,
     logger,

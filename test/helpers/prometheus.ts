@@ -9,6 +9,8 @@ export interface ScrapeTarget {
   target: string;
   metricsPath?: string;
   scheme?: 'http' | 'https';
+  /** keep the scraped job/instance labels (a federating endpoint such as the collector's received metrics) */
+  honorLabels?: boolean;
 }
 
 export interface RunningPrometheus extends RunningServer {
@@ -40,6 +42,7 @@ export async function startPrometheus(
     scrape_timeout: 900ms
     metrics_path: ${JSON.stringify(t.metricsPath ?? '/metrics')}
     scheme: ${t.scheme ?? 'http'}
+    honor_labels: ${t.honorLabels ? 'true' : 'false'}
     static_configs:
       - targets: [${JSON.stringify(t.target)}]`,
         )

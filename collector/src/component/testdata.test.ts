@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { lokiExporterComponent } from '../exporters/components.ts';
+import { lokiExporterComponent, otlpExporterComponent, receivedMetricsComponent, remoteWriteComponent } from '../exporters/components.ts';
 import { probesComponent } from '../probes/component.ts';
 import { logMetricsComponent, requestSeriesComponent } from '../processors/components.ts';
 import { lokiPushComponent, otlpGrpcComponent, otlpHttpComponent, rawLinesComponent, syslogComponent } from '../receivers/components.ts';
@@ -15,7 +15,7 @@ import type { ComponentFactory } from './component.ts';
  */
 
 const FACTORIES: Record<string, ComponentFactory<any, any, any>> = Object.fromEntries(
-  [otlpHttpComponent, otlpGrpcComponent, rawLinesComponent, lokiPushComponent, syslogComponent, lokiExporterComponent, probesComponent, requestSeriesComponent, logMetricsComponent].map(
+  [otlpHttpComponent, otlpGrpcComponent, rawLinesComponent, lokiPushComponent, syslogComponent, lokiExporterComponent, otlpExporterComponent, receivedMetricsComponent, remoteWriteComponent, probesComponent, requestSeriesComponent, logMetricsComponent].map(
     (f) => [f.type, f],
   ),
 );

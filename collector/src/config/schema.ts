@@ -27,7 +27,7 @@ export const configSchema = z
     requestSeries: requestSeriesConfigSchema.describe('request series from spans and http.server.request.duration metrics'),
     sli: sliConfigSchema.describe('SLI store (per-minute good/total in SQLite under storage.dataDir) and SLI definitions'),
     logs: logsConfigSchema.describe('log receivers besides OTLP (raw lines, Loki push, syslog) and log → metrics'),
-    exporters: exportersConfigSchema.describe('where records go besides /metrics: Loki push'),
+    exporters: exportersConfigSchema.describe('where data goes besides the stores: received OTLP metrics on /metrics, OTLP forwarding, Prometheus remote write, Loki push'),
     storage: z
       .strictObject({
         dataDir: z.string().default('.lookout-data').describe('SQLite stores and checkpoints live here'),

@@ -1,3 +1,17 @@
 export { lokiExporterConfigSchema, exportersConfigSchema, type LokiExporterConfig, type ExportersConfig } from './loki-config.ts';
 export { LokiExporter, lokiPushUrl, type LokiExporterOptions, type LokiExporterMetrics } from './loki-exporter.ts';
 export { entriesOfBatch, entryOf, lineOf, lokiPushBody, MAX_METADATA_ENTRIES, type LokiExportEntry, type LokiLabels } from './loki-payload.ts';
+export { promMetricName, sanitizeLabelName, sanitizeMetricName, unitSuffix, type PromType } from './prom-naming.ts';
+export { convertMetrics, exponentialToExplicit, jobAndInstance, TARGET_INFO, type PromLabels, type PromPoint, type PromValue, type ConversionResult } from './prom-conversion.ts';
+export { PromSeriesStore, samplesOf, formatValue, type PromSample, type StoreDropReason } from './prom-series-store.ts';
+export { ReceivedMetrics, type ReceivedMetricsListener, type ReceivedMetricsOptions } from './received-metrics.ts';
+export { receivedMetricsConfigSchema, type ReceivedMetricsConfig } from './received-metrics-config.ts';
+export { DeliveryQueue, type DeliveryEvents, type DeliverySettings, type SendOutcome } from './delivery-queue.ts';
+export { OtlpExporter, otlpSignalUrl, type OtlpExporterOptions } from './otlp-exporter.ts';
+export { OtlpGrpcSender, grpcReason } from './otlp-grpc-sender.ts';
+export { otlpExporterConfigSchema, type OtlpExporterConfig } from './otlp-exporter-config.ts';
+export { decodePartialSuccess, RETRYABLE_STATUSES } from './otlp-response.ts';
+export { splitSignalData } from './otlp-split.ts';
+export { RemoteWriteExporter, type RemoteWriteExporterOptions } from './remote-write-exporter.ts';
+export { remoteWriteConfigSchema, DEFAULT_REMOTE_WRITE_SELF_SERIES, type RemoteWriteConfig } from './remote-write-config.ts';
+export { encodeWriteRequest, type RemoteWriteSeries, type RemoteWriteSample } from './remote-write-proto.ts';

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { durationSchema } from '../core/units.ts';
+import { otlpExporterConfigSchema } from './otlp-exporter-config.ts';
+import { receivedMetricsConfigSchema } from './received-metrics-config.ts';
+import { remoteWriteConfigSchema } from './remote-write-config.ts';
 
 /** `exporters.loki` in lookout.yaml: push every log record to a Loki the user runs. */
 export const lokiExporterConfigSchema = z
@@ -32,6 +35,10 @@ export type LokiExporterConfig = z.output<typeof lokiExporterConfigSchema>;
 export const exportersConfigSchema = z
   .strictObject({
     loki: lokiExporterConfigSchema.optional(),
+    // issue 13: received OTLP metrics on /metrics (received-metrics-config.ts)
+    prometheus: receivedMetricsConfigSchema,
+    otlp: otlpExporterConfigSchema.optional(),
+    remoteWrite: remoteWriteConfigSchema.optional(),
   })
   .prefault({});
 

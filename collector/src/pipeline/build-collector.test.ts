@@ -101,10 +101,11 @@ describe('buildCollector', () => {
     // the status page reads the alerting and the request series: it stops before both
     expect(ids.indexOf('status-page')).toBeLessThan(ids.indexOf('alerting'));
     expect(new Set(ids)).toEqual(
-      new Set(['otlp-http', 'raw-lines', 'loki-push', 'queue', 'log-metrics', 'loki-exporter', 'alerting', 'request-series', 'status-page']),
+      // received-metrics is on by default (exporters.prometheus.enabled)
+      new Set(['otlp-http', 'raw-lines', 'loki-push', 'queue', 'log-metrics', 'loki-exporter', 'received-metrics', 'alerting', 'request-series', 'status-page']),
     );
     const byId = new Map(components.map((c) => [c.id, c]));
-    expect(byId.get('queue')).toMatchObject({ kind: 'queue', state: 'created', feeds: ['request-series', 'log-metrics', 'loki-exporter', 'alerting', 'status-page'] });
+    expect(byId.get('queue')).toMatchObject({ kind: 'queue', state: 'created', feeds: ['request-series', 'log-metrics', 'loki-exporter', 'received-metrics', 'alerting', 'status-page'] });
     expect(byId.get('request-series')).toMatchObject({ kind: 'processor', consumes: ['traces', 'metrics'], itemsIn: 1 });
     expect(byId.get('loki-exporter')).toMatchObject({ kind: 'exporter', itemsIn: 0 });
     expect(byId.get('otlp-http')).toMatchObject({ kind: 'receiver', feeds: ['queue'], itemsIn: 1, itemsOut: 1 });
