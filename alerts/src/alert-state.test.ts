@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { nextAlertState } from './alert-state.ts';
 import type { SloAlertState } from './alert-state.ts';
 import { evaluateSlo } from './evaluate.ts';
-import { parseSpecText } from './spec/load.ts';
+import { parseSpecText } from './spec-formats/load.ts';
 import type { SloDefinition } from './types.ts';
 import type { WindowSumsFn } from './window-sums.ts';
 

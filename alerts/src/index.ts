@@ -108,18 +108,18 @@ export { MAX_SERIES_SAMPLES, SeriesSyntaxError, parseSeriesValues } from './prom
 export { countersToBuckets, formatEvalTime, formatReplay, parseReplayFile, replaySlo } from './replay.ts';
 export type { CounterSeries, ReplayEvent, ReplayEventKind, ReplayFile, ReplayOptions, ReplayResult } from './replay.ts';
 
-export { SpecError, formatIssue, hasErrors } from './spec/issues.ts';
-export type { SpecIssue } from './spec/issues.ts';
-export { checkSpecFile, detectFormat, loadSpecs, parseSpecText, parseSpecs } from './spec/load.ts';
-export type { LoadedSpecs, SpecFile } from './spec/load.ts';
+export { SpecError, formatIssue, hasErrors } from './spec-formats/issues.ts';
+export type { SpecIssue } from './spec-formats/issues.ts';
+export { checkSpecFile, detectFormat, loadSpecs, parseSpecText, parseSpecs } from './spec-formats/load.ts';
+export type { LoadedSpecs, SpecFile } from './spec-formats/load.ts';
 export {
   ALERT_NAME_ANNOTATION,
   DASHBOARD_ANNOTATION,
   MIN_EVENTS_ANNOTATION,
   RUNBOOK_ANNOTATION,
   SHORT_WINDOW_ANNOTATION,
-} from './spec/openslo.ts';
-export { FILTER_LABELS, percentToFraction } from './spec/fields.ts';
+} from './spec-formats/openslo.ts';
+export { FILTER_LABELS, percentToFraction } from './spec-formats/fields.ts';
 export { matchesSli, matcherHolds } from './sli-match.ts';
 
 export { sloCheck, sloExplain, sloRules, sloTest } from './slo-commands.ts';

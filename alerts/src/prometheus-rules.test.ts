@@ -3,7 +3,7 @@ import { parse } from 'yaml';
 import { burnAlertLabels } from './alert-labels.ts';
 import { RECORDED_SERIES, buildRuleGroups, renderRules, sloRuleGroup } from './prometheus-rules.ts';
 import type { AlertingRule, RecordingRule } from './prometheus-rules.ts';
-import { parseSpecText } from './spec/load.ts';
+import { parseSpecText } from './spec-formats/load.ts';
 
 const [availability, latency] = parseSpecText(`service: checkout
 runbook: https://runbooks.example.com/checkout

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { matchesSli } from './sli-match.ts';
 import { sloCheck, sloExplain, sloRules, sloTest } from './slo-commands.ts';
-import { parseSpecText } from './spec/load.ts';
+import { parseSpecText } from './spec-formats/load.ts';
 import { formatHumanMinutes, formatLatency, formatWindow, parseLatencySeconds, parseMinutes } from './duration.ts';
 
 const SPEC = {

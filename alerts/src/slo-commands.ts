@@ -7,9 +7,9 @@ import { explainSlo } from './explain.ts';
 import { renderRules } from './prometheus-rules.ts';
 import type { RuleExportOptions } from './prometheus-rules.ts';
 import { formatReplay, parseReplayFile, replaySlo } from './replay.ts';
-import { formatIssue, hasErrors } from './spec/issues.ts';
-import { loadSpecs } from './spec/load.ts';
-import type { SpecFile } from './spec/load.ts';
+import { formatIssue, hasErrors } from './spec-formats/issues.ts';
+import { loadSpecs } from './spec-formats/load.ts';
+import type { SpecFile } from './spec-formats/load.ts';
 import type { SloDefinition } from './types.ts';
 
 export interface CommandResult {
