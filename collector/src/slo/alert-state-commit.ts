@@ -1,6 +1,6 @@
 import type { AlertNotification } from '../notify/types.ts';
 import type { AlertStateRow, AlertStateSource, AlertStateStore } from '../store/alert-state-store.ts';
-import type { RuntimeLogger } from './runtime.ts';
+import type { RuntimeLogger } from './runtime-ports.ts';
 
 /**
  * Writes a unit of alert state (one SLO, one threshold alert) and the notifications its

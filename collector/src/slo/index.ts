@@ -14,12 +14,11 @@ export { closeEpisode, enrichAnnotations, expandLinkTemplate, openEpisode, type 
 export {
   SloRuntime,
   type ErrorSamples,
-  type RuntimeClock,
-  type RuntimeLogger,
   type SliBucketSource,
   type SloRuntimeOptions,
   type SloStatus,
 } from './runtime.ts';
+export type { RuntimeClock, RuntimeLogger } from './runtime-ports.ts';
 export { registerSloMetrics } from './slo-metrics.ts';
 export {
   EMPTY_THRESHOLD_STATE,

@@ -11,16 +11,11 @@ import type { AlertNotification } from '../notify/types.ts';
 import type { AlertStateRow, AlertStateStore } from '../store/alert-state-store.ts';
 import { AlertStateCommitter, resolveWithoutRule } from './alert-state-commit.ts';
 import { closeEpisode, expandLinkTemplate, openEpisode } from './notifications.ts';
+import type { RuntimeClock, RuntimeLogger } from './runtime-ports.ts';
 import { SettledWindowIndex } from './settled-window-index.ts';
 import type { SliAdaptation } from './sli-adapter.ts';
 import { readSloRow, restoreSloState, sloStateIdentity, sloStateRows, sloUnit, type SloEpisodes } from './slo-state-rows.ts';
 
-/** Time and timers; ManualClock (notify/) in tests, the system clock in the collector. */
-export interface RuntimeClock {
-  now(): number;
-  setTimer(callback: () => void, delayMs: number): unknown;
-  clearTimer(handle: unknown): void;
-}
 
 /** The part of the SLI store the runtime reads. */
 export interface SliBucketSource {
@@ -33,11 +28,6 @@ export interface ErrorSamples {
   errorLines(service: string, limit: number): string[];
 }
 
-export interface RuntimeLogger {
-  info(details: object, message: string): void;
-  warn(details: object, message: string): void;
-  error(details: object, message: string): void;
-}
 
 export interface SloRuntimeOptions {
   adaptations: readonly SliAdaptation[];

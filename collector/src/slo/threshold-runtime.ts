@@ -4,7 +4,7 @@ import type { AlertNotification } from '../notify/types.ts';
 import type { AlertStateStore } from '../store/alert-state-store.ts';
 import { AlertStateCommitter, resolveWithoutRule } from './alert-state-commit.ts';
 import type { ThresholdAlertsConfig } from './config.ts';
-import type { RuntimeClock, RuntimeLogger } from './runtime.ts';
+import type { RuntimeClock, RuntimeLogger } from './runtime-ports.ts';
 import { nextThresholdState, thresholdConditions, type ThresholdAlert, type ThresholdAlertState } from './threshold-alerts.ts';
 import type { ThresholdReadings } from './threshold-readings.ts';
 import {
