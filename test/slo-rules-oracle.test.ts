@@ -126,6 +126,11 @@ spec:
               condition: { kind: burnrate, op: gt, threshold: 14.4, lookbackWindow: 1h, alertAfter: 3m }
 `)[0];
 
+/** 99.95 % with a 1× ticket over 1h/5m: an error ratio of exactly 0.05 % is at the threshold, not above it. */
+const AT_THRESHOLD = nativeSlo(
+  'service: shop\nname: shop-exact\nobjective: 99.95\nsli: availability\nnoData: false\npolicy:\n  - { severity: ticket, long: 1h, short: 5m, factor: 1 }\n',
+);
+
 const examples = loadSpecs(
   readdirSync(join(import.meta.dirname, '../alerts/slos')).filter((f) => /\.ya?ml$/.test(f)).map((f) => ({
     file: `alerts/slos/${f}`,
@@ -237,6 +242,14 @@ const SCENARIOS: Scenario[] = [
     counters: lowTraffic,
     untilMinute: 480,
     firesAt: { [PAGE_1H]: [[242, 364]], [PAGE_6H]: [[15, 390]] },
+  },
+  {
+    name: 'an error ratio exactly at the threshold (0.05 % on 99.95 % at 1×) never fires; one error more a minute does',
+    slo: AT_THRESHOLD,
+    source: 'slo-counters',
+    counters: traffic([[180, 10_000, 5], [60, 10_000, 6], [60, 10_000, 5]]),
+    untilMinute: 300,
+    firesAt: { 'ticket 1h/5m': [[181, 245]] },
   },
   {
     name: 'alertAfter (for: 3m) from OpenSLO',

@@ -4,7 +4,7 @@
  * error ratio (status 'no-data'), cannot make a pair fire — as in Prometheus,
  * where the ratio is absent — and raises the SLO's no-data condition instead.
  */
-import { budgetRemaining, burnRate, errorRatio, timeToExhaustionMinutes } from './burn-math.ts';
+import { budgetRemaining, burnRate, errorRatio, ratioAboveThreshold, timeToExhaustionMinutes } from './burn-math.ts';
 import { formatWindow } from './duration.ts';
 import { policyWindows } from './policy.ts';
 import type { BurnRatePair, NoDataRule, SloDefinition, SloPeriod } from './types.ts';
@@ -126,12 +126,14 @@ function windowProblem(w: WindowEvaluation, minEvents: number): string | undefin
   return undefined;
 }
 
-function burnCondition(pair: BurnRatePair, long: WindowEvaluation, short: WindowEvaluation, minEvents: number): BurnRateCondition {
+function burnCondition(pair: BurnRatePair, long: WindowEvaluation, short: WindowEvaluation, minEvents: number, objective: number): BurnRateCondition {
   const problem = windowProblem(long, minEvents) ?? windowProblem(short, minEvents);
   if (problem) return { kind: 'burn-rate', pair, long, short, met: false, reason: problem };
   const longRate = long.burnRate as number;
   const shortRate = short.burnRate as number;
-  const met = longRate > pair.factor && shortRate > pair.factor;
+  // Compared as ratios against the exact threshold, as the exported rule does.
+  const longAbove = ratioAboveThreshold(long.errorRatio, pair, objective);
+  const met = longAbove && ratioAboveThreshold(short.errorRatio, pair, objective);
   // The reason is built when read: most evaluations never show it.
   return {
     kind: 'burn-rate',
@@ -146,7 +148,7 @@ function burnCondition(pair: BurnRatePair, long: WindowEvaluation, short: Window
           `${formatBurnRate(shortRate)}× over ${formatWindow(short.windowMinutes)} exceed ${pair.factor}×`
         );
       }
-      const [w, rate] = longRate > pair.factor ? [short, shortRate] : [long, longRate];
+      const [w, rate] = longAbove ? [short, shortRate] : [long, longRate];
       return `burn rate ${formatBurnRate(rate)}× over ${formatWindow(w.windowMinutes)} is not above ${pair.factor}×`;
     },
   };
@@ -181,7 +183,7 @@ export function evaluateSlo(slo: SloDefinition, sums: WindowSumsFn, nowMs: numbe
   };
 
   const conditions: AlertCondition[] = policy.pairs.map((pair) =>
-    burnCondition(pair, windowFor(pair.longWindowMinutes), windowFor(pair.shortWindowMinutes), policy.minEvents),
+    burnCondition(pair, windowFor(pair.longWindowMinutes), windowFor(pair.shortWindowMinutes), policy.minEvents, objective),
   );
   if (policy.noData) conditions.push(noDataCondition(policy.noData, windowFor(policy.noData.windowMinutes)));
 

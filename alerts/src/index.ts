@@ -51,10 +51,16 @@ export {
   burnRate,
   detectionBySeverity,
   detectionMinutes,
+  errorBudget,
+  errorBudgetText,
   errorRatio,
   pairThreshold,
+  pairThresholdText,
+  ratioAboveThreshold,
   timeToExhaustionMinutes,
 } from './burn-math.ts';
+export { compareDecimal, decimalOf, decimalToNumber, formatDecimal, multiplyDecimal, parseDecimal, subtractDecimal } from './exact-decimal.ts';
+export type { Decimal } from './exact-decimal.ts';
 export type { SeverityDetection } from './burn-math.ts';
 
 export { MINUTE_MS, bucketArraySums, bucketInWindow, lastCompleteMinute, sumBuckets } from './window-sums.ts';

@@ -15,6 +15,7 @@
  */
 import { Document } from 'yaml';
 import { burnRuleLabels, noDataRuleLabels, sloSeriesLabels } from './alert-labels.ts';
+import { errorBudgetText, pairThresholdText } from './burn-math.ts';
 import { budgetConsumedAtFiring, factorPeriodMinutes } from './policy.ts';
 import { formatPercent, formatWindow } from './duration.ts';
 import {
@@ -123,9 +124,11 @@ function windowQueries(slo: SloDefinition, windowMinutes: number, source: RuleSo
 
 function pairExpr(slo: SloDefinition, pair: BurnRatePair): string {
   const sel = sloSelector(slo);
-  const budget = `(1 - ${slo.objective})`;
-  const over = (w: number) => `(${RECORDED_SERIES.errorRatio(w)}${sel} / ${budget} > ${pair.factor})`;
-  const parts = [over(pair.longWindowMinutes), over(pair.shortWindowMinutes)];
+  // The ratio is compared with the exact decimal factor × (1 − objective), as Lookout
+  // does; the long window's ratio divided by the budget is the alert's value (its burn rate).
+  const threshold = pairThresholdText(pair, slo.objective);
+  const over = (w: number) => `(${RECORDED_SERIES.errorRatio(w)}${sel} > ${threshold})`;
+  const parts = [`${over(pair.longWindowMinutes)} / ${errorBudgetText(slo.objective)}`, over(pair.shortWindowMinutes)];
   if (slo.policy.minEvents > 0) {
     for (const w of [pair.longWindowMinutes, pair.shortWindowMinutes]) {
       parts.push(`(${RECORDED_SERIES.events(w)}${sel} >= ${slo.policy.minEvents})`);
@@ -188,10 +191,10 @@ export function sloRuleGroup(slo: SloDefinition, options: RuleExportOptions = {}
     const events = windowQueries(slo, w, source).events;
     if (events) rules.push({ record: RECORDED_SERIES.events(w), expr: events, labels });
   }
-  const budget = `(1 - ${slo.objective})`;
+  const budget = errorBudgetText(slo.objective);
   rules.push(
     { record: RECORDED_SERIES.objective, expr: `vector(${slo.objective})`, labels },
-    { record: RECORDED_SERIES.errorBudget, expr: `vector(1 - ${slo.objective})`, labels },
+    { record: RECORDED_SERIES.errorBudget, expr: `vector(${budget})`, labels },
     { record: RECORDED_SERIES.currentBurnRate, expr: `${RECORDED_SERIES.errorRatio(currentWindow)}${sel} / ${budget}`, labels },
     { record: RECORDED_SERIES.periodBurnRate, expr: `${RECORDED_SERIES.errorRatio(periodMinutes)}${sel} / ${budget}`, labels },
     { record: RECORDED_SERIES.budgetRemaining, expr: `1 - ${RECORDED_SERIES.periodBurnRate}${sel}`, labels },
