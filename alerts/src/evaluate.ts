@@ -5,13 +5,15 @@
  * where the ratio is absent — and raises the SLO's no-data condition instead.
  */
 import { budgetRemaining, burnRate, errorRatio, ratioAboveThreshold, timeToExhaustionMinutes } from './burn-math.ts';
+import { formatBurnRate } from './alert-words.ts';
 import { formatWindow } from './duration.ts';
 import { policyWindows } from './policy.ts';
 import type { BurnRatePair, NoDataRule, SloDefinition, SloPeriod } from './types.ts';
 import { MINUTE_MS, lastCompleteMinute } from './window-sums.ts';
 import type { WindowSum, WindowSumsFn } from './window-sums.ts';
 
-export type WindowStatus = 'ok' | 'no-data' | 'no-traffic';
+/** Is there something to judge? 'events' (a ratio exists), 'no-traffic' (observed, no events), 'no-data'. See alert-words.ts windowHealth for how it burns. */
+export type WindowStatus = 'events' | 'no-data' | 'no-traffic';
 
 export interface WindowEvaluation extends WindowSum {
   windowMinutes: number;
@@ -101,21 +103,16 @@ export function evaluationWindows(slo: SloDefinition, nowMs: number): number[] {
 
 function evaluateWindow(sum: WindowSum, windowMinutes: number, objective: number): WindowEvaluation {
   const ratio = errorRatio(sum.good, sum.total);
-  const status: WindowStatus = sum.minutesWithData === 0 ? 'no-data' : sum.total > 0 ? 'ok' : 'no-traffic';
+  const status: WindowStatus = sum.minutesWithData === 0 ? 'no-data' : sum.total > 0 ? 'events' : 'no-traffic';
   return {
     windowMinutes,
     good: sum.good,
     total: sum.total,
     minutesWithData: sum.minutesWithData,
-    errorRatio: status === 'ok' ? ratio : null,
-    burnRate: status === 'ok' ? burnRate(ratio, objective) : null,
+    errorRatio: status === 'events' ? ratio : null,
+    burnRate: status === 'events' ? burnRate(ratio, objective) : null,
     status,
   };
-}
-
-/** 15.234 → '15.2', 1000 → '1000', for reasons and annotations. */
-export function formatBurnRate(value: number): string {
-  return String(Number(value.toPrecision(3)));
 }
 
 function windowProblem(w: WindowEvaluation, minEvents: number): string | undefined {

@@ -69,7 +69,9 @@ export { SliWindowIndex } from './window-index.ts';
 export { createSloWindowIndex } from './slo-window-index.ts';
 export type { WindowIndexOptions } from './window-index.ts';
 
-export { budgetWindow, evaluateSlo, evaluationWindows, formatBurnRate } from './evaluate.ts';
+export { budgetWindow, evaluateSlo, evaluationWindows } from './evaluate.ts';
+export { budgetRemainingText, budgetSentence, exhaustionText, formatBurnRate, formatShare, windowHealth } from './alert-words.ts';
+export type { WindowHealth } from './alert-words.ts';
 export type {
   AlertCondition,
   BudgetEvaluation,
@@ -93,7 +95,7 @@ export {
   sloSeriesLabels,
 } from './alert-labels.ts';
 
-export { EMPTY_ALERT_STATE, nextAlertState } from './alert-state.ts';
+export { EMPTY_ALERT_STATE, nextAlertState, resolvedAnnotations } from './alert-state.ts';
 export type {
   ActiveAlert,
   ActiveState,

@@ -143,8 +143,6 @@ function burnAnnotations(slo: SloDefinition, pair: BurnRatePair): Record<string,
   const short = formatWindow(pair.shortWindowMinutes);
   const periodMinutes = factorPeriodMinutes(slo.period);
   const consumed = formatPercent(budgetConsumedAtFiring(pair, periodMinutes));
-  const queryValue = (series: string, fn: string) =>
-    `{{ with query ${promString(series + sel)} }}{{ . | first | value | ${fn} }}{{ end }}`;
   const annotations: Record<string, string> = {
     ...slo.annotations,
     ...slo.severityAnnotations[pair.severity],
@@ -154,8 +152,13 @@ function burnAnnotations(slo: SloDefinition, pair: BurnRatePair): Record<string,
       '{{ $value | humanize }}' +
       templateText(`× (threshold ${pair.factor}×; at that rate ${consumed} of the ${formatWindow(periodMinutes)} budget is spent when this fires).`),
     burn_rate: '{{ $value | humanize }}',
-    budget_remaining: queryValue(RECORDED_SERIES.budgetRemaining, 'humanizePercentage'),
-    time_to_exhaustion: queryValue(RECORDED_SERIES.timeToExhaustion, 'humanizeDuration'),
+    // An overspent budget reads "none (exhausted)", never a negative percent, as in Lookout.
+    budget_remaining:
+      `{{ with query ${promString(RECORDED_SERIES.budgetRemaining + sel)} }}{{ $left := . | first | value }}` +
+      '{{ if le $left 0.0 }}none (exhausted){{ else }}{{ $left | humanizePercentage }}{{ end }}{{ else }}unknown (no data in the period){{ end }}',
+    time_to_exhaustion:
+      `{{ with query ${promString(RECORDED_SERIES.timeToExhaustion + sel)} }}{{ $t := . | first | value }}` +
+      '{{ if le $t 0.0 }}already exhausted{{ else if not (lt $t 1e15) }}never at the current burn rate{{ else }}{{ $t | humanizeDuration }}{{ end }}{{ else }}unknown{{ end }}',
   };
   if (slo.runbookUrl) annotations.runbook_url = slo.runbookUrl;
   if (slo.dashboardUrl) annotations.dashboard_url = slo.dashboardUrl;

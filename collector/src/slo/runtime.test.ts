@@ -93,7 +93,7 @@ describe('SloRuntime', () => {
       firing_windows: '1h/5m, 6h/30m',
     });
     expect(page.annotations.summary).toContain('checkout/checkout-availability: error budget burning 16.7× over 1h');
-    expect(page.annotations.budget_remaining).toMatch(/%$/);
+    expect(page.annotations.budget_remaining).toBe('none (exhausted: 16.4× the budget spent)');
     expect(page.generatorURL).toBe('https://lookout.example.com/api/v1/slos');
 
     // Ticket pairs fire too, but are inhibited while the page fires: no ticket notification.
@@ -186,6 +186,21 @@ describe('SloRuntime', () => {
     expect(sample(text, `lookout_slo_burn_rate{${labels},window="5m"}`)).toBeCloseTo(2, 9);
     // 120 errors where 0.1 % of 60,000 = 60 are allowed: the budget is spent twice over
     expect(sample(text, `lookout_slo_error_budget_remaining{${labels}}`)).toBeCloseTo(-1, 9);
+    const [status] = runtime.status();
+    expect(status!.windows!.find((w) => w.window === '1h')!.status).toBe('burning');
+    expect(status!.budget!.text).toBe('none (exhausted: 2× the budget spent)');
+    expect(status!.timeToExhaustion).toBe('already exhausted');
+  });
+
+  it("API window status: a window where every event failed is 'all-failing', never 'ok'", () => {
+    const { clock, store, runtime } = setup();
+    traffic(store, m0 - 60, 55, 1000, 0);
+    traffic(store, m0 - 5, 5, 1000, 1000);
+    runtime.evaluate(clock.now());
+    const windows = Object.fromEntries(runtime.status()[0]!.windows!.map((w) => [w.window, w.status]));
+    expect(windows['5m']).toBe('all-failing');
+    expect(windows['1h']).toBe('burning');
+    expect(windows['3d']).toBe('burning');
   });
 
   it('lists PromQL SLOs as not evaluated, with the reason, and never reads the store for them', () => {

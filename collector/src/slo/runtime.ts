@@ -1,10 +1,12 @@
 import {
+  budgetRemainingText,
   evaluateSlo,
-  formatHumanMinutes,
-  formatPercent,
+  exhaustionText,
   formatWindow,
   lastCompleteMinute,
   nextAlertState,
+  resolvedAnnotations,
+  windowHealth,
 } from '@lookout/alerts';
 import type { ActiveAlert, AlertNotification as SloGroupNotification, SeverityClass, SloAlertState, SloDefinition, SloEvaluation } from '@lookout/alerts';
 import type { AlertNotification } from '../notify/types.ts';
@@ -77,8 +79,9 @@ export interface SloStatus {
   /** why Lookout does not evaluate it (PromQL SLI) */
   reason?: string;
   evaluatedAt?: string;
+  /** `status`: alerts' windowHealth — no-data, no-traffic, ok (at most 1×), burning, all-failing */
   windows?: Array<{ window: string; good: number; total: number; errorRatio: number | null; burnRate: number | null; status: string }>;
-  budget?: { remaining: number | null; window: string; good: number; total: number; coverage: number };
+  budget?: { remaining: number | null; window: string; good: number; total: number; coverage: number; text?: string };
   currentBurnRate?: number | null;
   timeToExhaustion?: string;
   alerts: Array<{
@@ -113,12 +116,6 @@ function sliText(slo: SloDefinition): string {
   return sli.kind;
 }
 
-function exhaustionText(minutes: number | null): string {
-  if (minutes === null) return 'unknown';
-  if (minutes === 0) return 'exhausted';
-  if (minutes === Number.POSITIVE_INFINITY) return 'never at the current burn rate';
-  return formatHumanMinutes(minutes);
-}
 
 /**
  * The SLO runtime: every interval it reads each SLO's new minutes from the SLI
@@ -372,12 +369,7 @@ export class SloRuntime {
     const episode = slot.episodes[group.severity];
     if (!episode) return []; // nothing of it was sent (its row was unreadable after a restart)
     delete slot.episodes[group.severity];
-    const latest: Record<string, string> = {
-      budget_remaining: evaluation.budget.remaining === null ? 'unknown (no data in the period)' : formatPercent(evaluation.budget.remaining),
-      time_to_exhaustion: exhaustionText(evaluation.timeToExhaustionMinutes),
-    };
-    if (evaluation.currentBurnRate !== null) latest.current_burn_rate = String(Number(evaluation.currentBurnRate.toPrecision(3)));
-    return [closeEpisode(episode, group, latest, generatorURL)];
+    return [closeEpisode(episode, group, resolvedAnnotations(evaluation, episode.labels), generatorURL)];
   }
 
   private generatorURL(): string | undefined {
@@ -437,7 +429,7 @@ export class SloRuntime {
           total: w.total,
           errorRatio: w.errorRatio,
           burnRate: w.burnRate,
-          status: w.status,
+          status: windowHealth(w, slo.objective),
         }));
         status.budget = {
           remaining: evaluation.budget.remaining,
@@ -447,7 +439,8 @@ export class SloRuntime {
           coverage: evaluation.budget.coverage,
         };
         status.currentBurnRate = evaluation.currentBurnRate;
-        status.timeToExhaustion = exhaustionText(evaluation.timeToExhaustionMinutes);
+        status.budget.text = budgetRemainingText(evaluation.budget.remaining);
+        status.timeToExhaustion = exhaustionText(evaluation.timeToExhaustionMinutes, evaluation.budget.remaining);
       }
       if (slot.state) {
         status.alerts = Object.values(slot.state.alerts).map((a) => ({
