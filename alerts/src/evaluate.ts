@@ -9,7 +9,7 @@ import { formatBurnRate } from './alert-words.ts';
 import { formatWindow } from './duration.ts';
 import { policyWindows } from './policy.ts';
 import type { BurnRatePair, NoDataRule, SloDefinition, SloPeriod } from './types.ts';
-import { MINUTE_MS, lastCompleteMinute } from './window-sums.ts';
+import { MINUTE_MS, extrapolatedEvents, lastCompleteMinute } from './window-sums.ts';
 import type { WindowSum, WindowSumsFn } from './window-sums.ts';
 
 /** Is there something to judge? 'events' (a ratio exists), 'no-traffic' (observed, no events), 'no-data'. See alert-words.ts windowHealth for how it burns. */
@@ -22,6 +22,12 @@ export interface WindowEvaluation extends WindowSum {
   /** error ratio / (1 − objective); null without events */
   burnRate: number | null;
   status: WindowStatus;
+  /**
+   * Events the low-traffic guard compares with minEvents: the total, extrapolated to
+   * the window's edges as Prometheus' increase() does when the sums know where their
+   * samples lie (replayed counters with a missed scrape or a late first sample).
+   */
+  events: number;
 }
 
 export interface BurnRateCondition {
@@ -101,7 +107,7 @@ export function evaluationWindows(slo: SloDefinition, nowMs: number): number[] {
   return [...windows, budget].sort((a, b) => a - b);
 }
 
-function evaluateWindow(sum: WindowSum, windowMinutes: number, objective: number): WindowEvaluation {
+function evaluateWindow(sum: WindowSum, windowMinutes: number, objective: number, endMinute: number): WindowEvaluation {
   const ratio = errorRatio(sum.good, sum.total);
   const status: WindowStatus = sum.minutesWithData === 0 ? 'no-data' : sum.total > 0 ? 'events' : 'no-traffic';
   return {
@@ -112,14 +118,20 @@ function evaluateWindow(sum: WindowSum, windowMinutes: number, objective: number
     errorRatio: status === 'events' ? ratio : null,
     burnRate: status === 'events' ? burnRate(ratio, objective) : null,
     status,
+    events: extrapolatedEvents(sum, endMinute, windowMinutes),
   };
+}
+
+/** 12 → '12', 12.5 → 'about 12.5' (an extrapolated count). */
+function formatEvents(events: number): string {
+  return Number.isInteger(events) ? String(events) : `about ${Number(events.toPrecision(4))}`;
 }
 
 function windowProblem(w: WindowEvaluation, minEvents: number): string | undefined {
   const name = formatWindow(w.windowMinutes);
   if (w.status === 'no-data') return `no data in the ${name} window`;
   if (w.status === 'no-traffic') return `no events in the ${name} window`;
-  if (w.total < minEvents) return `only ${w.total} events in the ${name} window (minEvents ${minEvents})`;
+  if (w.events < minEvents) return `only ${formatEvents(w.events)} events in the ${name} window (minEvents ${minEvents})`;
   return undefined;
 }
 
@@ -169,11 +181,12 @@ function noDataCondition(rule: NoDataRule, window: WindowEvaluation): NoDataCond
  */
 export function evaluateSlo(slo: SloDefinition, sums: WindowSumsFn, nowMs: number): SloEvaluation {
   const { objective, policy } = slo;
+  const endMinute = lastCompleteMinute(nowMs);
   const windows = new Map<number, WindowEvaluation>();
   const windowFor = (minutes: number): WindowEvaluation => {
     let w = windows.get(minutes);
     if (!w) {
-      w = evaluateWindow(sums(minutes), minutes, objective);
+      w = evaluateWindow(sums(minutes), minutes, objective, endMinute);
       windows.set(minutes, w);
     }
     return w;
@@ -186,7 +199,7 @@ export function evaluateSlo(slo: SloDefinition, sums: WindowSumsFn, nowMs: numbe
 
   const bw = budgetWindow(slo.period, nowMs);
   const budgetSum: WindowSum = bw.windowMinutes > 0 ? sums(bw.windowMinutes) : { good: 0, total: 0, minutesWithData: 0 };
-  const budgetEval = evaluateWindow(budgetSum, bw.windowMinutes, objective);
+  const budgetEval = evaluateWindow(budgetSum, bw.windowMinutes, objective, endMinute);
   // A calendar month that has just begun, or a period without events, has spent nothing.
   const remaining =
     bw.windowMinutes === 0 || budgetEval.status === 'no-traffic'
@@ -209,7 +222,7 @@ export function evaluateSlo(slo: SloDefinition, sums: WindowSumsFn, nowMs: numbe
   return {
     slo,
     atMs: nowMs,
-    endMinute: lastCompleteMinute(nowMs),
+    endMinute,
     windows: [...windows.values()].sort((a, b) => a.windowMinutes - b.windowMinutes),
     budget,
     currentBurnRate,

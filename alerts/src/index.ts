@@ -63,8 +63,8 @@ export { compareDecimal, decimalOf, decimalToNumber, formatDecimal, multiplyDeci
 export type { Decimal } from './exact-decimal.ts';
 export type { SeverityDetection } from './burn-math.ts';
 
-export { MINUTE_MS, bucketArraySums, bucketInWindow, lastCompleteMinute, sumBuckets } from './window-sums.ts';
-export type { MinuteBucket, WindowSum, WindowSumsFn } from './window-sums.ts';
+export { MINUTE_MS, bucketArraySums, bucketInWindow, extrapolatedEvents, lastCompleteMinute, sampleEdges, sumBuckets } from './window-sums.ts';
+export type { MinuteBucket, SampleEdges, WindowSum, WindowSumsFn } from './window-sums.ts';
 export { SliWindowIndex } from './window-index.ts';
 export { createSloWindowIndex } from './slo-window-index.ts';
 export type { WindowIndexOptions } from './window-index.ts';
