@@ -131,6 +131,11 @@ const AT_THRESHOLD = nativeSlo(
   'service: shop\nname: shop-exact\nobjective: 99.95\nsli: availability\nnoData: false\npolicy:\n  - { severity: ticket, long: 1h, short: 5m, factor: 1 }\n',
 );
 
+/** Opt-in budget-exhaustion alerts: a ticket when the budget runs out within 2 days, a page (for 5m) within 6 hours. */
+const EXHAUSTION = nativeSlo(
+  'service: shop\nname: shop-budget\nobjective: 99\nsli: availability\nnoData: false\nbudgetExhaustion:\n  - { within: 2d, severity: ticket }\n  - { within: 6h, severity: page, for: 5m }\n',
+);
+
 const examples = loadSpecs(
   readdirSync(join(import.meta.dirname, '../alerts/slos')).filter((f) => /\.ya?ml$/.test(f)).map((f) => ({
     file: `alerts/slos/${f}`,
@@ -307,6 +312,19 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'budget-exhaustion alerts: 0.5 %, 5 %, a clean hour (nothing burns), 30 %, 0.2 % errors',
+    slo: EXHAUSTION,
+    source: 'slo-counters',
+    counters: traffic([[120, 1000, 5], [120, 1000, 50], [60, 1000, 0], [60, 1000, 300], [120, 1000, 2]]),
+    untilMinute: 480,
+    firesAt: {
+      'exhaustion ticket 2d': [[132, 300], [301, null]],
+      'exhaustion page 6h': [[140, 300], [306, null]],
+      [TICKET_3D]: [[136, null]],
+      [PAGE_1H]: [[329, 363]],
+    },
+  },
+  {
     name: 'alertAfter (for: 3m) from OpenSLO',
     slo: DELAYED,
     source: 'slo-counters',
@@ -374,7 +392,12 @@ function sloCounterSeries(slo: SloDefinition, counters: CounterSeries) {
 function spans(result: ReplayResult): Record<string, [number, number | null][]> {
   const out: Record<string, [number, number | null][]> = {};
   for (const e of result.events) {
-    const key = e.labels.alertname === result.slo.noDataAlertName ? NO_DATA : `${e.labels.severity} ${e.labels.long_window}/${e.labels.short_window}`;
+    const key =
+      e.labels.alertname === result.slo.noDataAlertName
+        ? NO_DATA
+        : e.labels.exhaustion_within
+          ? `exhaustion ${e.labels.severity} ${e.labels.exhaustion_within}`
+          : `${e.labels.severity} ${e.labels.long_window}/${e.labels.short_window}`;
     const list = (out[key] ??= []);
     if (e.kind === 'firing') list.push([e.minute, null]);
     if (e.kind === 'resolved') (list.at(-1) as [number, number | null])[1] = e.minute;

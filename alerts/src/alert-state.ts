@@ -15,9 +15,9 @@
  * they still fire (as in Alertmanager, where inhibition mutes notifications), but
  * do not open their group.
  */
-import { burnAlertLabels, labelsKey, noDataAlertLabels } from './alert-labels.ts';
+import { BUDGET_EXHAUSTION_ALERT_NAME, burnAlertLabels, exhaustionAlertLabels, labelsKey, noDataAlertLabels } from './alert-labels.ts';
 import { budgetRemainingText, budgetSentence, exhaustionText, formatBurnRate } from './alert-words.ts';
-import { formatWindow } from './duration.ts';
+import { formatHumanMinutes, formatWindow } from './duration.ts';
 import type { AlertCondition, SloEvaluation, WindowEvaluation } from './evaluate.ts';
 import type { SeverityClass, SloDefinition } from './types.ts';
 
@@ -135,6 +135,26 @@ function describeCondition(condition: AlertCondition, evaluation: SloEvaluation)
       },
     };
   }
+  if (condition.kind === 'budget-exhaustion') {
+    const { rule } = condition;
+    const within = formatHumanMinutes(rule.withinMinutes);
+    const gone = condition.secondsToExhaustion === 0;
+    return {
+      labels: exhaustionAlertLabels(slo, rule),
+      severity: rule.severity,
+      value: condition.secondsToExhaustion,
+      forMinutes: rule.forMinutes,
+      annotations: {
+        ...baseAnnotations(slo, rule.severity),
+        summary: gone
+          ? `${slo.service}/${slo.name}: error budget exhausted and still burning (${rule.severity} when it runs out within ${within})`
+          : `${slo.service}/${slo.name}: error budget runs out in ${common.time_to_exhaustion} at the current burn rate (${rule.severity} within ${within})`,
+        description: `${slo.description ? `${slo.description}. ` : ''}${sentence(condition.reason)} ${budgetSentence(evaluation.budget.remaining, evaluation.timeToExhaustionMinutes)}`,
+        ...(evaluation.currentBurnRate !== null ? { current_burn_rate: formatBurnRate(evaluation.currentBurnRate) } : {}),
+        ...common,
+      },
+    };
+  }
   const { rule } = condition;
   return {
     labels: noDataAlertLabels(slo, rule),
@@ -164,7 +184,9 @@ export function resolvedAnnotations(evaluation: SloEvaluation, labels: Record<st
   const condition = evaluation.conditions.find((c) =>
     c.kind === 'burn-rate'
       ? labels.long_window === formatWindow(c.pair.longWindowMinutes) && labels.short_window === formatWindow(c.pair.shortWindowMinutes) && labels.severity === c.pair.severityLabel
-      : labels.alertname === slo.noDataAlertName,
+      : c.kind === 'budget-exhaustion'
+        ? labels.alertname === BUDGET_EXHAUSTION_ALERT_NAME && labels.exhaustion_within === formatWindow(c.rule.withinMinutes) && labels.severity === c.rule.severityLabel
+        : labels.alertname === slo.noDataAlertName,
   );
   const figures: Record<string, string> = {
     budget_remaining: humanRemaining(evaluation),
@@ -177,6 +199,9 @@ export function resolvedAnnotations(evaluation: SloEvaluation, labels: Record<st
   }
   if (condition.kind === 'no-data') {
     return { ...figures, summary: `${slo.service}/${slo.name}: resolved: SLI data is back`, description: `Resolved: ${condition.reason}. ${budget}` };
+  }
+  if (condition.kind === 'budget-exhaustion') {
+    return { ...figures, summary: `${slo.service}/${slo.name}: resolved; ${condition.reason}`, description: `Resolved: ${condition.reason}. ${budget}` };
   }
   const { pair, long } = condition;
   return {

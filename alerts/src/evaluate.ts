@@ -8,7 +8,8 @@ import { budgetRemaining, burnRate, errorRatio, ratioAboveThreshold, timeToExhau
 import { formatBurnRate } from './alert-words.ts';
 import { formatWindow } from './duration.ts';
 import { policyWindows } from './policy.ts';
-import type { BurnRatePair, NoDataRule, SloDefinition, SloPeriod } from './types.ts';
+import type { BudgetExhaustionRule, BurnRatePair, NoDataRule, SloDefinition, SloPeriod } from './types.ts';
+import { formatHumanMinutes } from './duration.ts';
 import { MINUTE_MS, extrapolatedEvents, lastCompleteMinute } from './window-sums.ts';
 import type { WindowSum, WindowSumsFn } from './window-sums.ts';
 
@@ -48,7 +49,16 @@ export interface NoDataCondition {
   reason: string;
 }
 
-export type AlertCondition = BurnRateCondition | NoDataCondition;
+export interface BudgetExhaustionCondition {
+  kind: 'budget-exhaustion';
+  rule: BudgetExhaustionRule;
+  /** seconds until the budget is gone at the current burn rate; null when unknown or not burning */
+  secondsToExhaustion: number | null;
+  met: boolean;
+  reason: string;
+}
+
+export type AlertCondition = BurnRateCondition | NoDataCondition | BudgetExhaustionCondition;
 
 export interface BudgetEvaluation extends WindowEvaluation {
   /** the period's full length (a calendar month's days), for time to exhaustion */
@@ -176,6 +186,24 @@ function noDataCondition(rule: NoDataRule, window: WindowEvaluation): NoDataCond
 }
 
 /**
+ * The budget runs out within the rule's horizon at the current burn rate — computed
+ * as the exported rule does (`clamp_min(remaining, 0) * period / current burn <
+ * within`, in seconds), so both fire in the same minute. A budget already gone
+ * fires while it keeps burning; nothing burning (or nothing known) never fires.
+ */
+function exhaustionCondition(rule: BudgetExhaustionRule, remaining: number | null, currentBurn: number | null, periodMinutes: number): BudgetExhaustionCondition {
+  const within = formatHumanMinutes(rule.withinMinutes);
+  if (remaining === null || currentBurn === null || !(currentBurn > 0)) {
+    const why = remaining === null ? 'no data in the period' : currentBurn === null ? 'no data in the current window' : 'nothing is being spent';
+    return { kind: 'budget-exhaustion', rule, secondsToExhaustion: null, met: false, reason: `budget not running out: ${why}` };
+  }
+  const seconds = (Math.max(remaining, 0) * (periodMinutes * 60)) / currentBurn;
+  const met = seconds < rule.withinMinutes * 60;
+  const when = seconds === 0 ? 'the budget is already exhausted and still burning' : `the budget runs out in ${formatHumanMinutes(seconds / 60)} at the current burn rate`;
+  return { kind: 'budget-exhaustion', rule, secondsToExhaustion: seconds, met, reason: `${when} (${met ? 'within' : 'not within'} ${within})` };
+}
+
+/**
  * Evaluates an SLO at `nowMs`. `sums(w)` must return the sums of the W minutes
  * ending with lastCompleteMinute(nowMs) — SliWindowIndex.sums does.
  */
@@ -218,6 +246,9 @@ export function evaluateSlo(slo: SloDefinition, sums: WindowSumsFn, nowMs: numbe
   const currentWindowMinutes = longWindows.length > 0 ? Math.min(...longWindows) : 60;
   const current = windowFor(currentWindowMinutes);
   const currentBurnRate = current.status === 'no-traffic' ? 0 : current.burnRate;
+  for (const rule of policy.budgetExhaustion ?? []) {
+    conditions.push(exhaustionCondition(rule, budget.remaining, currentBurnRate, bw.periodMinutes));
+  }
 
   return {
     slo,

@@ -6,6 +6,7 @@ export type {
   BurnRatePair,
   LabelMatcher,
   NoDataRule,
+  BudgetExhaustionRule,
   SeverityClass,
   SliDefinition,
   SloDefinition,
@@ -75,6 +76,7 @@ export type { WindowHealth } from './alert-words.ts';
 export type {
   AlertCondition,
   BudgetEvaluation,
+  BudgetExhaustionCondition,
   BudgetWindow,
   BurnRateCondition,
   NoDataCondition,
@@ -84,11 +86,14 @@ export type {
 } from './evaluate.ts';
 
 export {
+  BUDGET_EXHAUSTION_ALERT_NAME,
   DEFAULT_BURN_ALERT_NAME,
   DEFAULT_NO_DATA_ALERT_NAME,
   RESERVED_ALERT_LABELS,
   burnAlertLabels,
   burnRuleLabels,
+  exhaustionAlertLabels,
+  exhaustionRuleLabels,
   labelsKey,
   noDataAlertLabels,
   noDataRuleLabels,

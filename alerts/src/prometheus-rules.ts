@@ -14,7 +14,7 @@
  * Lookout compare bit-identical numbers against the thresholds.
  */
 import { Document } from 'yaml';
-import { burnRuleLabels, noDataRuleLabels, sloSeriesLabels } from './alert-labels.ts';
+import { BUDGET_EXHAUSTION_ALERT_NAME, burnRuleLabels, exhaustionRuleLabels, noDataRuleLabels, sloSeriesLabels } from './alert-labels.ts';
 import { errorBudgetText, pairThresholdText } from './burn-math.ts';
 import { budgetConsumedAtFiring, factorPeriodMinutes } from './policy.ts';
 import { formatPercent, formatWindow } from './duration.ts';
@@ -232,6 +232,31 @@ export function sloRuleGroup(slo: SloDefinition, options: RuleExportOptions = {}
       },
     };
     if (policy.noData.forMinutes > 0) rule.for = formatWindow(policy.noData.forMinutes);
+    rules.push(rule);
+  }
+  for (const exhaustion of policy.budgetExhaustion ?? []) {
+    const within = formatWindow(exhaustion.withinMinutes);
+    // time_to_exhaustion is clamp_min(remaining, 0) * period / current burn: 0 once the
+    // budget is gone, +Inf while nothing burns, NaN without traffic — only a burning
+    // budget fires, as in Lookout.
+    const rule: AlertingRule = {
+      alert: BUDGET_EXHAUSTION_ALERT_NAME,
+      expr: `${RECORDED_SERIES.timeToExhaustion}${sel} < ${exhaustion.withinMinutes * 60}`,
+      labels: exhaustionRuleLabels(slo, exhaustion),
+      annotations: {
+        ...slo.annotations,
+        ...slo.severityAnnotations[exhaustion.severity],
+        summary:
+          templateText(`${slo.service}/${slo.name}: error budget `) +
+          '{{ if le $value 0.0 }}exhausted and still burning{{ else }}runs out in {{ $value | humanizeDuration }} at the current burn rate{{ end }}' +
+          templateText(` (${exhaustion.severity} within ${within})`),
+        description: templateText(`The ${formatWindow(periodMinutes)} error budget runs out within ${within} if the current burn rate goes on.`),
+        time_to_exhaustion: '{{ $value | humanizeDuration }}',
+        ...(slo.runbookUrl ? { runbook_url: slo.runbookUrl } : {}),
+        ...(slo.dashboardUrl ? { dashboard_url: slo.dashboardUrl } : {}),
+      },
+    };
+    if (exhaustion.forMinutes > 0) rule.for = formatWindow(exhaustion.forMinutes);
     rules.push(rule);
   }
   return { name: `slo:${slo.service}:${slo.name}`, rules };
