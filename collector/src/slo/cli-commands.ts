@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { sloCheck, sloExplain, sloRules, sloTest } from '@lookout/alerts';
+import { parseWhatIf, sloCheck, sloExplain, sloRules, sloTest } from '@lookout/alerts';
 import type { CommandResult, RuleExportOptions } from '@lookout/alerts';
 import { readSpecFiles, resolveSpecPaths } from './spec-files.ts';
 
@@ -12,7 +12,9 @@ import { readSpecFiles, resolveSpecPaths } from './spec-files.ts';
 
 export const SLO_USAGE = `usage:
   lookout slo check FILES...                    validate SLO specs (files, directories, globs); exit 1 with file:line per error
-  lookout slo explain FILES... [--slo NAME]     the detection-time table of each SLO's alert policy
+  lookout slo explain FILES... [--slo NAME] [--objective 99.95] [--period 28d]
+                                                the detection-time table of each SLO's alert policy; with --objective/--period,
+                                                what it would be (budget, factors, detection times) without changing the spec
   lookout slo rules FILES... [--source requests]  Prometheus recording and alerting rules (default source: the collector's per-SLO counters)
   lookout slo test SPEC SERIES [--slo NAME]     replay a series file (promtool notation) and print when each alert fires and resolves
 `;
@@ -67,12 +69,14 @@ export function runSloCommand(args: readonly string[]): CliOutcome {
       return 'outcome' in files ? files.outcome : fromResult(sloCheck(files.files));
     }
     case 'explain': {
-      const parsed = parse(rest, { slo: { type: 'string' } });
+      const parsed = parse(rest, { slo: { type: 'string' }, objective: { type: 'string' }, period: { type: 'string' } });
       if (isOutcome(parsed)) return parsed;
       if (parsed.positionals.length === 0) return usage('explain needs the spec files, e.g. lookout slo explain alerts/slos/checkout.yaml');
+      const whatIf = parseWhatIf({ objective: parsed.values.objective as string | undefined, period: parsed.values.period as string | undefined });
+      if ('error' in whatIf) return usage(whatIf.error);
       const files = specFiles(parsed.positionals);
       if ('outcome' in files) return files.outcome;
-      return fromResult(sloExplain(files.files, parsed.values.slo as string | undefined));
+      return fromResult(sloExplain(files.files, parsed.values.slo as string | undefined, whatIf.whatIf));
     }
     case 'rules': {
       const parsed = parse(rest, { source: { type: 'string' } });

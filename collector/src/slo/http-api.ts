@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { parseWhatIf } from '@lookout/alerts';
 import type { SloRuntime } from './runtime.ts';
 import type { ThresholdRuntime } from './threshold-runtime.ts';
 
@@ -18,6 +19,16 @@ export function registerSloApi(http: FastifyInstance, options: SloApiOptions): v
     at: new Date(options.now()).toISOString(),
     slos: options.slos?.status() ?? [],
   }));
+  // One SLO; ?objective=99.95&period=28d recomputes its figures as a what-if (the spec is unchanged).
+  http.get<{ Params: { name: string }; Querystring: { objective?: string; period?: string } }>('/api/v1/slos/:name', async (request, reply) => {
+    const { objective, period } = request.query;
+    const whatIf = parseWhatIf({ objective, period });
+    if ('error' in whatIf) return reply.code(400).send({ error: whatIf.error });
+    if (!options.slos) return reply.code(404).send({ error: 'no SLOs are configured (slos.files)' });
+    const detail = options.slos.detail(request.params.name, whatIf.whatIf, options.now());
+    if ('error' in detail) return reply.code(detail.code).send({ error: detail.error });
+    return { at: new Date(options.now()).toISOString(), ...detail };
+  });
   http.get('/api/v1/alerts', async () => {
     const slo = (options.slos?.activeAlerts() ?? []).map((a) => ({
       source: 'slo',

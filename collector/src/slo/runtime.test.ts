@@ -255,3 +255,50 @@ slos:
     expect(logs.at(-1)).toBe('info SLO evaluation works again');
   });
 });
+
+describe('what-if (GET /api/v1/slos/{name}?objective=&period=)', () => {
+  it('recomputes budget, burn rates, factors and detection times from the store without changing the spec or the alerts', async () => {
+    const { clock, store, runtime } = setup();
+    traffic(store, m0 - 60, 60, 1000, 1); // 0.1 % errors: 1× at 99.9 %, 2× at 99.95 %
+    runtime.evaluate(clock.now());
+    const { default: Fastify } = await import('fastify');
+    const { registerSloApi } = await import('./http-api.ts');
+    const http = Fastify();
+    registerSloApi(http, { slos: runtime, now: () => clock.now() });
+    try {
+      const plain = (await http.inject('/api/v1/slos/checkout-availability')).json();
+      expect(plain.whatIf).toBeUndefined();
+      expect(plain.status.objective).toBe(0.999);
+      expect(plain.status.windows.find((w: { window: string }) => w.window === '1h').burnRate).toBe(1);
+
+      const answer = await http.inject('/api/v1/slos/checkout-availability?objective=99.95&period=28d');
+      expect(answer.statusCode).toBe(200);
+      const { status, whatIf } = answer.json();
+      expect(status.objective).toBe(0.999); // the spec's
+      expect(whatIf).toMatchObject({ objective: 0.9995, period: '28d', errorBudget: 0.0005, currentBurnRate: 2 });
+      // 60 errors of 60,000 where 0.05 % = 30 are allowed: spent twice over
+      expect(whatIf.budget).toMatchObject({ remaining: -1, text: 'none (exhausted: 2× the budget spent)', good: 59_940, total: 60_000 });
+      expect(whatIf.pairs.map((p: { factor: number }) => p.factor)).toEqual([13.44, 5.6, 2.8, 1]);
+      expect(whatIf.pairs.map((p: { met: boolean }) => p.met)).toEqual([false, false, false, true]);
+      expect(whatIf.windows.find((w: { window: string }) => w.window === '1h')).toMatchObject({ burnRate: 2, status: 'burning' });
+      const outage = whatIf.detection.find((d: { label: string }) => d.label === 'full outage');
+      expect(outage.page).toBeCloseTo((13.44 * 0.0005 * 60) / 1, 9); // 0.4032 min
+      expect(whatIf.detection.find((d: { label: string }) => d.label === '1× burn')).toMatchObject({ page: null, ticket: null });
+
+      expect((await http.inject('/api/v1/slos/nope')).statusCode).toBe(404);
+      const bad = await http.inject('/api/v1/slos/checkout-availability?objective=0.999');
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().error).toContain('looks like a fraction');
+      const short = await http.inject('/api/v1/slos/checkout-availability?period=2d');
+      expect(short.statusCode).toBe(400);
+      expect(short.json().error).toContain("the policy's 3d window is longer than a 2d period");
+      const period = await http.inject('/api/v1/slos/checkout-availability?period=fortnight');
+      expect(period.statusCode).toBe(400);
+      expect(period.json().error).toContain('whole days');
+    } finally {
+      await http.close();
+    }
+    // the running alerts saw nothing of it
+    expect(runtime.status()[0]!.objective).toBe(0.999);
+  });
+});

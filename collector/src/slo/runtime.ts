@@ -1,14 +1,20 @@
 import {
+  applyWhatIf,
+  bucketArraySums,
   budgetRemainingText,
+  detectionTable,
+  errorBudget,
   evaluateSlo,
+  evaluationWindows,
   exhaustionText,
   formatWindow,
   lastCompleteMinute,
   nextAlertState,
+  pairThreshold,
   resolvedAnnotations,
   windowHealth,
 } from '@lookout/alerts';
-import type { ActiveAlert, AlertNotification as SloGroupNotification, SeverityClass, SloAlertState, SloDefinition, SloEvaluation } from '@lookout/alerts';
+import type { ActiveAlert, AlertNotification as SloGroupNotification, SeverityClass, SloAlertState, SloDefinition, SloEvaluation, WhatIf } from '@lookout/alerts';
 import type { AlertNotification } from '../notify/types.ts';
 import type { AlertStateRow, AlertStateStore } from '../store/alert-state-store.ts';
 import { AlertStateCommitter, resolveWithoutRule } from './alert-state-commit.ts';
@@ -94,6 +100,23 @@ export interface SloStatus {
     firedAt: string | null;
   }>;
 }
+
+/** GET /api/v1/slos/{name}?objective=&period=: the SLO's figures recomputed for another objective or period. */
+export interface SloWhatIf {
+  objective: number;
+  period: string;
+  errorBudget: number;
+  evaluatedAt: string;
+  windows: Array<{ window: string; good: number; total: number; errorRatio: number | null; burnRate: number | null; status: string }>;
+  budget: { remaining: number | null; text: string; window: string; good: number; total: number; coverage: number };
+  currentBurnRate: number | null;
+  timeToExhaustion: string;
+  pairs: Array<{ severity: string; longWindow: string; shortWindow: string; factor: number; errorRatioAbove: number; met: boolean }>;
+  /** minutes until each severity alerts for a steady error ratio; null = never */
+  detection: Array<{ label: string; errorRatio: number; burnRate: number; page?: number | null; ticket?: number | null }>;
+}
+
+export type SloDetail = { status: SloStatus; whatIf?: SloWhatIf } | { code: 400 | 404 | 409; error: string };
 
 interface SloSlot {
   adaptation: SliAdaptation;
@@ -401,6 +424,65 @@ export class SloRuntime {
         const fires = (severity: SeverityClass) => alerts.some((a) => a.severity === severity && a.state === 'firing');
         return { slo: slot.slo, page: fires('page'), ticket: fires('ticket') };
       });
+  }
+
+  /**
+   * One SLO (GET /api/v1/slos/{name}). With a what-if objective or period, its budget,
+   * burn rates, pairs and detection times are recomputed from the SLI store as if the
+   * spec said so — the spec, the alerts and the running evaluation are unchanged.
+   */
+  detail(name: string, whatIf: WhatIf, nowMs: number): SloDetail {
+    const index = this.slots.findIndex((s) => s.slo.name === name || `${s.slo.service}/${s.slo.name}` === name);
+    if (index < 0) return { code: 404, error: `no SLO named '${name}'; GET /api/v1/slos lists them` };
+    const status = this.status()[index]!;
+    if (whatIf.objective === undefined && whatIf.period === undefined) return { status };
+    const slot = this.slots[index]!;
+    const store = this.options.store;
+    if (!slot.index || !store) return { code: 409, error: `${name} is not evaluated by Lookout (${status.reason ?? 'no SLI store'}), so there is nothing to recompute` };
+    const changed = applyWhatIf(slot.slo, whatIf);
+    if (typeof changed === 'string') return { code: 400, error: `${changed}; choose a longer period` };
+    const endMinute = lastCompleteMinute(nowMs);
+    const windows = evaluationWindows(changed, nowMs);
+    const longest = Math.max(1, ...windows);
+    const buckets = store.buckets(changed.name, endMinute - longest + 1, endMinute);
+    const evaluation = evaluateSlo(changed, bucketArraySums(buckets, endMinute), nowMs);
+    return {
+      status,
+      whatIf: {
+        objective: changed.objective,
+        period: periodText(changed),
+        errorBudget: errorBudget(changed.objective),
+        evaluatedAt: new Date(nowMs).toISOString(),
+        windows: evaluation.windows.map((w) => ({
+          window: formatWindow(w.windowMinutes),
+          good: w.good,
+          total: w.total,
+          errorRatio: w.errorRatio,
+          burnRate: w.burnRate,
+          status: windowHealth(w, changed.objective),
+        })),
+        budget: {
+          remaining: evaluation.budget.remaining,
+          text: budgetRemainingText(evaluation.budget.remaining),
+          window: formatWindow(evaluation.budget.windowMinutes),
+          good: evaluation.budget.good,
+          total: evaluation.budget.total,
+          coverage: evaluation.budget.coverage,
+        },
+        currentBurnRate: evaluation.currentBurnRate,
+        timeToExhaustion: exhaustionText(evaluation.timeToExhaustionMinutes, evaluation.budget.remaining),
+        pairs: evaluation.conditions.flatMap((c) =>
+          c.kind === 'burn-rate'
+            ? [{ severity: c.pair.severityLabel, longWindow: formatWindow(c.pair.longWindowMinutes), shortWindow: formatWindow(c.pair.shortWindowMinutes), factor: c.pair.factor, errorRatioAbove: pairThreshold(c.pair, changed.objective), met: c.met }]
+            : [],
+        ),
+        detection: detectionTable(changed).map((row) => {
+          const entry: SloWhatIf['detection'][number] = { label: row.label, errorRatio: row.errorRatio, burnRate: row.burnRate };
+          for (const d of row.bySeverity) entry[d.severity] = Number.isFinite(d.minutes) ? d.minutes : null;
+          return entry;
+        }),
+      },
+    };
   }
 
   /** JSON status of every SLO and its alerts (GET /api/v1/slos). */
