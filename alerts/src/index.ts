@@ -100,6 +100,8 @@ export {
   sloSeriesLabels,
 } from './alert-labels.ts';
 
+export { formatReportCsv, formatReportText, serviceReports, sloAvailabilityReport } from './availability-report.ts';
+export type { ReportIncident, ServiceReport, SloReport } from './availability-report.ts';
 export { applyWhatIf, parseWhatIf, whatIfHeader } from './what-if.ts';
 export type { WhatIf, WhatIfText } from './what-if.ts';
 export { EMPTY_ALERT_STATE, nextAlertState, resolvedAnnotations } from './alert-state.ts';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { parseWhatIf } from '@lookout/alerts';
+import { formatReportCsv, formatReportText, parseMinutes, parseWhatIf, serviceReports } from '@lookout/alerts';
 import type { SloRuntime } from './runtime.ts';
 import type { ThresholdRuntime } from './threshold-runtime.ts';
 
@@ -28,6 +28,22 @@ export function registerSloApi(http: FastifyInstance, options: SloApiOptions): v
     const detail = options.slos.detail(request.params.name, whatIf.whatIf, options.now());
     if ('error' in detail) return reply.code(detail.code).send({ error: detail.error });
     return { at: new Date(options.now()).toISOString(), ...detail };
+  });
+  // Availability report: ?since=30d (whole minutes to 366d), ?format=json (default) | csv | text.
+  http.get<{ Querystring: { since?: string; format?: string } }>('/api/v1/report', async (request, reply) => {
+    const since = request.query.since ?? '30d';
+    const minutes = parseMinutes(since);
+    if (minutes === undefined || minutes > 366 * 1440) {
+      return reply.code(400).send({ error: `since ${JSON.stringify(since)} must be a duration like 7d, 30d or 12h, at most 366d` });
+    }
+    const format = request.query.format ?? 'json';
+    if (format !== 'json' && format !== 'csv' && format !== 'text') {
+      return reply.code(400).send({ error: `format ${JSON.stringify(format)} must be json, csv or text` });
+    }
+    const reports = options.slos?.report(minutes, options.now()) ?? [];
+    if (format === 'csv') return reply.type('text/csv; charset=utf-8').send(formatReportCsv(reports));
+    if (format === 'text') return reply.type('text/plain; charset=utf-8').send(`${formatReportText(reports)}\n`);
+    return { at: new Date(options.now()).toISOString(), since, slos: reports, services: serviceReports(reports) };
   });
   http.get('/api/v1/alerts', async () => {
     const slo = (options.slos?.activeAlerts() ?? []).map((a) => ({

@@ -302,3 +302,38 @@ describe('what-if (GET /api/v1/slos/{name}?objective=&period=)', () => {
     expect(runtime.status()[0]!.objective).toBe(0.999);
   });
 });
+
+describe('availability report (GET /api/v1/report)', () => {
+  it('reports from the SLI store as JSON, CSV and text; bad parameters are 400 with the fix', async () => {
+    const { clock, store, runtime } = setup();
+    traffic(store, m0 - 1440, 1380, 1000, 0);
+    traffic(store, m0 - 60, 10, 1000, 1000); // a 10-minute full outage an hour ago
+    traffic(store, m0 - 50, 50, 1000, 0);
+    const { default: Fastify } = await import('fastify');
+    const { registerSloApi } = await import('./http-api.ts');
+    const http = Fastify();
+    registerSloApi(http, { slos: runtime, now: () => clock.now() });
+    try {
+      const json = (await http.inject('/api/v1/report?since=1d')).json();
+      expect(json.since).toBe('1d');
+      const [report] = json.slos;
+      // 1,440 minutes × 1,000 events; 10,000 errors against a budget of 1,440: 694 % spent
+      expect(report).toMatchObject({ slo: 'checkout-availability', total: 1_440_000, good: 1_430_000, met: false });
+      expect(report.budgetSpent).toBeCloseTo(10_000 / 1_440, 9);
+      expect(report.incidents).toHaveLength(1);
+      expect(report.incidents[0]).toMatchObject({ startMinute: m0 - 60, detectedMinute: m0 - 59, timeToDetectMinutes: 1, errors: 10_000 });
+      expect(json.services).toEqual([{ service: 'checkout', slos: 1, met: 0, incidents: 1, worstAchieved: 1_430_000 / 1_440_000 }]);
+      const csv = await http.inject('/api/v1/report?since=1d&format=csv');
+      expect(csv.headers['content-type']).toContain('text/csv');
+      expect(csv.body.split('\n')[1]).toMatch(/^checkout,checkout-availability,0\.999,/);
+      const text = await http.inject('/api/v1/report?since=1d&format=text');
+      expect(text.body).toContain('checkout/checkout-availability: 99.306 % achieved, objective 99.9 % — MISSED');
+      const bad = await http.inject('/api/v1/report?since=forever');
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().error).toContain('must be a duration like 7d');
+      expect((await http.inject('/api/v1/report?format=xml')).json().error).toBe('format "xml" must be json, csv or text');
+    } finally {
+      await http.close();
+    }
+  });
+});

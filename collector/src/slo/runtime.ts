@@ -4,6 +4,8 @@ import {
   budgetRemainingText,
   detectionTable,
   errorBudget,
+  policyWindows,
+  sloAvailabilityReport,
   evaluateSlo,
   evaluationWindows,
   exhaustionText,
@@ -14,7 +16,7 @@ import {
   resolvedAnnotations,
   windowHealth,
 } from '@lookout/alerts';
-import type { ActiveAlert, AlertNotification as SloGroupNotification, SeverityClass, SloAlertState, SloDefinition, SloEvaluation, WhatIf } from '@lookout/alerts';
+import type { ActiveAlert, AlertNotification as SloGroupNotification, SeverityClass, SloAlertState, SloDefinition, SloEvaluation, SloReport, WhatIf } from '@lookout/alerts';
 import type { AlertNotification } from '../notify/types.ts';
 import type { AlertStateRow, AlertStateStore } from '../store/alert-state-store.ts';
 import { AlertStateCommitter, resolveWithoutRule } from './alert-state-commit.ts';
@@ -483,6 +485,24 @@ export class SloRuntime {
         }),
       },
     };
+  }
+
+  /**
+   * Availability report of every SLO Lookout evaluates over the `sinceMinutes` before
+   * the last complete minute (GET /api/v1/report), from the SLI store: the page
+   * episodes are found by replaying the stored minutes through the evaluator.
+   */
+  report(sinceMinutes: number, nowMs: number): SloReport[] {
+    const store = this.options.store;
+    if (!store) return [];
+    const toMinute = lastCompleteMinute(nowMs) + 1;
+    const fromMinute = toMinute - sinceMinutes;
+    return this.slots
+      .filter((slot) => slot.index)
+      .map((slot) => {
+        const warmUp = Math.max(1, ...policyWindows(slot.slo.policy));
+        return sloAvailabilityReport(slot.slo, store.buckets(slot.slo.name, fromMinute - warmUp, toMinute - 1), fromMinute, toMinute);
+      });
   }
 
   /** JSON status of every SLO and its alerts (GET /api/v1/slos). */
