@@ -175,13 +175,13 @@ describe('SLO alerting end to end: spans → SLI store → runtime → outbox �
     });
     expect(page.annotations).toMatchObject({
       burn_rate: '1000',
-      budget_remaining: expect.stringMatching(/%$/),
+      budget_remaining: expect.stringMatching(/^none \(exhausted: [\d.]+× the budget spent\)$/),
       runbook_url: 'https://runbooks.example.com/checkout',
       dashboard_url: 'https://grafana.example.com/d/lookout-slo?var-service=checkout&var-slo=checkout-availability',
       sample_errors: 'payment gateway timeout after 3000 ms',
       firing_windows: '1h/5m, 6h/30m',
     });
-    expect(page.annotations.summary).toBe('checkout/checkout-availability: error budget burning 1000× over 1h (page above 14.4×)');
+    expect(page.annotations.summary).toBe('checkout/checkout-availability: every event failed over 1h (1000× burn) (page above 14.4×)');
     expect(page.annotations.time_to_exhaustion).toBeDefined();
     const traceIds = page.annotations.sample_trace_ids!.split(', ');
     expect(traceIds.length).toBe(5);
@@ -215,6 +215,9 @@ describe('SLO alerting end to end: spans → SLI store → runtime → outbox �
     const resolved = sink.on('/hook').map(alertOf).find((a) => a.status === 'resolved')!;
     expect(resolved.labels).toEqual(page.labels);
     expect(resolved.startsAt).toBe(page.startsAt);
+    // a resolve says what the windows show now, not the burn of when it fired
+    expect(resolved.annotations.summary).toMatch(/^checkout\/checkout-availability: resolved; now /);
+    expect(resolved.annotations.summary).not.toContain('1000×');
     expect(new Date(resolved.endsAt).getTime()).toBeGreaterThan(new Date(page.startsAt).getTime() + 30 * MINUTE);
     // The ticket pairs (2h and 6h windows still hold the outage) were muted by the page; now they notify.
     await sink.waitFor(() => sink.on('/hook').some((r) => alertOf(r).labels.severity === 'ticket'), 10_000, 'the ticket');

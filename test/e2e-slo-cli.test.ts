@@ -66,7 +66,11 @@ describe('lookout slo (child process)', () => {
     expect(run.stdout).not.toContain('checkout-latency:');
     const unknown = await lookout('slo', 'explain', 'alerts/slos/checkout.yaml', '--slo', 'nope');
     expect(unknown).toEqual({ code: 1, stdout: '', stderr: "no SLO named 'nope'; known: checkout/checkout-availability, checkout/checkout-latency\n" });
-  });
+    const whatIf = await lookout('slo', 'explain', 'alerts/slos/checkout.yaml', '--slo', 'checkout-availability', '--objective', '99.95', '--period', '28d');
+    expect(whatIf.code).toBe(0);
+    expect(whatIf.stdout.split('\n')[0]).toBe('what-if, the spec unchanged: objective 99.95 % (spec 99.9 %), period 28d (spec 30d), error budget 0.05 %');
+    expect(whatIf.stdout).toMatch(/page\s+1h\/5m\s+> 13\.44×/);
+  }, 120_000); // three child processes; slow on a loaded machine
 
   it('rules: a Prometheus rule file promtool accepts, Sloth SLIs included', async () => {
     const run = await lookout('slo', 'rules', 'alerts/slos');
@@ -115,21 +119,24 @@ describe('lookout slo (child process)', () => {
       ['slo', 'test', 'alerts/slos/checkout.yaml'],
       ['slo', 'rules', '--source', 'metrics', 'alerts/slos'],
       ['slo', 'explain', '--colour', 'alerts/slos'],
+      ['slo', 'explain', '--objective', '0.999', 'alerts/slos'],
     ])
       runs.push(await lookout(...args)); // one at a time: the machine has two cores
-    expect(runs.map((r) => r.code)).toEqual([2, 2, 2, 2, 2, 2, 2]);
+    expect(runs.map((r) => r.code)).toEqual([2, 2, 2, 2, 2, 2, 2, 2]);
     const first = (r: Run) => r.stderr.split('\n')[0];
     expect(runs.map(first)).toEqual([
-      'lookout slo: name a subcommand: check, explain, rules or test',
+      'lookout slo: name a subcommand: check, explain, rules, test or report',
       "lookout slo: unknown subcommand 'frobnicate'",
       'lookout slo: check needs the spec files, e.g. lookout slo check alerts/slos',
       `lookout slo: ${join(dir, 'nowhere.yaml')}: no such file or directory (relative to ${ROOT}); fix the path`,
       'lookout slo: test takes a spec file and a series file (got 1 arguments), e.g. lookout slo test slos/checkout.yaml outage.series.yaml',
       "lookout slo: --source must be 'slo-counters' (default) or 'requests', not 'metrics'",
       expect.stringContaining("Unknown option '--colour'"),
+      'lookout slo: objective 0.999 looks like a fraction: write it as a percent, e.g. 99.9',
     ]);
     expect(runs[0]!.stderr).toContain('lookout slo test SPEC SERIES');
-  });
+    expect(runs[0]!.stderr).toContain('lookout slo report FILES...');
+  }, 120_000); // eight child processes one after the other; slow on a loaded machine
 });
 
 describe('lookout config check validates the SLO files the config names', () => {

@@ -4,10 +4,11 @@
  * identity in Alertmanager (and the oracle test compares them label for label).
  */
 import { formatWindow } from './duration.ts';
-import type { BurnRatePair, NoDataRule, SloDefinition } from './types.ts';
+import type { BudgetExhaustionRule, BurnRatePair, NoDataRule, SloDefinition } from './types.ts';
 
 export const DEFAULT_BURN_ALERT_NAME = 'SLOErrorBudgetBurn';
 export const DEFAULT_NO_DATA_ALERT_NAME = 'SLODataMissing';
+export const BUDGET_EXHAUSTION_ALERT_NAME = 'SLOErrorBudgetExhaustion';
 
 /** Labels Lookout sets itself; a spec's extra labels may not use them. */
 export const RESERVED_ALERT_LABELS = [
@@ -18,6 +19,7 @@ export const RESERVED_ALERT_LABELS = [
   'severity',
   'long_window',
   'short_window',
+  'exhaustion_within',
   '__name__',
 ] as const;
 
@@ -39,6 +41,20 @@ export function burnRuleLabels(slo: SloDefinition, pair: BurnRatePair): Record<s
 
 export function noDataRuleLabels(slo: SloDefinition, rule: NoDataRule): Record<string, string> {
   return { ...sloSeriesLabels(slo), severity: rule.severityLabel, ...slo.labels, ...slo.severityLabels[rule.severity] };
+}
+
+export function exhaustionRuleLabels(slo: SloDefinition, rule: BudgetExhaustionRule): Record<string, string> {
+  return {
+    ...sloSeriesLabels(slo),
+    severity: rule.severityLabel,
+    exhaustion_within: formatWindow(rule.withinMinutes),
+    ...slo.labels,
+    ...slo.severityLabels[rule.severity],
+  };
+}
+
+export function exhaustionAlertLabels(slo: SloDefinition, rule: BudgetExhaustionRule): Record<string, string> {
+  return { alertname: BUDGET_EXHAUSTION_ALERT_NAME, ...exhaustionRuleLabels(slo, rule) };
 }
 
 /** The series labels every recorded SLO series and every alert expression carries. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { nextAlertState } from './alert-state.ts';
 import type { SloAlertState } from './alert-state.ts';
 import { evaluateSlo } from './evaluate.ts';
-import { parseSpecText } from './spec/load.ts';
+import { parseSpecText } from './spec-formats/load.ts';
 import type { SloDefinition } from './types.ts';
 import type { WindowSumsFn } from './window-sums.ts';
 
@@ -61,7 +61,7 @@ describe('nextAlertState', () => {
       runbook_url: 'https://runbooks.example.com/checkout',
       dashboard_url: 'https://grafana.example.com/d/slo',
     });
-    expect(page?.annotations.budget_remaining).toMatch(/%$/);
+    expect(page?.annotations.budget_remaining).toBe('none (exhausted: 20× the budget spent)');
     expect(steps[1].transitions).toEqual([]);
     const resolved = steps[3].transitions;
     expect(resolved.map((t) => [t.labels.long_window, t.from, t.to])).toEqual([

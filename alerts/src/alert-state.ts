@@ -15,10 +15,10 @@
  * they still fire (as in Alertmanager, where inhibition mutes notifications), but
  * do not open their group.
  */
-import { burnAlertLabels, labelsKey, noDataAlertLabels } from './alert-labels.ts';
-import { formatHumanMinutes, formatPercent, formatWindow } from './duration.ts';
-import type { AlertCondition, SloEvaluation } from './evaluate.ts';
-import { formatBurnRate } from './evaluate.ts';
+import { BUDGET_EXHAUSTION_ALERT_NAME, burnAlertLabels, exhaustionAlertLabels, labelsKey, noDataAlertLabels } from './alert-labels.ts';
+import { budgetRemainingText, budgetSentence, exhaustionText, formatBurnRate } from './alert-words.ts';
+import { formatHumanMinutes, formatWindow } from './duration.ts';
+import type { AlertCondition, SloEvaluation, WindowEvaluation } from './evaluate.ts';
 import type { SeverityClass, SloDefinition } from './types.ts';
 
 export type ActiveState = 'pending' | 'firing';
@@ -82,16 +82,20 @@ export interface AlertStep {
 }
 
 function humanRemaining(evaluation: SloEvaluation): string {
-  const remaining = evaluation.budget.remaining;
-  return remaining === null ? 'unknown (no data in the period)' : formatPercent(remaining);
+  return budgetRemainingText(evaluation.budget.remaining);
 }
 
 function humanExhaustion(evaluation: SloEvaluation): string {
-  const minutes = evaluation.timeToExhaustionMinutes;
-  if (minutes === null) return 'unknown';
-  if (minutes === 0) return 'exhausted';
-  if (minutes === Number.POSITIVE_INFINITY) return 'never at the current burn rate';
-  return formatHumanMinutes(minutes);
+  return exhaustionText(evaluation.timeToExhaustionMinutes, evaluation.budget.remaining);
+}
+
+/** "error budget burning 20× over 1h", "every event failed over 1h (1000× burn)", "no events over 1h". */
+function burnWords(w: WindowEvaluation): string {
+  const window = formatWindow(w.windowMinutes);
+  if (w.status === 'no-data') return `no data over ${window}`;
+  if (w.errorRatio === null || w.burnRate === null) return `no events over ${window}`;
+  if (w.errorRatio >= 1) return `every event failed over ${window} (${formatBurnRate(w.burnRate)}× burn)`;
+  return `error budget burning ${formatBurnRate(w.burnRate)}× over ${window}`;
 }
 
 function baseAnnotations(slo: SloDefinition, severity: SeverityClass): Record<string, string> {
@@ -123,10 +127,30 @@ function describeCondition(condition: AlertCondition, evaluation: SloEvaluation)
       forMinutes: pair.forMinutes,
       annotations: {
         ...baseAnnotations(slo, pair.severity),
-        summary: `${slo.service}/${slo.name}: error budget burning ${burn}× over ${formatWindow(pair.longWindowMinutes)} (${pair.severity} above ${pair.factor}×)`,
-        description: `${slo.description ? `${slo.description}. ` : ''}${condition.reason}; budget left ${common.budget_remaining}, exhausted in ${common.time_to_exhaustion}.`,
+        summary: `${slo.service}/${slo.name}: ${burnWords(long)} (${pair.severity} above ${pair.factor}×)`,
+        description: `${slo.description ? `${slo.description}. ` : ''}${sentence(condition.reason)} ${budgetSentence(evaluation.budget.remaining, evaluation.timeToExhaustionMinutes)}`,
         burn_rate: burn,
         burn_rate_short: short.burnRate === null ? 'unknown' : formatBurnRate(short.burnRate),
+        ...common,
+      },
+    };
+  }
+  if (condition.kind === 'budget-exhaustion') {
+    const { rule } = condition;
+    const within = formatHumanMinutes(rule.withinMinutes);
+    const gone = condition.secondsToExhaustion === 0;
+    return {
+      labels: exhaustionAlertLabels(slo, rule),
+      severity: rule.severity,
+      value: condition.secondsToExhaustion,
+      forMinutes: rule.forMinutes,
+      annotations: {
+        ...baseAnnotations(slo, rule.severity),
+        summary: gone
+          ? `${slo.service}/${slo.name}: error budget exhausted and still burning (${rule.severity} when it runs out within ${within})`
+          : `${slo.service}/${slo.name}: error budget runs out in ${common.time_to_exhaustion} at the current burn rate (${rule.severity} within ${within})`,
+        description: `${slo.description ? `${slo.description}. ` : ''}${sentence(condition.reason)} ${budgetSentence(evaluation.budget.remaining, evaluation.timeToExhaustionMinutes)}`,
+        ...(evaluation.currentBurnRate !== null ? { current_burn_rate: formatBurnRate(evaluation.currentBurnRate) } : {}),
         ...common,
       },
     };
@@ -140,9 +164,52 @@ function describeCondition(condition: AlertCondition, evaluation: SloEvaluation)
     annotations: {
       ...baseAnnotations(slo, rule.severity),
       summary: `${slo.service}/${slo.name}: no SLI data for ${formatWindow(rule.windowMinutes + rule.forMinutes)}; the SLO cannot be judged`,
-      description: `${condition.reason}. No data is not good data: check the collector, the agent and the SLI's filters.`,
+      description: `${sentence(condition.reason)} No data is not good data: check the collector, the agent and the SLI's filters.`,
       ...common,
     },
+  };
+}
+
+function sentence(text: string): string {
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
+}
+
+/**
+ * Annotations of a resolve, from the evaluation that resolved it: the summary says it
+ * is resolved and what the window shows now (not the burn of when it fired), the
+ * budget figures are current. `labels` are the firing notification's.
+ */
+export function resolvedAnnotations(evaluation: SloEvaluation, labels: Record<string, string>): Record<string, string> {
+  const { slo } = evaluation;
+  const condition = evaluation.conditions.find((c) =>
+    c.kind === 'burn-rate'
+      ? labels.long_window === formatWindow(c.pair.longWindowMinutes) && labels.short_window === formatWindow(c.pair.shortWindowMinutes) && labels.severity === c.pair.severityLabel
+      : c.kind === 'budget-exhaustion'
+        ? labels.alertname === BUDGET_EXHAUSTION_ALERT_NAME && labels.exhaustion_within === formatWindow(c.rule.withinMinutes) && labels.severity === c.rule.severityLabel
+        : labels.alertname === slo.noDataAlertName,
+  );
+  const figures: Record<string, string> = {
+    budget_remaining: humanRemaining(evaluation),
+    time_to_exhaustion: humanExhaustion(evaluation),
+  };
+  if (evaluation.currentBurnRate !== null) figures.current_burn_rate = formatBurnRate(evaluation.currentBurnRate);
+  const budget = budgetSentence(evaluation.budget.remaining, evaluation.timeToExhaustionMinutes);
+  if (!condition) {
+    return { ...figures, summary: `${slo.service}/${slo.name}: resolved (the rule is no longer in the policy)`, description: `Resolved. ${budget}` };
+  }
+  if (condition.kind === 'no-data') {
+    return { ...figures, summary: `${slo.service}/${slo.name}: resolved: SLI data is back`, description: `Resolved: ${condition.reason}. ${budget}` };
+  }
+  if (condition.kind === 'budget-exhaustion') {
+    return { ...figures, summary: `${slo.service}/${slo.name}: resolved; ${condition.reason}`, description: `Resolved: ${condition.reason}. ${budget}` };
+  }
+  const { pair, long } = condition;
+  return {
+    ...figures,
+    summary: `${slo.service}/${slo.name}: resolved; now ${burnWords(long)} (${pair.severity} above ${pair.factor}×)`,
+    description: `Resolved: ${condition.reason}. ${budget}`,
+    burn_rate: long.burnRate === null ? 'none (no events)' : formatBurnRate(long.burnRate),
+    burn_rate_short: condition.short.burnRate === null ? 'none (no events)' : formatBurnRate(condition.short.burnRate),
   };
 }
 

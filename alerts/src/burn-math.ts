@@ -2,13 +2,67 @@
  * The formulas of DESIGN.md §4, with the operations in the same order as the
  * exported PromQL so Lookout and Prometheus compare bit-identical numbers:
  *   error ratio = (total − good) / total
- *   burn rate   = error ratio / (1 − objective)
- *   budget remaining = 1 − errors / ((1 − objective) × total)   (over the period)
+ *   burn rate   = error ratio / budget            budget = 1 − objective
+ *   budget remaining = 1 − error ratio / budget   (over the period)
  *   time to exhaustion = remaining × period / burn rate
- *   detection time of a pair = factor × (1 − objective) × long window / e,
- *     never when e ≤ factor × (1 − objective)
+ *   a pair fires when error ratio > factor × budget in both windows
+ *   detection time of a pair = factor × budget × long window / e,
+ *     never when e ≤ factor × budget
+ *
+ * The budget and each threshold are computed exactly in decimal (exact-decimal.ts)
+ * and rounded once to the nearest double — the number Prometheus reads from the
+ * same decimal in the exported rules. A ratio computed from counts rounds
+ * monotonically, so a ratio exactly at a threshold is never above it, and any
+ * double above the threshold's double is.
  */
+import { decimalOf, decimalToNumber, formatDecimal, multiplyDecimal, parseDecimal, subtractDecimal } from './exact-decimal.ts';
+import type { Decimal } from './exact-decimal.ts';
 import type { AlertPolicy, BurnRatePair, SeverityClass } from './types.ts';
+
+const ONE = parseDecimal('1');
+
+/** Exact constants, memoized: few distinct objectives and factors exist, and a cycle asks often. */
+const exactCache = new Map<string, { decimal: Decimal; value: number; text: string }>();
+
+function exact(key: string, compute: () => Decimal): { decimal: Decimal; value: number; text: string } {
+  let entry = exactCache.get(key);
+  if (!entry) {
+    if (exactCache.size >= 10_000) exactCache.clear();
+    const decimal = compute();
+    entry = { decimal, value: decimalToNumber(decimal), text: formatDecimal(decimal) };
+    exactCache.set(key, entry);
+  }
+  return entry;
+}
+
+/** 1 − objective, exact: 0.9995 → 0.0005. */
+export function errorBudgetDecimal(objective: number): Decimal {
+  return exact(`b${objective}`, () => subtractDecimal(ONE, decimalOf(objective))).decimal;
+}
+
+/** 1 − objective as the double nearest the exact decimal (0.0005, not 0.0004999999999999449). */
+export function errorBudget(objective: number): number {
+  return exact(`b${objective}`, () => subtractDecimal(ONE, decimalOf(objective))).value;
+}
+
+/** 1 − objective as decimal text for PromQL: '0.0005'. */
+export function errorBudgetText(objective: number): string {
+  return exact(`b${objective}`, () => subtractDecimal(ONE, decimalOf(objective))).text;
+}
+
+function thresholdEntry(factor: number, objective: number) {
+  return exact(`t${factor}|${objective}`, () => multiplyDecimal(decimalOf(factor), errorBudgetDecimal(objective)));
+}
+
+/** factor × (1 − objective) as decimal text for PromQL: 14.4 × 0.001 → '0.0144'. */
+export function pairThresholdText(pair: Pick<BurnRatePair, 'factor'>, objective: number): string {
+  return thresholdEntry(pair.factor, objective).text;
+}
+
+/** Is an error ratio above a pair's threshold? null (no events) never is. */
+export function ratioAboveThreshold(ratio: number | null, pair: Pick<BurnRatePair, 'factor'>, objective: number): boolean {
+  return ratio !== null && ratio > thresholdEntry(pair.factor, objective).value;
+}
 
 /** null when there were no events: no traffic says nothing about errors. */
 export function errorRatio(good: number, total: number): number | null {
@@ -16,7 +70,7 @@ export function errorRatio(good: number, total: number): number | null {
 }
 
 export function burnRate(ratio: number | null, objective: number): number | null {
-  return ratio === null ? null : ratio / (1 - objective);
+  return ratio === null ? null : ratio / errorBudget(objective);
 }
 
 /**
@@ -26,7 +80,7 @@ export function burnRate(ratio: number | null, objective: number): number | null
  */
 export function budgetRemaining(good: number, total: number, objective: number): number | null {
   const ratio = errorRatio(good, total);
-  return ratio === null ? null : 1 - ratio / (1 - objective);
+  return ratio === null ? null : 1 - ratio / errorBudget(objective);
 }
 
 /**
@@ -44,9 +98,9 @@ export function timeToExhaustionMinutes(
   return (remaining * periodMinutes) / currentBurnRate;
 }
 
-/** Error ratio a pair needs to exceed in both windows. */
+/** Error ratio a pair needs to exceed in both windows (the double nearest factor × budget). */
 export function pairThreshold(pair: Pick<BurnRatePair, 'factor'>, objective: number): number {
-  return pair.factor * (1 - objective);
+  return thresholdEntry(pair.factor, objective).value;
 }
 
 /**
@@ -56,10 +110,8 @@ export function pairThreshold(pair: Pick<BurnRatePair, 'factor'>, objective: num
  * threshold is 144 %.
  */
 export function detectionMinutes(pair: BurnRatePair, objective: number, ratio: number): number {
+  if (!ratioAboveThreshold(ratio, pair, objective)) return Number.POSITIVE_INFINITY;
   const threshold = pairThreshold(pair, objective);
-  // A ratio exactly at the threshold is not above it, whatever the float noise of
-  // 1 − objective says (1 − 0.9 is 0.09999999999999998).
-  if (!(ratio > threshold * (1 + 1e-12))) return Number.POSITIVE_INFINITY;
   return (threshold * pair.longWindowMinutes) / ratio + pair.forMinutes;
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { budgetWindow, evaluateSlo, evaluationWindows } from './evaluate.ts';
 import type { BurnRateCondition, NoDataCondition } from './evaluate.ts';
-import { parseSpecText } from './spec/load.ts';
+import { parseSpecText } from './spec-formats/load.ts';
 import type { WindowSum, WindowSumsFn } from './window-sums.ts';
 
 const [slo] = parseSpecText(`

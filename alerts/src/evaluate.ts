@@ -4,14 +4,17 @@
  * error ratio (status 'no-data'), cannot make a pair fire — as in Prometheus,
  * where the ratio is absent — and raises the SLO's no-data condition instead.
  */
-import { budgetRemaining, burnRate, errorRatio, timeToExhaustionMinutes } from './burn-math.ts';
+import { budgetRemaining, burnRate, errorRatio, ratioAboveThreshold, timeToExhaustionMinutes } from './burn-math.ts';
+import { formatBurnRate } from './alert-words.ts';
 import { formatWindow } from './duration.ts';
 import { policyWindows } from './policy.ts';
-import type { BurnRatePair, NoDataRule, SloDefinition, SloPeriod } from './types.ts';
-import { MINUTE_MS, lastCompleteMinute } from './window-sums.ts';
+import type { BudgetExhaustionRule, BurnRatePair, NoDataRule, SloDefinition, SloPeriod } from './types.ts';
+import { formatHumanMinutes } from './duration.ts';
+import { MINUTE_MS, extrapolatedEvents, lastCompleteMinute } from './window-sums.ts';
 import type { WindowSum, WindowSumsFn } from './window-sums.ts';
 
-export type WindowStatus = 'ok' | 'no-data' | 'no-traffic';
+/** Is there something to judge? 'events' (a ratio exists), 'no-traffic' (observed, no events), 'no-data'. See alert-words.ts windowHealth for how it burns. */
+export type WindowStatus = 'events' | 'no-data' | 'no-traffic';
 
 export interface WindowEvaluation extends WindowSum {
   windowMinutes: number;
@@ -20,6 +23,12 @@ export interface WindowEvaluation extends WindowSum {
   /** error ratio / (1 − objective); null without events */
   burnRate: number | null;
   status: WindowStatus;
+  /**
+   * Events the low-traffic guard compares with minEvents: the total, extrapolated to
+   * the window's edges as Prometheus' increase() does when the sums know where their
+   * samples lie (replayed counters with a missed scrape or a late first sample).
+   */
+  events: number;
 }
 
 export interface BurnRateCondition {
@@ -40,7 +49,16 @@ export interface NoDataCondition {
   reason: string;
 }
 
-export type AlertCondition = BurnRateCondition | NoDataCondition;
+export interface BudgetExhaustionCondition {
+  kind: 'budget-exhaustion';
+  rule: BudgetExhaustionRule;
+  /** seconds until the budget is gone at the current burn rate; null when unknown or not burning */
+  secondsToExhaustion: number | null;
+  met: boolean;
+  reason: string;
+}
+
+export type AlertCondition = BurnRateCondition | NoDataCondition | BudgetExhaustionCondition;
 
 export interface BudgetEvaluation extends WindowEvaluation {
   /** the period's full length (a calendar month's days), for time to exhaustion */
@@ -99,39 +117,42 @@ export function evaluationWindows(slo: SloDefinition, nowMs: number): number[] {
   return [...windows, budget].sort((a, b) => a - b);
 }
 
-function evaluateWindow(sum: WindowSum, windowMinutes: number, objective: number): WindowEvaluation {
+function evaluateWindow(sum: WindowSum, windowMinutes: number, objective: number, endMinute: number): WindowEvaluation {
   const ratio = errorRatio(sum.good, sum.total);
-  const status: WindowStatus = sum.minutesWithData === 0 ? 'no-data' : sum.total > 0 ? 'ok' : 'no-traffic';
+  const status: WindowStatus = sum.minutesWithData === 0 ? 'no-data' : sum.total > 0 ? 'events' : 'no-traffic';
   return {
     windowMinutes,
     good: sum.good,
     total: sum.total,
     minutesWithData: sum.minutesWithData,
-    errorRatio: status === 'ok' ? ratio : null,
-    burnRate: status === 'ok' ? burnRate(ratio, objective) : null,
+    errorRatio: status === 'events' ? ratio : null,
+    burnRate: status === 'events' ? burnRate(ratio, objective) : null,
     status,
+    events: extrapolatedEvents(sum, endMinute, windowMinutes),
   };
 }
 
-/** 15.234 → '15.2', 1000 → '1000', for reasons and annotations. */
-export function formatBurnRate(value: number): string {
-  return String(Number(value.toPrecision(3)));
+/** 12 → '12', 12.5 → 'about 12.5' (an extrapolated count). */
+function formatEvents(events: number): string {
+  return Number.isInteger(events) ? String(events) : `about ${Number(events.toPrecision(4))}`;
 }
 
 function windowProblem(w: WindowEvaluation, minEvents: number): string | undefined {
   const name = formatWindow(w.windowMinutes);
   if (w.status === 'no-data') return `no data in the ${name} window`;
   if (w.status === 'no-traffic') return `no events in the ${name} window`;
-  if (w.total < minEvents) return `only ${w.total} events in the ${name} window (minEvents ${minEvents})`;
+  if (w.events < minEvents) return `only ${formatEvents(w.events)} events in the ${name} window (minEvents ${minEvents})`;
   return undefined;
 }
 
-function burnCondition(pair: BurnRatePair, long: WindowEvaluation, short: WindowEvaluation, minEvents: number): BurnRateCondition {
+function burnCondition(pair: BurnRatePair, long: WindowEvaluation, short: WindowEvaluation, minEvents: number, objective: number): BurnRateCondition {
   const problem = windowProblem(long, minEvents) ?? windowProblem(short, minEvents);
   if (problem) return { kind: 'burn-rate', pair, long, short, met: false, reason: problem };
   const longRate = long.burnRate as number;
   const shortRate = short.burnRate as number;
-  const met = longRate > pair.factor && shortRate > pair.factor;
+  // Compared as ratios against the exact threshold, as the exported rule does.
+  const longAbove = ratioAboveThreshold(long.errorRatio, pair, objective);
+  const met = longAbove && ratioAboveThreshold(short.errorRatio, pair, objective);
   // The reason is built when read: most evaluations never show it.
   return {
     kind: 'burn-rate',
@@ -146,7 +167,7 @@ function burnCondition(pair: BurnRatePair, long: WindowEvaluation, short: Window
           `${formatBurnRate(shortRate)}× over ${formatWindow(short.windowMinutes)} exceed ${pair.factor}×`
         );
       }
-      const [w, rate] = longRate > pair.factor ? [short, shortRate] : [long, longRate];
+      const [w, rate] = longAbove ? [short, shortRate] : [long, longRate];
       return `burn rate ${formatBurnRate(rate)}× over ${formatWindow(w.windowMinutes)} is not above ${pair.factor}×`;
     },
   };
@@ -165,29 +186,48 @@ function noDataCondition(rule: NoDataRule, window: WindowEvaluation): NoDataCond
 }
 
 /**
+ * The budget runs out within the rule's horizon at the current burn rate — computed
+ * as the exported rule does (`clamp_min(remaining, 0) * period / current burn <
+ * within`, in seconds), so both fire in the same minute. A budget already gone
+ * fires while it keeps burning; nothing burning (or nothing known) never fires.
+ */
+function exhaustionCondition(rule: BudgetExhaustionRule, remaining: number | null, currentBurn: number | null, periodMinutes: number): BudgetExhaustionCondition {
+  const within = formatHumanMinutes(rule.withinMinutes);
+  if (remaining === null || currentBurn === null || !(currentBurn > 0)) {
+    const why = remaining === null ? 'no data in the period' : currentBurn === null ? 'no data in the current window' : 'nothing is being spent';
+    return { kind: 'budget-exhaustion', rule, secondsToExhaustion: null, met: false, reason: `budget not running out: ${why}` };
+  }
+  const seconds = (Math.max(remaining, 0) * (periodMinutes * 60)) / currentBurn;
+  const met = seconds < rule.withinMinutes * 60;
+  const when = seconds === 0 ? 'the budget is already exhausted and still burning' : `the budget runs out in ${formatHumanMinutes(seconds / 60)} at the current burn rate`;
+  return { kind: 'budget-exhaustion', rule, secondsToExhaustion: seconds, met, reason: `${when} (${met ? 'within' : 'not within'} ${within})` };
+}
+
+/**
  * Evaluates an SLO at `nowMs`. `sums(w)` must return the sums of the W minutes
  * ending with lastCompleteMinute(nowMs) — SliWindowIndex.sums does.
  */
 export function evaluateSlo(slo: SloDefinition, sums: WindowSumsFn, nowMs: number): SloEvaluation {
   const { objective, policy } = slo;
+  const endMinute = lastCompleteMinute(nowMs);
   const windows = new Map<number, WindowEvaluation>();
   const windowFor = (minutes: number): WindowEvaluation => {
     let w = windows.get(minutes);
     if (!w) {
-      w = evaluateWindow(sums(minutes), minutes, objective);
+      w = evaluateWindow(sums(minutes), minutes, objective, endMinute);
       windows.set(minutes, w);
     }
     return w;
   };
 
   const conditions: AlertCondition[] = policy.pairs.map((pair) =>
-    burnCondition(pair, windowFor(pair.longWindowMinutes), windowFor(pair.shortWindowMinutes), policy.minEvents),
+    burnCondition(pair, windowFor(pair.longWindowMinutes), windowFor(pair.shortWindowMinutes), policy.minEvents, objective),
   );
   if (policy.noData) conditions.push(noDataCondition(policy.noData, windowFor(policy.noData.windowMinutes)));
 
   const bw = budgetWindow(slo.period, nowMs);
   const budgetSum: WindowSum = bw.windowMinutes > 0 ? sums(bw.windowMinutes) : { good: 0, total: 0, minutesWithData: 0 };
-  const budgetEval = evaluateWindow(budgetSum, bw.windowMinutes, objective);
+  const budgetEval = evaluateWindow(budgetSum, bw.windowMinutes, objective, endMinute);
   // A calendar month that has just begun, or a period without events, has spent nothing.
   const remaining =
     bw.windowMinutes === 0 || budgetEval.status === 'no-traffic'
@@ -206,11 +246,14 @@ export function evaluateSlo(slo: SloDefinition, sums: WindowSumsFn, nowMs: numbe
   const currentWindowMinutes = longWindows.length > 0 ? Math.min(...longWindows) : 60;
   const current = windowFor(currentWindowMinutes);
   const currentBurnRate = current.status === 'no-traffic' ? 0 : current.burnRate;
+  for (const rule of policy.budgetExhaustion ?? []) {
+    conditions.push(exhaustionCondition(rule, budget.remaining, currentBurnRate, bw.periodMinutes));
+  }
 
   return {
     slo,
     atMs: nowMs,
-    endMinute: lastCompleteMinute(nowMs),
+    endMinute,
     windows: [...windows.values()].sort((a, b) => a.windowMinutes - b.windowMinutes),
     budget,
     currentBurnRate,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { detectionTable, explainSlo } from './explain.ts';
-import { parseSpecText } from './spec/load.ts';
+import { parseSpecText } from './spec-formats/load.ts';
 
 const [checkout] = parseSpecText('service: checkout\nname: checkout-availability\nobjective: 99.9\nsli: availability\n');
 

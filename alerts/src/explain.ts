@@ -4,7 +4,7 @@
  * ratio takes to page or open a ticket (from a clean start, evaluated
  * continuously; the runtime evaluates complete minutes, so add up to a minute).
  */
-import { detectionBySeverity, pairThreshold } from './burn-math.ts';
+import { detectionBySeverity, errorBudget, pairThreshold } from './burn-math.ts';
 import type { SeverityDetection } from './burn-math.ts';
 import { formatHumanMinutes, formatPercent, formatWindow } from './duration.ts';
 import { budgetConsumedAtFiring, factorPeriodMinutes } from './policy.ts';
@@ -24,12 +24,13 @@ function sameRatio(a: number, b: number): boolean {
 
 /** Rows for a full outage, 10 % and 1 % errors, and burns of 20×, 10×, 5×, 2× and 1×. */
 export function detectionTable(slo: SloDefinition): DetectionRow[] {
-  const budget = 1 - slo.objective;
+  const budget = errorBudget(slo.objective);
   const candidates: { ratio: number; label: string }[] = [
     { ratio: 1, label: 'full outage' },
     { ratio: 0.1, label: '10 % errors' },
     { ratio: 0.01, label: '1 % errors' },
-    ...[20, 10, 5, 2, 1].map((b) => ({ ratio: b * budget, label: `${b}× burn` })),
+    // b × budget exactly: the 1× row is exactly at a 1× pair's threshold, which never fires.
+    ...[20, 10, 5, 2, 1].map((b) => ({ ratio: pairThreshold({ factor: b }, slo.objective), label: `${b}× burn` })),
   ];
   const rows: DetectionRow[] = [];
   for (const c of candidates) {
@@ -70,7 +71,8 @@ function firstAlert(slo: SloDefinition, ratio: number, subject: string, plural: 
 function summary(slo: SloDefinition): string {
   const parts = [firstAlert(slo, 1, 'a full outage', false)];
   parts.push(firstAlert(slo, 0.1, '10 % errors', true));
-  if (2 * (1 - slo.objective) <= 1) parts.push(firstAlert(slo, 2 * (1 - slo.objective), 'a 2× burn', false));
+  const twoTimes = pairThreshold({ factor: 2 }, slo.objective);
+  if (twoTimes <= 1) parts.push(firstAlert(slo, twoTimes, 'a 2× burn', false));
   const factors = slo.policy.pairs.map((p) => p.factor);
   if (factors.length > 0) parts.push(`at or below ${Math.min(...factors)}× never`);
   return `In short: ${parts.join('; ')}.`;
@@ -79,7 +81,7 @@ function summary(slo: SloDefinition): string {
 export function explainSlo(slo: SloDefinition): string {
   const periodMinutes = factorPeriodMinutes(slo.period);
   const periodText = slo.period.kind === 'rolling' ? formatWindow(slo.period.minutes) : 'calendar month (factors for 30d)';
-  const budget = 1 - slo.objective;
+  const budget = errorBudget(slo.objective);
   const sliText =
     slo.sli.kind === 'availability'
       ? 'requests without errors'

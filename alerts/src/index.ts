@@ -6,6 +6,7 @@ export type {
   BurnRatePair,
   LabelMatcher,
   NoDataRule,
+  BudgetExhaustionRule,
   SeverityClass,
   SliDefinition,
   SloDefinition,
@@ -51,22 +52,31 @@ export {
   burnRate,
   detectionBySeverity,
   detectionMinutes,
+  errorBudget,
+  errorBudgetText,
   errorRatio,
   pairThreshold,
+  pairThresholdText,
+  ratioAboveThreshold,
   timeToExhaustionMinutes,
 } from './burn-math.ts';
+export { compareDecimal, decimalOf, decimalToNumber, formatDecimal, multiplyDecimal, parseDecimal, subtractDecimal } from './exact-decimal.ts';
+export type { Decimal } from './exact-decimal.ts';
 export type { SeverityDetection } from './burn-math.ts';
 
-export { MINUTE_MS, bucketArraySums, bucketInWindow, lastCompleteMinute, sumBuckets } from './window-sums.ts';
-export type { MinuteBucket, WindowSum, WindowSumsFn } from './window-sums.ts';
+export { MINUTE_MS, bucketArraySums, bucketInWindow, extrapolatedEvents, lastCompleteMinute, sampleEdges, sumBuckets } from './window-sums.ts';
+export type { MinuteBucket, SampleEdges, WindowSum, WindowSumsFn } from './window-sums.ts';
 export { SliWindowIndex } from './window-index.ts';
 export { createSloWindowIndex } from './slo-window-index.ts';
 export type { WindowIndexOptions } from './window-index.ts';
 
-export { budgetWindow, evaluateSlo, evaluationWindows, formatBurnRate } from './evaluate.ts';
+export { budgetWindow, evaluateSlo, evaluationWindows } from './evaluate.ts';
+export { budgetRemainingText, budgetSentence, exhaustionText, formatBurnRate, formatShare, windowHealth } from './alert-words.ts';
+export type { WindowHealth } from './alert-words.ts';
 export type {
   AlertCondition,
   BudgetEvaluation,
+  BudgetExhaustionCondition,
   BudgetWindow,
   BurnRateCondition,
   NoDataCondition,
@@ -76,18 +86,25 @@ export type {
 } from './evaluate.ts';
 
 export {
+  BUDGET_EXHAUSTION_ALERT_NAME,
   DEFAULT_BURN_ALERT_NAME,
   DEFAULT_NO_DATA_ALERT_NAME,
   RESERVED_ALERT_LABELS,
   burnAlertLabels,
   burnRuleLabels,
+  exhaustionAlertLabels,
+  exhaustionRuleLabels,
   labelsKey,
   noDataAlertLabels,
   noDataRuleLabels,
   sloSeriesLabels,
 } from './alert-labels.ts';
 
-export { EMPTY_ALERT_STATE, nextAlertState } from './alert-state.ts';
+export { formatReportCsv, formatReportText, serviceReports, sloAvailabilityReport } from './availability-report.ts';
+export type { ReportIncident, ServiceReport, SloReport } from './availability-report.ts';
+export { applyWhatIf, parseWhatIf, whatIfHeader } from './what-if.ts';
+export type { WhatIf, WhatIfText } from './what-if.ts';
+export { EMPTY_ALERT_STATE, nextAlertState, resolvedAnnotations } from './alert-state.ts';
 export type {
   ActiveAlert,
   ActiveState,
@@ -108,18 +125,18 @@ export { MAX_SERIES_SAMPLES, SeriesSyntaxError, parseSeriesValues } from './prom
 export { countersToBuckets, formatEvalTime, formatReplay, parseReplayFile, replaySlo } from './replay.ts';
 export type { CounterSeries, ReplayEvent, ReplayEventKind, ReplayFile, ReplayOptions, ReplayResult } from './replay.ts';
 
-export { SpecError, formatIssue, hasErrors } from './spec/issues.ts';
-export type { SpecIssue } from './spec/issues.ts';
-export { checkSpecFile, detectFormat, loadSpecs, parseSpecText, parseSpecs } from './spec/load.ts';
-export type { LoadedSpecs, SpecFile } from './spec/load.ts';
+export { SpecError, formatIssue, hasErrors } from './spec-formats/issues.ts';
+export type { SpecIssue } from './spec-formats/issues.ts';
+export { checkSpecFile, detectFormat, loadSpecs, parseSpecText, parseSpecs } from './spec-formats/load.ts';
+export type { LoadedSpecs, SpecFile } from './spec-formats/load.ts';
 export {
   ALERT_NAME_ANNOTATION,
   DASHBOARD_ANNOTATION,
   MIN_EVENTS_ANNOTATION,
   RUNBOOK_ANNOTATION,
   SHORT_WINDOW_ANNOTATION,
-} from './spec/openslo.ts';
-export { FILTER_LABELS, percentToFraction } from './spec/fields.ts';
+} from './spec-formats/openslo.ts';
+export { FILTER_LABELS, percentToFraction } from './spec-formats/fields.ts';
 export { matchesSli, matcherHolds } from './sli-match.ts';
 
 export { sloCheck, sloExplain, sloRules, sloTest } from './slo-commands.ts';

@@ -1,4 +1,4 @@
-import type { AlertPolicy, BurnRatePair, NoDataRule, SeverityClass, SloPeriod } from './types.ts';
+import type { AlertPolicy, BudgetExhaustionRule, BurnRatePair, NoDataRule, SeverityClass, SloPeriod } from './types.ts';
 
 /** A pair as written in a policy: either a fixed factor or a share of the period's budget. */
 export interface PolicyPairTemplate {
@@ -77,6 +77,7 @@ export interface PolicyOptions {
   pairs?: readonly PolicyPairTemplate[];
   minEvents?: number;
   noData?: NoDataRule | null;
+  budgetExhaustion?: readonly BudgetExhaustionRule[];
 }
 
 /** A policy with factors for the SLO's period; the Workbook table unless pairs are given. */
@@ -88,6 +89,7 @@ export function resolvePolicy(period: SloPeriod, options: PolicyOptions = {}): A
     pairs,
     minEvents: options.minEvents ?? 0,
     noData: options.noData === undefined ? { ...DEFAULT_NO_DATA } : options.noData,
+    ...(options.budgetExhaustion && options.budgetExhaustion.length > 0 ? { budgetExhaustion: [...options.budgetExhaustion] } : {}),
   };
 }
 

@@ -3,7 +3,7 @@ import { parse } from 'yaml';
 import { burnAlertLabels } from './alert-labels.ts';
 import { RECORDED_SERIES, buildRuleGroups, renderRules, sloRuleGroup } from './prometheus-rules.ts';
 import type { AlertingRule, RecordingRule } from './prometheus-rules.ts';
-import { parseSpecText } from './spec/load.ts';
+import { parseSpecText } from './spec-formats/load.ts';
 
 const [availability, latency] = parseSpecText(`service: checkout
 runbook: https://runbooks.example.com/checkout
@@ -58,8 +58,8 @@ describe('Prometheus rule export', () => {
     const [fast] = alerts(sloRuleGroup(availability).rules);
     expect(fast.alert).toBe('SLOErrorBudgetBurn');
     expect(fast.expr).toBe(
-      '(slo:sli_error:ratio_rate1h{slo="checkout-availability",service="checkout"} / (1 - 0.999) > 14.4)\nand\n' +
-        '(slo:sli_error:ratio_rate5m{slo="checkout-availability",service="checkout"} / (1 - 0.999) > 14.4)',
+      '(slo:sli_error:ratio_rate1h{slo="checkout-availability",service="checkout"} > 0.0144) / 0.001\nand\n' +
+        '(slo:sli_error:ratio_rate5m{slo="checkout-availability",service="checkout"} > 0.0144)',
     );
     const { alertname, ...labels } = burnAlertLabels(availability, availability.policy.pairs[0]);
     expect(alertname).toBe(fast.alert);

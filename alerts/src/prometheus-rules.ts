@@ -14,7 +14,8 @@
  * Lookout compare bit-identical numbers against the thresholds.
  */
 import { Document } from 'yaml';
-import { burnRuleLabels, noDataRuleLabels, sloSeriesLabels } from './alert-labels.ts';
+import { BUDGET_EXHAUSTION_ALERT_NAME, burnRuleLabels, exhaustionRuleLabels, noDataRuleLabels, sloSeriesLabels } from './alert-labels.ts';
+import { errorBudgetText, pairThresholdText } from './burn-math.ts';
 import { budgetConsumedAtFiring, factorPeriodMinutes } from './policy.ts';
 import { formatPercent, formatWindow } from './duration.ts';
 import {
@@ -123,9 +124,11 @@ function windowQueries(slo: SloDefinition, windowMinutes: number, source: RuleSo
 
 function pairExpr(slo: SloDefinition, pair: BurnRatePair): string {
   const sel = sloSelector(slo);
-  const budget = `(1 - ${slo.objective})`;
-  const over = (w: number) => `(${RECORDED_SERIES.errorRatio(w)}${sel} / ${budget} > ${pair.factor})`;
-  const parts = [over(pair.longWindowMinutes), over(pair.shortWindowMinutes)];
+  // The ratio is compared with the exact decimal factor × (1 − objective), as Lookout
+  // does; the long window's ratio divided by the budget is the alert's value (its burn rate).
+  const threshold = pairThresholdText(pair, slo.objective);
+  const over = (w: number) => `(${RECORDED_SERIES.errorRatio(w)}${sel} > ${threshold})`;
+  const parts = [`${over(pair.longWindowMinutes)} / ${errorBudgetText(slo.objective)}`, over(pair.shortWindowMinutes)];
   if (slo.policy.minEvents > 0) {
     for (const w of [pair.longWindowMinutes, pair.shortWindowMinutes]) {
       parts.push(`(${RECORDED_SERIES.events(w)}${sel} >= ${slo.policy.minEvents})`);
@@ -140,8 +143,6 @@ function burnAnnotations(slo: SloDefinition, pair: BurnRatePair): Record<string,
   const short = formatWindow(pair.shortWindowMinutes);
   const periodMinutes = factorPeriodMinutes(slo.period);
   const consumed = formatPercent(budgetConsumedAtFiring(pair, periodMinutes));
-  const queryValue = (series: string, fn: string) =>
-    `{{ with query ${promString(series + sel)} }}{{ . | first | value | ${fn} }}{{ end }}`;
   const annotations: Record<string, string> = {
     ...slo.annotations,
     ...slo.severityAnnotations[pair.severity],
@@ -151,8 +152,13 @@ function burnAnnotations(slo: SloDefinition, pair: BurnRatePair): Record<string,
       '{{ $value | humanize }}' +
       templateText(`× (threshold ${pair.factor}×; at that rate ${consumed} of the ${formatWindow(periodMinutes)} budget is spent when this fires).`),
     burn_rate: '{{ $value | humanize }}',
-    budget_remaining: queryValue(RECORDED_SERIES.budgetRemaining, 'humanizePercentage'),
-    time_to_exhaustion: queryValue(RECORDED_SERIES.timeToExhaustion, 'humanizeDuration'),
+    // An overspent budget reads "none (exhausted)", never a negative percent, as in Lookout.
+    budget_remaining:
+      `{{ with query ${promString(RECORDED_SERIES.budgetRemaining + sel)} }}{{ $left := . | first | value }}` +
+      '{{ if le $left 0.0 }}none (exhausted){{ else }}{{ $left | humanizePercentage }}{{ end }}{{ else }}unknown (no data in the period){{ end }}',
+    time_to_exhaustion:
+      `{{ with query ${promString(RECORDED_SERIES.timeToExhaustion + sel)} }}{{ $t := . | first | value }}` +
+      '{{ if le $t 0.0 }}already exhausted{{ else if not (lt $t 1e15) }}never at the current burn rate{{ else }}{{ $t | humanizeDuration }}{{ end }}{{ else }}unknown{{ end }}',
   };
   if (slo.runbookUrl) annotations.runbook_url = slo.runbookUrl;
   if (slo.dashboardUrl) annotations.dashboard_url = slo.dashboardUrl;
@@ -188,10 +194,10 @@ export function sloRuleGroup(slo: SloDefinition, options: RuleExportOptions = {}
     const events = windowQueries(slo, w, source).events;
     if (events) rules.push({ record: RECORDED_SERIES.events(w), expr: events, labels });
   }
-  const budget = `(1 - ${slo.objective})`;
+  const budget = errorBudgetText(slo.objective);
   rules.push(
     { record: RECORDED_SERIES.objective, expr: `vector(${slo.objective})`, labels },
-    { record: RECORDED_SERIES.errorBudget, expr: `vector(1 - ${slo.objective})`, labels },
+    { record: RECORDED_SERIES.errorBudget, expr: `vector(${budget})`, labels },
     { record: RECORDED_SERIES.currentBurnRate, expr: `${RECORDED_SERIES.errorRatio(currentWindow)}${sel} / ${budget}`, labels },
     { record: RECORDED_SERIES.periodBurnRate, expr: `${RECORDED_SERIES.errorRatio(periodMinutes)}${sel} / ${budget}`, labels },
     { record: RECORDED_SERIES.budgetRemaining, expr: `1 - ${RECORDED_SERIES.periodBurnRate}${sel}`, labels },
@@ -226,6 +232,31 @@ export function sloRuleGroup(slo: SloDefinition, options: RuleExportOptions = {}
       },
     };
     if (policy.noData.forMinutes > 0) rule.for = formatWindow(policy.noData.forMinutes);
+    rules.push(rule);
+  }
+  for (const exhaustion of policy.budgetExhaustion ?? []) {
+    const within = formatWindow(exhaustion.withinMinutes);
+    // time_to_exhaustion is clamp_min(remaining, 0) * period / current burn: 0 once the
+    // budget is gone, +Inf while nothing burns, NaN without traffic — only a burning
+    // budget fires, as in Lookout.
+    const rule: AlertingRule = {
+      alert: BUDGET_EXHAUSTION_ALERT_NAME,
+      expr: `${RECORDED_SERIES.timeToExhaustion}${sel} < ${exhaustion.withinMinutes * 60}`,
+      labels: exhaustionRuleLabels(slo, exhaustion),
+      annotations: {
+        ...slo.annotations,
+        ...slo.severityAnnotations[exhaustion.severity],
+        summary:
+          templateText(`${slo.service}/${slo.name}: error budget `) +
+          '{{ if le $value 0.0 }}exhausted and still burning{{ else }}runs out in {{ $value | humanizeDuration }} at the current burn rate{{ end }}' +
+          templateText(` (${exhaustion.severity} within ${within})`),
+        description: templateText(`The ${formatWindow(periodMinutes)} error budget runs out within ${within} if the current burn rate goes on.`),
+        time_to_exhaustion: '{{ $value | humanizeDuration }}',
+        ...(slo.runbookUrl ? { runbook_url: slo.runbookUrl } : {}),
+        ...(slo.dashboardUrl ? { dashboard_url: slo.dashboardUrl } : {}),
+      },
+    };
+    if (exhaustion.forMinutes > 0) rule.for = formatWindow(exhaustion.forMinutes);
     rules.push(rule);
   }
   return { name: `slo:${slo.service}:${slo.name}`, rules };

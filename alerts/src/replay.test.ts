@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseSeriesValues } from './promtool-series.ts';
 import { countersToBuckets, formatEvalTime, formatReplay, parseReplayFile, replaySlo } from './replay.ts';
-import { formatIssue } from './spec/issues.ts';
-import { parseSpecText } from './spec/load.ts';
+import { formatIssue } from './spec-formats/issues.ts';
+import { parseSpecText } from './spec-formats/load.ts';
 
 const [slo] = parseSpecText('service: shop\nname: shop-availability\nobjective: 99.9\nsli: availability\n');
 

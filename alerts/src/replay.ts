@@ -9,13 +9,13 @@ import { nextAlertState } from './alert-state.ts';
 import { formatWindow, parseMinutes } from './duration.ts';
 import { evaluateSlo, evaluationWindows } from './evaluate.ts';
 import { parseSeriesValues, SeriesSyntaxError } from './promtool-series.ts';
-import type { SpecIssue } from './spec/issues.ts';
-import { readYamlDocuments } from './spec/yaml-reader.ts';
-import type { YNode } from './spec/yaml-reader.ts';
+import type { SpecIssue } from './spec-formats/issues.ts';
+import { readYamlDocuments } from './spec-formats/yaml-reader.ts';
+import type { YNode } from './spec-formats/yaml-reader.ts';
 import type { SeverityClass, SloDefinition } from './types.ts';
 import { createSloWindowIndex } from './slo-window-index.ts';
-import type { MinuteBucket } from './window-sums.ts';
-import { MINUTE_MS } from './window-sums.ts';
+import type { MinuteBucket, WindowSumsFn } from './window-sums.ts';
+import { MINUTE_MS, sampleEdges } from './window-sums.ts';
 
 /** Cumulative counters sampled once a minute from minute 0; null = no sample. */
 export interface CounterSeries {
@@ -112,7 +112,19 @@ export function replaySlo(slo: SloDefinition, series: CounterSeries, options: Re
       index.append({ ...b, minute: b.minute + startMinute, ...(b.coversFromMinute !== undefined ? { coversFromMinute: b.coversFromMinute + startMinute } : {}) });
     }
     const endMinute = startMinute + minute - 1;
-    const evaluation = evaluateSlo(slo, index.sums(endMinute, evaluationWindows(slo, nowMs)), nowMs);
+    const indexSums = index.sums(endMinute, evaluationWindows(slo, nowMs));
+    // The low-traffic guard needs where the samples lie (Prometheus extrapolates the count):
+    // the index keeps sums only, so take the edges from the buckets themselves.
+    const sums: WindowSumsFn =
+      slo.policy.minEvents > 0
+        ? (w) => {
+            const sum = indexSums(w);
+            const edges = sampleEdges(buckets, minute - 1, w);
+            // the total counter's value at the first sample, for extrapolation's zero clamp
+            return edges ? { ...sum, edges: { ...edges, firstTotal: series.total[edges.firstSampleMinute] as number } } : sum;
+          }
+        : indexSums;
+    const evaluation = evaluateSlo(slo, sums, nowMs);
     const step = nextAlertState(state, evaluation, nowMs);
     state = step.state;
     for (const t of step.transitions) {

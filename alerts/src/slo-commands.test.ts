@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { matchesSli } from './sli-match.ts';
 import { sloCheck, sloExplain, sloRules, sloTest } from './slo-commands.ts';
-import { parseSpecText } from './spec/load.ts';
+import { parseWhatIf } from './what-if.ts';
+import { parseSpecText } from './spec-formats/load.ts';
 import { formatHumanMinutes, formatLatency, formatWindow, parseLatencySeconds, parseMinutes } from './duration.ts';
 
 const SPEC = {
@@ -23,6 +24,29 @@ describe('slo commands', () => {
   it('explain: one SLO by name, or a message naming the known ones', () => {
     expect(sloExplain([SPEC], 'checkout/latency').output).toContain('checkout/latency: 99 % of requests within 300 ms over 30d');
     expect(sloExplain([SPEC], 'nope')).toEqual({ ok: false, output: "no SLO named 'nope'; known: checkout/availability, checkout/latency" });
+  });
+
+  it('explain what-if: another objective and period, factors recomputed, the spec untouched', () => {
+    const out = sloExplain([SPEC], 'checkout/availability', { objective: 0.9995, period: { kind: 'rolling', minutes: 28 * 1440 } });
+    expect(out.ok).toBe(true);
+    const lines = out.output.split('\n');
+    expect(lines[0]).toBe('what-if, the spec unchanged: objective 99.95 % (spec 99.9 %), period 28d (spec 30d), error budget 0.05 %');
+    expect(lines[1]).toBe('checkout/availability: 99.95 % of requests without errors over 28d');
+    expect(lines[2]).toBe('  error budget 0.05 % of events: 20 min of full outage per 28d');
+    expect(out.output).toMatch(/page +1h\/5m +> 13\.44× +> 0\.672 %/);
+    expect(out.output).toMatch(/0\.05 % \(1× burn\) +1× +never +never/);
+    expect(sloExplain([SPEC], 'checkout/availability', { period: { kind: 'rolling', minutes: 2 * 1440 } })).toEqual({
+      ok: false,
+      output: "checkout/availability: the policy's 3d window is longer than a 2d period; choose a longer --period",
+    });
+  });
+
+  it('what-if options: bad input says what and how to fix', () => {
+    expect(parseWhatIf({ objective: '99.95%', period: 'calendar-month' })).toEqual({ whatIf: { objective: 0.9995, period: { kind: 'calendar-month' } } });
+    expect(parseWhatIf({ objective: 'high' })).toEqual({ error: 'objective "high" is not a percent between 0 and 100 (exclusive): write e.g. 99.95' });
+    expect(parseWhatIf({ objective: '100' })).toEqual({ error: 'objective "100" is not a percent between 0 and 100 (exclusive): write e.g. 99.95' });
+    expect(parseWhatIf({ objective: '0.999' })).toEqual({ error: 'objective 0.999 looks like a fraction: write it as a percent, e.g. 99.9' });
+    expect(parseWhatIf({ period: '36h' })).toEqual({ error: 'period "36h" must be whole days up to 366d (7d, 28d, 30d, 90d) or calendar-month' });
   });
 
   it('rules: a rule file, or the spec errors', () => {

@@ -7,10 +7,12 @@ import { explainSlo } from './explain.ts';
 import { renderRules } from './prometheus-rules.ts';
 import type { RuleExportOptions } from './prometheus-rules.ts';
 import { formatReplay, parseReplayFile, replaySlo } from './replay.ts';
-import { formatIssue, hasErrors } from './spec/issues.ts';
-import { loadSpecs } from './spec/load.ts';
-import type { SpecFile } from './spec/load.ts';
+import { formatIssue, hasErrors } from './spec-formats/issues.ts';
+import { loadSpecs } from './spec-formats/load.ts';
+import type { SpecFile } from './spec-formats/load.ts';
 import type { SloDefinition } from './types.ts';
+import { applyWhatIf, whatIfHeader } from './what-if.ts';
+import type { WhatIf } from './what-if.ts';
 
 export interface CommandResult {
   ok: boolean;
@@ -42,13 +44,23 @@ function pick(slos: SloDefinition[], name: string | undefined): SloDefinition[] 
   return `no SLO named '${name}'; known: ${slos.map((s) => `${s.service}/${s.name}`).join(', ') || 'none'}`;
 }
 
-/** `lookout slo explain FILES… [--slo NAME]`: the detection-time table per SLO. */
-export function sloExplain(files: readonly SpecFile[], sloName?: string): CommandResult {
+/**
+ * `lookout slo explain FILES… [--slo NAME] [--objective 99.95] [--period 28d]`: the
+ * detection-time table per SLO, with a what-if objective/period when given.
+ */
+export function sloExplain(files: readonly SpecFile[], sloName?: string, whatIf: WhatIf = {}): CommandResult {
   const { slos, issues } = loadSpecs(files);
   if (hasErrors(issues)) return { ok: false, output: issuesText(issues).join('\n') };
   const chosen = pick(slos, sloName);
   if (typeof chosen === 'string') return { ok: false, output: chosen };
-  return { ok: true, output: chosen.map(explainSlo).join('\n\n') };
+  if (whatIf.objective === undefined && whatIf.period === undefined) return { ok: true, output: chosen.map(explainSlo).join('\n\n') };
+  const reports: string[] = [];
+  for (const slo of chosen) {
+    const changed = applyWhatIf(slo, whatIf);
+    if (typeof changed === 'string') return { ok: false, output: `${slo.service}/${slo.name}: ${changed}; choose a longer --period` };
+    reports.push(`${whatIfHeader(slo, changed)}\n${explainSlo(changed)}`);
+  }
+  return { ok: true, output: reports.join('\n\n') };
 }
 
 /** `lookout slo rules FILES… [--source requests]`: a Prometheus rule file on stdout. */

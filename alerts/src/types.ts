@@ -51,6 +51,17 @@ export interface NoDataRule {
   severityLabel: string;
 }
 
+/**
+ * Budget-exhaustion alert (opt-in): fires while the period's error budget runs out
+ * within `withinMinutes` at the current burn rate (or is gone and still burning).
+ */
+export interface BudgetExhaustionRule {
+  withinMinutes: number;
+  severity: SeverityClass;
+  severityLabel: string;
+  forMinutes: number;
+}
+
 export interface AlertPolicy {
   /** 'workbook' or 'custom' (or an OpenSLO AlertPolicy name list) */
   name: string;
@@ -58,6 +69,8 @@ export interface AlertPolicy {
   /** a window with fewer events than this never counts as burning (low-traffic guard); 0 = off */
   minEvents: number;
   noData: NoDataRule | null;
+  /** opt-in budget-exhaustion alerts; empty or absent: none */
+  budgetExhaustion?: BudgetExhaustionRule[];
 }
 
 export type SpecFormat = 'native' | 'openslo' | 'sloth';

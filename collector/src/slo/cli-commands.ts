@@ -1,6 +1,25 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { sloCheck, sloExplain, sloRules, sloTest } from '@lookout/alerts';
+import {
+  formatReportCsv,
+  formatReportText,
+  hasErrors,
+  formatIssue,
+  lastCompleteMinute,
+  loadSpecs,
+  parseMinutes,
+  parseWhatIf,
+  policyWindows,
+  serviceReports,
+  sloAvailabilityReport,
+  sloCheck,
+  sloExplain,
+  sloRules,
+  sloTest,
+} from '@lookout/alerts';
 import type { CommandResult, RuleExportOptions } from '@lookout/alerts';
+import { SliStore } from '../store/sli-store.ts';
 import { readSpecFiles, resolveSpecPaths } from './spec-files.ts';
 
 /**
@@ -12,9 +31,14 @@ import { readSpecFiles, resolveSpecPaths } from './spec-files.ts';
 
 export const SLO_USAGE = `usage:
   lookout slo check FILES...                    validate SLO specs (files, directories, globs); exit 1 with file:line per error
-  lookout slo explain FILES... [--slo NAME]     the detection-time table of each SLO's alert policy
+  lookout slo explain FILES... [--slo NAME] [--objective 99.95] [--period 28d]
+                                                the detection-time table of each SLO's alert policy; with --objective/--period,
+                                                what it would be (budget, factors, detection times) without changing the spec
   lookout slo rules FILES... [--source requests]  Prometheus recording and alerting rules (default source: the collector's per-SLO counters)
   lookout slo test SPEC SERIES [--slo NAME]     replay a series file (promtool notation) and print when each alert fires and resolves
+  lookout slo report FILES... [--since 30d] [--format text|json|csv] [--data-dir .lookout-data]
+                                                availability report from the collector's SLI store (storage.dataDir): achieved vs
+                                                objective, budget by incident, time to detect/recover, MTTF/MTTR
 `;
 
 export interface CliOutcome {
@@ -67,12 +91,14 @@ export function runSloCommand(args: readonly string[]): CliOutcome {
       return 'outcome' in files ? files.outcome : fromResult(sloCheck(files.files));
     }
     case 'explain': {
-      const parsed = parse(rest, { slo: { type: 'string' } });
+      const parsed = parse(rest, { slo: { type: 'string' }, objective: { type: 'string' }, period: { type: 'string' } });
       if (isOutcome(parsed)) return parsed;
       if (parsed.positionals.length === 0) return usage('explain needs the spec files, e.g. lookout slo explain alerts/slos/checkout.yaml');
+      const whatIf = parseWhatIf({ objective: parsed.values.objective as string | undefined, period: parsed.values.period as string | undefined });
+      if ('error' in whatIf) return usage(whatIf.error);
       const files = specFiles(parsed.positionals);
       if ('outcome' in files) return files.outcome;
-      return fromResult(sloExplain(files.files, parsed.values.slo as string | undefined));
+      return fromResult(sloExplain(files.files, parsed.values.slo as string | undefined, whatIf.whatIf));
     }
     case 'rules': {
       const parsed = parse(rest, { source: { type: 'string' } });
@@ -97,8 +123,46 @@ export function runSloCommand(args: readonly string[]): CliOutcome {
       if (series.problems.length > 0) return { code: 2, stdout: '', stderr: series.problems.map((p) => `lookout slo: ${p}\n`).join('') };
       return fromResult(sloTest(spec.files, series.files[0]!, parsed.values.slo as string | undefined));
     }
+    case 'report': {
+      const parsed = parse(rest, { since: { type: 'string' }, format: { type: 'string' }, 'data-dir': { type: 'string' } });
+      if (isOutcome(parsed)) return parsed;
+      if (parsed.positionals.length === 0) return usage('report needs the spec files the collector evaluates, e.g. lookout slo report alerts/slos --since 30d');
+      const since = (parsed.values.since as string | undefined) ?? '30d';
+      const minutes = parseMinutes(since);
+      if (minutes === undefined || minutes > 366 * 1440) return usage(`--since must be a duration like 7d, 30d or 12h, at most 366d, not '${since}'`);
+      const format = (parsed.values.format as string | undefined) ?? 'text';
+      if (format !== 'text' && format !== 'json' && format !== 'csv') return usage(`--format must be text, json or csv, not '${format}'`);
+      const dataDir = (parsed.values['data-dir'] as string | undefined) ?? '.lookout-data';
+      const storeFile = join(dataDir, 'sli.sqlite');
+      if (!existsSync(storeFile)) return { code: 2, stdout: '', stderr: `lookout slo: no SLI store at ${storeFile}; pass --data-dir with the collector's storage.dataDir\n` };
+      const files = specFiles(parsed.positionals);
+      if ('outcome' in files) return files.outcome;
+      const { slos, issues } = loadSpecs(files.files);
+      if (hasErrors(issues)) return { code: 1, stdout: '', stderr: `${issues.map(formatIssue).join('\n')}\n` };
+      // Read only what the report needs; the running collector keeps writing (SQLite WAL).
+      const store = new SliStore({ file: storeFile, retentionMinutes: 400 * 1440 });
+      try {
+        const toMinute = lastCompleteMinute(Date.now()) + 1;
+        const fromMinute = toMinute - minutes;
+        const reports = slos
+          .filter((slo) => slo.sli.kind === 'availability' || slo.sli.kind === 'latency')
+          .map((slo) => {
+            const warmUp = Math.max(1, ...policyWindows(slo.policy));
+            return sloAvailabilityReport(slo, store.buckets(slo.name, fromMinute - warmUp, toMinute - 1), fromMinute, toMinute);
+          });
+        const stdout =
+          format === 'csv'
+            ? formatReportCsv(reports)
+            : format === 'json'
+              ? `${JSON.stringify({ since, slos: reports, services: serviceReports(reports) }, null, 2)}\n`
+              : `${formatReportText(reports)}\n`;
+        return { code: 0, stdout, stderr: '' };
+      } finally {
+        store.close();
+      }
+    }
     case undefined:
-      return usage('name a subcommand: check, explain, rules or test');
+      return usage('name a subcommand: check, explain, rules, test or report');
     case 'help':
     case '--help':
     case '-h':

@@ -37,7 +37,9 @@ export function expandLinkTemplate(template: string, values: { service: string; 
 
 function windowsOf(alert: ActiveAlert): string {
   const { long_window: long, short_window: short } = alert.labels;
-  return long && short ? `${long}/${short}` : alert.kind === 'no-data' ? 'no data' : '';
+  if (long && short) return `${long}/${short}`;
+  if (alert.kind === 'budget-exhaustion') return `budget out within ${alert.labels.exhaustion_within ?? '?'}`;
+  return alert.kind === 'no-data' ? 'no data' : '';
 }
 
 /** The annotations of an alert with samples and links added. */

@@ -93,7 +93,7 @@ describe('SloRuntime', () => {
       firing_windows: '1h/5m, 6h/30m',
     });
     expect(page.annotations.summary).toContain('checkout/checkout-availability: error budget burning 16.7× over 1h');
-    expect(page.annotations.budget_remaining).toMatch(/%$/);
+    expect(page.annotations.budget_remaining).toBe('none (exhausted: 16.4× the budget spent)');
     expect(page.generatorURL).toBe('https://lookout.example.com/api/v1/slos');
 
     // Ticket pairs fire too, but are inhibited while the page fires: no ticket notification.
@@ -186,6 +186,21 @@ describe('SloRuntime', () => {
     expect(sample(text, `lookout_slo_burn_rate{${labels},window="5m"}`)).toBeCloseTo(2, 9);
     // 120 errors where 0.1 % of 60,000 = 60 are allowed: the budget is spent twice over
     expect(sample(text, `lookout_slo_error_budget_remaining{${labels}}`)).toBeCloseTo(-1, 9);
+    const [status] = runtime.status();
+    expect(status!.windows!.find((w) => w.window === '1h')!.status).toBe('burning');
+    expect(status!.budget!.text).toBe('none (exhausted: 2× the budget spent)');
+    expect(status!.timeToExhaustion).toBe('already exhausted');
+  });
+
+  it("API window status: a window where every event failed is 'all-failing', never 'ok'", () => {
+    const { clock, store, runtime } = setup();
+    traffic(store, m0 - 60, 55, 1000, 0);
+    traffic(store, m0 - 5, 5, 1000, 1000);
+    runtime.evaluate(clock.now());
+    const windows = Object.fromEntries(runtime.status()[0]!.windows!.map((w) => [w.window, w.status]));
+    expect(windows['5m']).toBe('all-failing');
+    expect(windows['1h']).toBe('burning');
+    expect(windows['3d']).toBe('burning');
   });
 
   it('lists PromQL SLOs as not evaluated, with the reason, and never reads the store for them', () => {
@@ -238,5 +253,87 @@ slos:
     broken = false;
     runtime.evaluate(clock.now() + 60_000);
     expect(logs.at(-1)).toBe('info SLO evaluation works again');
+  });
+});
+
+describe('what-if (GET /api/v1/slos/{name}?objective=&period=)', () => {
+  it('recomputes budget, burn rates, factors and detection times from the store without changing the spec or the alerts', async () => {
+    const { clock, store, runtime } = setup();
+    traffic(store, m0 - 60, 60, 1000, 1); // 0.1 % errors: 1× at 99.9 %, 2× at 99.95 %
+    runtime.evaluate(clock.now());
+    const { default: Fastify } = await import('fastify');
+    const { registerSloApi } = await import('./http-api.ts');
+    const http = Fastify();
+    registerSloApi(http, { slos: runtime, now: () => clock.now() });
+    try {
+      const plain = (await http.inject('/api/v1/slos/checkout-availability')).json();
+      expect(plain.whatIf).toBeUndefined();
+      expect(plain.status.objective).toBe(0.999);
+      expect(plain.status.windows.find((w: { window: string }) => w.window === '1h').burnRate).toBe(1);
+
+      const answer = await http.inject('/api/v1/slos/checkout-availability?objective=99.95&period=28d');
+      expect(answer.statusCode).toBe(200);
+      const { status, whatIf } = answer.json();
+      expect(status.objective).toBe(0.999); // the spec's
+      expect(whatIf).toMatchObject({ objective: 0.9995, period: '28d', errorBudget: 0.0005, currentBurnRate: 2 });
+      // 60 errors of 60,000 where 0.05 % = 30 are allowed: spent twice over
+      expect(whatIf.budget).toMatchObject({ remaining: -1, text: 'none (exhausted: 2× the budget spent)', good: 59_940, total: 60_000 });
+      expect(whatIf.pairs.map((p: { factor: number }) => p.factor)).toEqual([13.44, 5.6, 2.8, 1]);
+      expect(whatIf.pairs.map((p: { met: boolean }) => p.met)).toEqual([false, false, false, true]);
+      expect(whatIf.windows.find((w: { window: string }) => w.window === '1h')).toMatchObject({ burnRate: 2, status: 'burning' });
+      const outage = whatIf.detection.find((d: { label: string }) => d.label === 'full outage');
+      expect(outage.page).toBeCloseTo((13.44 * 0.0005 * 60) / 1, 9); // 0.4032 min
+      expect(whatIf.detection.find((d: { label: string }) => d.label === '1× burn')).toMatchObject({ page: null, ticket: null });
+
+      expect((await http.inject('/api/v1/slos/nope')).statusCode).toBe(404);
+      const bad = await http.inject('/api/v1/slos/checkout-availability?objective=0.999');
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().error).toContain('looks like a fraction');
+      const short = await http.inject('/api/v1/slos/checkout-availability?period=2d');
+      expect(short.statusCode).toBe(400);
+      expect(short.json().error).toContain("the policy's 3d window is longer than a 2d period");
+      const period = await http.inject('/api/v1/slos/checkout-availability?period=fortnight');
+      expect(period.statusCode).toBe(400);
+      expect(period.json().error).toContain('whole days');
+    } finally {
+      await http.close();
+    }
+    // the running alerts saw nothing of it
+    expect(runtime.status()[0]!.objective).toBe(0.999);
+  });
+});
+
+describe('availability report (GET /api/v1/report)', () => {
+  it('reports from the SLI store as JSON, CSV and text; bad parameters are 400 with the fix', async () => {
+    const { clock, store, runtime } = setup();
+    traffic(store, m0 - 1440, 1380, 1000, 0);
+    traffic(store, m0 - 60, 10, 1000, 1000); // a 10-minute full outage an hour ago
+    traffic(store, m0 - 50, 50, 1000, 0);
+    const { default: Fastify } = await import('fastify');
+    const { registerSloApi } = await import('./http-api.ts');
+    const http = Fastify();
+    registerSloApi(http, { slos: runtime, now: () => clock.now() });
+    try {
+      const json = (await http.inject('/api/v1/report?since=1d')).json();
+      expect(json.since).toBe('1d');
+      const [report] = json.slos;
+      // 1,440 minutes × 1,000 events; 10,000 errors against a budget of 1,440: 694 % spent
+      expect(report).toMatchObject({ slo: 'checkout-availability', total: 1_440_000, good: 1_430_000, met: false });
+      expect(report.budgetSpent).toBeCloseTo(10_000 / 1_440, 9);
+      expect(report.incidents).toHaveLength(1);
+      expect(report.incidents[0]).toMatchObject({ startMinute: m0 - 60, detectedMinute: m0 - 59, timeToDetectMinutes: 1, errors: 10_000 });
+      expect(json.services).toEqual([{ service: 'checkout', slos: 1, met: 0, incidents: 1, worstAchieved: 1_430_000 / 1_440_000 }]);
+      const csv = await http.inject('/api/v1/report?since=1d&format=csv');
+      expect(csv.headers['content-type']).toContain('text/csv');
+      expect(csv.body.split('\n')[1]).toMatch(/^checkout,checkout-availability,0\.999,/);
+      const text = await http.inject('/api/v1/report?since=1d&format=text');
+      expect(text.body).toContain('checkout/checkout-availability: 99.306 % achieved, objective 99.9 % — MISSED');
+      const bad = await http.inject('/api/v1/report?since=forever');
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().error).toContain('must be a duration like 7d');
+      expect((await http.inject('/api/v1/report?format=xml')).json().error).toBe('format "xml" must be json, csv or text');
+    } finally {
+      await http.close();
+    }
   });
 });

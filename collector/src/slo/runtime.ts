@@ -1,12 +1,22 @@
 import {
+  applyWhatIf,
+  bucketArraySums,
+  budgetRemainingText,
+  detectionTable,
+  errorBudget,
+  policyWindows,
+  sloAvailabilityReport,
   evaluateSlo,
-  formatHumanMinutes,
-  formatPercent,
+  evaluationWindows,
+  exhaustionText,
   formatWindow,
   lastCompleteMinute,
   nextAlertState,
+  pairThreshold,
+  resolvedAnnotations,
+  windowHealth,
 } from '@lookout/alerts';
-import type { ActiveAlert, AlertNotification as SloGroupNotification, SeverityClass, SloAlertState, SloDefinition, SloEvaluation } from '@lookout/alerts';
+import type { ActiveAlert, AlertNotification as SloGroupNotification, SeverityClass, SloAlertState, SloDefinition, SloEvaluation, SloReport, WhatIf } from '@lookout/alerts';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import type { SliMinute } from '../core/sli.ts';
@@ -79,8 +89,9 @@ export interface SloStatus {
   /** why Lookout does not evaluate it (PromQL SLI) */
   reason?: string;
   evaluatedAt?: string;
+  /** `status`: alerts' windowHealth — no-data, no-traffic, ok (at most 1×), burning, all-failing */
   windows?: Array<{ window: string; good: number; total: number; errorRatio: number | null; burnRate: number | null; status: string }>;
-  budget?: { remaining: number | null; window: string; good: number; total: number; coverage: number };
+  budget?: { remaining: number | null; window: string; good: number; total: number; coverage: number; text?: string };
   currentBurnRate?: number | null;
   timeToExhaustion?: string;
   alerts: Array<{
@@ -93,6 +104,23 @@ export interface SloStatus {
     firedAt: string | null;
   }>;
 }
+
+/** GET /api/v1/slos/{name}?objective=&period=: the SLO's figures recomputed for another objective or period. */
+export interface SloWhatIf {
+  objective: number;
+  period: string;
+  errorBudget: number;
+  evaluatedAt: string;
+  windows: Array<{ window: string; good: number; total: number; errorRatio: number | null; burnRate: number | null; status: string }>;
+  budget: { remaining: number | null; text: string; window: string; good: number; total: number; coverage: number };
+  currentBurnRate: number | null;
+  timeToExhaustion: string;
+  pairs: Array<{ severity: string; longWindow: string; shortWindow: string; factor: number; errorRatioAbove: number; met: boolean }>;
+  /** minutes until each severity alerts for a steady error ratio; null = never */
+  detection: Array<{ label: string; errorRatio: number; burnRate: number; page?: number | null; ticket?: number | null }>;
+}
+
+export type SloDetail = { status: SloStatus; whatIf?: SloWhatIf } | { code: 400 | 404 | 409; error: string };
 
 interface SloSlot {
   adaptation: SliAdaptation;
@@ -115,12 +143,6 @@ function sliText(slo: SloDefinition): string {
   return sli.kind;
 }
 
-function exhaustionText(minutes: number | null): string {
-  if (minutes === null) return 'unknown';
-  if (minutes === 0) return 'exhausted';
-  if (minutes === Number.POSITIVE_INFINITY) return 'never at the current burn rate';
-  return formatHumanMinutes(minutes);
-}
 
 /**
  * The SLO runtime: every interval it reads each SLO's new minutes from the SLI
@@ -374,12 +396,7 @@ export class SloRuntime {
     const episode = slot.episodes[group.severity];
     if (!episode) return []; // nothing of it was sent (its row was unreadable after a restart)
     delete slot.episodes[group.severity];
-    const latest: Record<string, string> = {
-      budget_remaining: evaluation.budget.remaining === null ? 'unknown (no data in the period)' : formatPercent(evaluation.budget.remaining),
-      time_to_exhaustion: exhaustionText(evaluation.timeToExhaustionMinutes),
-    };
-    if (evaluation.currentBurnRate !== null) latest.current_burn_rate = String(Number(evaluation.currentBurnRate.toPrecision(3)));
-    return [closeEpisode(episode, group, latest, generatorURL)];
+    return [closeEpisode(episode, group, resolvedAnnotations(evaluation, episode.labels), generatorURL)];
   }
 
   private generatorURL(): string | undefined {
@@ -413,6 +430,83 @@ export class SloRuntime {
       });
   }
 
+  /**
+   * One SLO (GET /api/v1/slos/{name}). With a what-if objective or period, its budget,
+   * burn rates, pairs and detection times are recomputed from the SLI store as if the
+   * spec said so — the spec, the alerts and the running evaluation are unchanged.
+   */
+  detail(name: string, whatIf: WhatIf, nowMs: number): SloDetail {
+    const index = this.slots.findIndex((s) => s.slo.name === name || `${s.slo.service}/${s.slo.name}` === name);
+    if (index < 0) return { code: 404, error: `no SLO named '${name}'; GET /api/v1/slos lists them` };
+    const status = this.status()[index]!;
+    if (whatIf.objective === undefined && whatIf.period === undefined) return { status };
+    const slot = this.slots[index]!;
+    const store = this.options.store;
+    if (!slot.index || !store) return { code: 409, error: `${name} is not evaluated by Lookout (${status.reason ?? 'no SLI store'}), so there is nothing to recompute` };
+    const changed = applyWhatIf(slot.slo, whatIf);
+    if (typeof changed === 'string') return { code: 400, error: `${changed}; choose a longer period` };
+    const endMinute = lastCompleteMinute(nowMs);
+    const windows = evaluationWindows(changed, nowMs);
+    const longest = Math.max(1, ...windows);
+    const buckets = store.buckets(changed.name, endMinute - longest + 1, endMinute);
+    const evaluation = evaluateSlo(changed, bucketArraySums(buckets, endMinute), nowMs);
+    return {
+      status,
+      whatIf: {
+        objective: changed.objective,
+        period: periodText(changed),
+        errorBudget: errorBudget(changed.objective),
+        evaluatedAt: new Date(nowMs).toISOString(),
+        windows: evaluation.windows.map((w) => ({
+          window: formatWindow(w.windowMinutes),
+          good: w.good,
+          total: w.total,
+          errorRatio: w.errorRatio,
+          burnRate: w.burnRate,
+          status: windowHealth(w, changed.objective),
+        })),
+        budget: {
+          remaining: evaluation.budget.remaining,
+          text: budgetRemainingText(evaluation.budget.remaining),
+          window: formatWindow(evaluation.budget.windowMinutes),
+          good: evaluation.budget.good,
+          total: evaluation.budget.total,
+          coverage: evaluation.budget.coverage,
+        },
+        currentBurnRate: evaluation.currentBurnRate,
+        timeToExhaustion: exhaustionText(evaluation.timeToExhaustionMinutes, evaluation.budget.remaining),
+        pairs: evaluation.conditions.flatMap((c) =>
+          c.kind === 'burn-rate'
+            ? [{ severity: c.pair.severityLabel, longWindow: formatWindow(c.pair.longWindowMinutes), shortWindow: formatWindow(c.pair.shortWindowMinutes), factor: c.pair.factor, errorRatioAbove: pairThreshold(c.pair, changed.objective), met: c.met }]
+            : [],
+        ),
+        detection: detectionTable(changed).map((row) => {
+          const entry: SloWhatIf['detection'][number] = { label: row.label, errorRatio: row.errorRatio, burnRate: row.burnRate };
+          for (const d of row.bySeverity) entry[d.severity] = Number.isFinite(d.minutes) ? d.minutes : null;
+          return entry;
+        }),
+      },
+    };
+  }
+
+  /**
+   * Availability report of every SLO Lookout evaluates over the `sinceMinutes` before
+   * the last complete minute (GET /api/v1/report), from the SLI store: the page
+   * episodes are found by replaying the stored minutes through the evaluator.
+   */
+  report(sinceMinutes: number, nowMs: number): SloReport[] {
+    const store = this.options.store;
+    if (!store) return [];
+    const toMinute = lastCompleteMinute(nowMs) + 1;
+    const fromMinute = toMinute - sinceMinutes;
+    return this.slots
+      .filter((slot) => slot.index)
+      .map((slot) => {
+        const warmUp = Math.max(1, ...policyWindows(slot.slo.policy));
+        return sloAvailabilityReport(slot.slo, store.buckets(slot.slo.name, fromMinute - warmUp, toMinute - 1), fromMinute, toMinute);
+      });
+  }
+
   /** JSON status of every SLO and its alerts (GET /api/v1/slos). */
   status(): SloStatus[] {
     return this.slots.map((slot) => {
@@ -439,7 +533,7 @@ export class SloRuntime {
           total: w.total,
           errorRatio: w.errorRatio,
           burnRate: w.burnRate,
-          status: w.status,
+          status: windowHealth(w, slo.objective),
         }));
         status.budget = {
           remaining: evaluation.budget.remaining,
@@ -449,7 +543,8 @@ export class SloRuntime {
           coverage: evaluation.budget.coverage,
         };
         status.currentBurnRate = evaluation.currentBurnRate;
-        status.timeToExhaustion = exhaustionText(evaluation.timeToExhaustionMinutes);
+        status.budget.text = budgetRemainingText(evaluation.budget.remaining);
+        status.timeToExhaustion = exhaustionText(evaluation.timeToExhaustionMinutes, evaluation.budget.remaining);
       }
       if (slot.state) {
         status.alerts = Object.values(slot.state.alerts).map((a) => ({

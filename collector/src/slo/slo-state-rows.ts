@@ -82,7 +82,7 @@ function readAlert(value: unknown, severity: SeverityClass, where: string): Acti
   if (!value || typeof value !== 'object') fail(`${where} is not an object`);
   const a = value as Record<string, unknown>;
   if (typeof a.id !== 'string' || a.id === '') fail(`${where}.id is not a string`);
-  if (a.kind !== 'burn-rate' && a.kind !== 'no-data') fail(`${where}.kind is not 'burn-rate' or 'no-data'`);
+  if (a.kind !== 'burn-rate' && a.kind !== 'no-data' && a.kind !== 'budget-exhaustion') fail(`${where}.kind is not 'burn-rate', 'no-data' or 'budget-exhaustion'`);
   if (a.severity !== severity) fail(`${where}.severity is not '${severity}' (the row's key)`);
   if (!isStringRecord(a.labels)) fail(`${where}.labels is not an object of strings`);
   if (!isStringRecord(a.annotations)) fail(`${where}.annotations is not an object of strings`);

@@ -4,11 +4,11 @@
  * undefined when the value is unusable.
  */
 import { RESERVED_ALERT_LABELS } from '../alert-labels.ts';
-import { parseMinutes } from '../duration.ts';
+import { formatWindow, parseMinutes } from '../duration.ts';
 import { DEFAULT_NO_DATA } from '../policy.ts';
 import type { PolicyPairTemplate } from '../policy.ts';
 import { REQUEST_LABELS } from '../sli-series.ts';
-import type { LabelMatcher, NoDataRule, SeverityClass, SloPeriod } from '../types.ts';
+import type { BudgetExhaustionRule, LabelMatcher, NoDataRule, SeverityClass, SloPeriod } from '../types.ts';
 import type { YNode } from './yaml-reader.ts';
 
 /** 99.9 → 0.999 without binary noise (99.9 / 100 is 0.9990000000000001). */
@@ -277,6 +277,40 @@ export function readPolicyPairs(node: YNode): readonly PolicyPairTemplate[] | un
     pairs.push(pair);
   }
   return ok ? pairs : null;
+}
+
+const EXHAUSTION_KEYS = ['within', 'severity', 'for'] as const;
+
+/**
+ * `budgetExhaustion: { within: 1d, severity: ticket, for: 10m }`, or a list of them:
+ * alert while the budget runs out within `within` at the current burn rate.
+ */
+export function readBudgetExhaustion(node: YNode): BudgetExhaustionRule[] | undefined {
+  if (!node.exists) return [];
+  const items = node.isSeq() ? node.items() : [node];
+  const rules: BudgetExhaustionRule[] = [];
+  let ok = true;
+  for (const item of items) {
+    if (!item.mustBeMap('write budgetExhaustion: { within: 1d, severity: ticket }, or a list of them')) {
+      ok = false;
+      continue;
+    }
+    item.allowKeys(EXHAUSTION_KEYS, 'budgetExhaustion');
+    const within = item.require('within', 'add the horizon, e.g. within: 1d') ? readWindow(item.get('within'), 'within') : undefined;
+    const severity = item.has('severity') ? readSeverity(item.get('severity')) : 'ticket';
+    const forMinutes = item.has('for') ? readWindow(item.get('for'), 'for', true) : 0;
+    if (within === undefined || severity === undefined || forMinutes === undefined) {
+      ok = false;
+      continue;
+    }
+    if (rules.some((r) => r.withinMinutes === within && r.severity === severity)) {
+      item.get('within').error(`a ${severity} within ${formatWindow(within)} is already listed`, 'give each budget-exhaustion alert its own horizon or severity');
+      ok = false;
+      continue;
+    }
+    rules.push({ withinMinutes: within, severity, severityLabel: severity, forMinutes });
+  }
+  return ok ? rules : undefined;
 }
 
 const NO_DATA_KEYS = ['window', 'for', 'severity'] as const;

@@ -8,6 +8,7 @@ import { formatPercent, formatWindow } from '../duration.ts';
 import { policyWindows, resolvePolicy } from '../policy.ts';
 import type { PolicyPairTemplate } from '../policy.ts';
 import type {
+  BudgetExhaustionRule,
   NoDataRule,
   SeverityClass,
   SliDefinition,
@@ -31,6 +32,7 @@ export interface SloDraft {
   minEvents?: number;
   /** undefined: the default no-data rule; null: off */
   noData?: NoDataRule | null;
+  budgetExhaustion?: readonly BudgetExhaustionRule[];
   alertName?: string;
   noDataAlertName?: string;
   labels?: Record<string, string>;
@@ -57,6 +59,7 @@ export function buildSlo(draft: SloDraft, at: DraftPositions): SloDefinition | u
     ...(draft.pairs ? { pairs: draft.pairs } : {}),
     minEvents: draft.minEvents ?? 0,
     noData: draft.noData,
+    ...(draft.budgetExhaustion ? { budgetExhaustion: draft.budgetExhaustion } : {}),
   });
 
   let ok = true;

@@ -25,6 +25,7 @@ import {
   readLabels,
   readMinEvents,
   readNoData,
+  readBudgetExhaustion,
   readPercentObjective,
   readPeriod,
   readPolicyPairs,
@@ -34,7 +35,7 @@ import {
 } from './fields.ts';
 import type { YNode } from './yaml-reader.ts';
 
-const SHARED_KEYS = ['period', 'filters', 'policy', 'minEvents', 'noData', 'labels', 'annotations', 'runbook', 'dashboard'] as const;
+const SHARED_KEYS = ['period', 'filters', 'policy', 'minEvents', 'noData', 'budgetExhaustion', 'labels', 'annotations', 'runbook', 'dashboard'] as const;
 const SLO_KEYS = ['name', 'description', 'objective', 'sli', 'alertName', ...SHARED_KEYS] as const;
 const LIST_KEYS = ['service', 'slos', ...SHARED_KEYS] as const;
 const SINGLE_KEYS = ['service', ...SLO_KEYS] as const;
@@ -100,6 +101,7 @@ function readOne(slo: YNode, service: string | undefined, shared: YNode | undefi
   const minEventsNode = pick(slo, shared, 'minEvents');
   const minEvents = minEventsNode.exists ? readMinEvents(minEventsNode) : 0;
   const noData = readNoData(pick(slo, shared, 'noData'));
+  const budgetExhaustion = readBudgetExhaustion(pick(slo, shared, 'budgetExhaustion'));
   const alertName = slo.get('alertName').exists ? readAlertName(slo.get('alertName')) : undefined;
   const labels = { ...(shared ? readLabels(shared.get('labels')) : {}), ...readLabels(slo.get('labels')) };
   const annotations = { ...(shared ? readAnnotations(shared.get('annotations')) : {}), ...readAnnotations(slo.get('annotations')) };
@@ -117,6 +119,7 @@ function readOne(slo: YNode, service: string | undefined, shared: YNode | undefi
     period === undefined ||
     sli === undefined ||
     pairs === null ||
+    budgetExhaustion === undefined ||
     minEvents === undefined
   ) {
     return undefined;
@@ -134,6 +137,7 @@ function readOne(slo: YNode, service: string | undefined, shared: YNode | undefi
     ...(description !== undefined ? { description } : {}),
     ...(pairs ? { pairs } : {}),
     ...(noData !== undefined ? { noData } : {}),
+    ...(budgetExhaustion.length > 0 ? { budgetExhaustion } : {}),
     ...(alertName ? { alertName } : {}),
     ...(runbookUrl ? { runbookUrl } : {}),
     ...(dashboardUrl ? { dashboardUrl } : {}),
