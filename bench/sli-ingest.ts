@@ -19,7 +19,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type Re
 import { parseConfig } from '../collector/src/config/load.ts';
 import { startCollector, type RunningCollector } from '../collector/src/collector.ts';
 import { templateRoute } from '../collector/src/logs/index.ts';
-import { decodeTracesProtobuf } from '../collector/src/otlp/index.ts';
+import { decodeTracesProtobuf } from '@lookout/otlp';
 import { requestSeriesConfigSchema, RequestPipeline } from '../collector/src/processors/index.ts';
 
 const run = promisify(execFile);

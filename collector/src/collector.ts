@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import type { LookoutConfig } from './config/schema.ts';
-import type { Signal } from './model/telemetry.ts';
+import type { Signal } from '@lookout/otlp';
 import { BoundedQueue, type Consumer } from './pipeline/bounded-queue.ts';
 import { RecentRecordIds } from './pipeline/record-dedup.ts';
 import { registerProbeMetrics, startProbes, type ProbeRunner } from './probes/index.ts';

@@ -1,4 +1,4 @@
-import type { Attributes } from '../model/telemetry.ts';
+import type { Attributes } from '@lookout/otlp';
 import { newRecord, parseUint, stripCr, unparsed } from './record.ts';
 import type { LineParser, ParsedLine, ParserOptions } from './record.ts';
 import { apacheLevel } from './severity.ts';

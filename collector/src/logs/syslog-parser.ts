@@ -1,5 +1,5 @@
-import { newAttributes } from '../model/telemetry.ts';
-import type { Attributes, LogRecord } from '../model/telemetry.ts';
+import { newAttributes } from '@lookout/otlp';
+import type { Attributes, LogRecord } from '@lookout/otlp';
 import { newRecord, parseUint, stripCr, unparsed } from './record.ts';
 import type { LineParser, ParsedLine, ParserOptions } from './record.ts';
 import { levelFromWord, syslogSeverityNumber, syslogSeverityText } from './severity.ts';

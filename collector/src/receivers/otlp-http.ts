@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Signal } from '../model/telemetry.ts';
+import type { Signal } from '@lookout/otlp';
 import {
   decodeLogsJson,
   decodeLogsProtobuf,
@@ -11,7 +11,7 @@ import {
   encodeExportResponseProtobuf,
   encodeStatusJson,
   encodeStatusProtobuf,
-} from '../otlp/index.ts';
+} from '@lookout/otlp';
 import { DEFAULT_TENANT, type TenantAuthenticator } from './auth.ts';
 import { ingest, type IngestContext } from './ingest.ts';
 import { decompressBody, RequestBodyError } from './request-body.ts';

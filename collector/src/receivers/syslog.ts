@@ -2,7 +2,7 @@ import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dg
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { createSyslogFrameDecoder, createSyslogParser, parseUtcOffset, UNKNOWN_SERVICE, type LineParser, type SyslogFrameDecoder } from '../logs/index.ts';
-import { newAttributes } from '../model/telemetry.ts';
+import { newAttributes } from '@lookout/otlp';
 import { DEFAULT_TENANT } from './auth.ts';
 import { ingest, type IngestContext, type IngestOutcome } from './ingest.ts';
 import { approximateBytes, LOG_FORMAT_ATTRIBUTE, LogsBatchBuilder } from './log-batch.ts';

@@ -2,7 +2,7 @@
  * What a receiver answers: Export*ServiceResponse (with partial_success when items were
  * rejected) and google.rpc.Status for errors, in protobuf and OTLP/JSON.
  */
-import type { Signal } from '../model/telemetry.ts';
+import type { Signal } from './telemetry.ts';
 import { ProtoWriter } from './proto-writer.ts';
 
 export interface PartialSuccess {

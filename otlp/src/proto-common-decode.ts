@@ -2,8 +2,8 @@
  * Protobuf decoding of the messages shared by all signals (opentelemetry/proto/common/v1
  * and resource/v1): AnyValue, KeyValue, InstrumentationScope, Resource.
  */
-import { newAttributes } from '../model/telemetry.ts';
-import type { AnyValue, Attributes, InstrumentationScope, KeyValueList, Resource } from '../model/telemetry.ts';
+import { newAttributes } from './telemetry.ts';
+import type { AnyValue, Attributes, InstrumentationScope, KeyValueList, Resource } from './telemetry.ts';
 import {
   enterMessage,
   fault,

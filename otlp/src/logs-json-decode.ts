@@ -1,6 +1,6 @@
 /** OTLP/JSON ExportLogsServiceRequest → model. */
-import { newAttributes } from '../model/telemetry.ts';
-import type { LogRecord, LogsData, ResourceLogs, ScopeLogs } from '../model/telemetry.ts';
+import { newAttributes } from './telemetry.ts';
+import type { LogRecord, LogsData, ResourceLogs, ScopeLogs } from './telemetry.ts';
 import { Rejections, addSegment } from './decode-error.ts';
 import type { DecodeResult } from './decode-error.ts';
 import { enumProblem, idProblem, ZERO_SPAN_ID, ZERO_TRACE_ID } from './item-checks.ts';

@@ -1,5 +1,5 @@
 /** OTLP/JSON ExportTraceServiceRequest → model. */
-import { newAttributes } from '../model/telemetry.ts';
+import { newAttributes } from './telemetry.ts';
 import type {
   ResourceSpans,
   ScopeSpans,
@@ -9,7 +9,7 @@ import type {
   SpanLink,
   StatusCode,
   TracesData,
-} from '../model/telemetry.ts';
+} from './telemetry.ts';
 import { Rejections, addSegment } from './decode-error.ts';
 import type { DecodeResult } from './decode-error.ts';
 import { enumProblem, idProblem, ZERO_SPAN_ID } from './item-checks.ts';

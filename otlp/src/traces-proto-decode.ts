@@ -2,7 +2,7 @@
  * ExportTraceServiceRequest (opentelemetry/proto/collector/trace/v1) protobuf → model.
  * Field numbers are from opentelemetry/proto/trace/v1/trace.proto.
  */
-import { newAttributes } from '../model/telemetry.ts';
+import { newAttributes } from './telemetry.ts';
 import type {
   ResourceSpans,
   ScopeSpans,
@@ -12,7 +12,7 @@ import type {
   SpanLink,
   StatusCode,
   TracesData,
-} from '../model/telemetry.ts';
+} from './telemetry.ts';
 import { Rejections } from './decode-error.ts';
 import type { DecodeResult } from './decode-error.ts';
 import { enumProblem, idProblem, ZERO_SPAN_ID, ZERO_TRACE_ID } from './item-checks.ts';

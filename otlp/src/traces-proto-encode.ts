@@ -1,5 +1,5 @@
 /** Model → ExportTraceServiceRequest protobuf (for forwarding exporters and the host agent). */
-import type { Span, TracesData } from '../model/telemetry.ts';
+import type { Span, TracesData } from './telemetry.ts';
 import {
   writeIdField,
   writeKeyValues,

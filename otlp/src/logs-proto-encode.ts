@@ -1,5 +1,5 @@
 /** Model → ExportLogsServiceRequest protobuf (for forwarding exporters and the host agent). */
-import type { LogRecord, LogsData } from '../model/telemetry.ts';
+import type { LogRecord, LogsData } from './telemetry.ts';
 import {
   writeAnyValue,
   writeIdField,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { newAttributes } from '../model/telemetry.ts';
+import { newAttributes } from './telemetry.ts';
 import type {
   AnyValue,
   Attributes,
@@ -14,7 +14,7 @@ import type {
   Resource,
   Span,
   TracesData,
-} from '../model/telemetry.ts';
+} from './telemetry.ts';
 import {
   decodeLogsProtobuf,
   decodeMetricsJson,

@@ -5,7 +5,7 @@ import { decodeLogsProtobuf, decodeMetricsProtobuf, decodeTracesProtobuf } from 
 
 /** The OTLP/JSON examples of the opentelemetry-proto repository, shared by the project. */
 const fixture = (name: string): Buffer =>
-  readFileSync(new URL(`../../../../shared/fixtures/otlp/${name}`, import.meta.url));
+  readFileSync(new URL(`../../../shared/fixtures/otlp/${name}`, import.meta.url));
 
 const plain = (o: object): Record<string, unknown> => ({ ...o });
 const T = 1544712660300000000n;

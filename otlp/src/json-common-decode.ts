@@ -7,8 +7,8 @@
  * them), so walking valid input costs nothing for error reporting.
  */
 import { Buffer } from 'node:buffer';
-import { newAttributes } from '../model/telemetry.ts';
-import type { AnyValue, InstrumentationScope, KeyValueList, Resource } from '../model/telemetry.ts';
+import { newAttributes } from './telemetry.ts';
+import type { AnyValue, InstrumentationScope, KeyValueList, Resource } from './telemetry.ts';
 import { DecodeFault, OtlpDecodeError, addSegment, joinPath } from './decode-error.ts';
 import { MAX_ANY_VALUE_DEPTH } from './proto-common-decode.ts';
 

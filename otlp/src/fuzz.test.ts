@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { newAttributes } from '../model/telemetry.ts';
-import type { MetricsData, TracesData } from '../model/telemetry.ts';
+import { newAttributes } from './telemetry.ts';
+import type { MetricsData, TracesData } from './telemetry.ts';
 import {
   OtlpDecodeError,
   decodeLogsJson,

@@ -8,7 +8,7 @@ import type {
   MetricsData,
   NumberDataPoint,
   SummaryDataPoint,
-} from '../model/telemetry.ts';
+} from './telemetry.ts';
 import {
   writeIdField,
   writeKeyValues,

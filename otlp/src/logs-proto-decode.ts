@@ -2,8 +2,8 @@
  * ExportLogsServiceRequest (opentelemetry/proto/collector/logs/v1) protobuf → model.
  * Field numbers are from opentelemetry/proto/logs/v1/logs.proto.
  */
-import { newAttributes } from '../model/telemetry.ts';
-import type { LogRecord, LogsData, ResourceLogs, ScopeLogs } from '../model/telemetry.ts';
+import { newAttributes } from './telemetry.ts';
+import type { LogRecord, LogsData, ResourceLogs, ScopeLogs } from './telemetry.ts';
 import { Rejections } from './decode-error.ts';
 import type { DecodeResult } from './decode-error.ts';
 import { enumProblem, idProblem, ZERO_SPAN_ID, ZERO_TRACE_ID } from './item-checks.ts';

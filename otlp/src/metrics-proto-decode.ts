@@ -2,7 +2,7 @@
  * ExportMetricsServiceRequest (opentelemetry/proto/collector/metrics/v1) protobuf → model.
  * Field numbers are from opentelemetry/proto/metrics/v1/metrics.proto.
  */
-import { newAttributes } from '../model/telemetry.ts';
+import { newAttributes } from './telemetry.ts';
 import type {
   AggregationTemporality,
   Exemplar,
@@ -17,7 +17,7 @@ import type {
   ScopeMetrics,
   SummaryDataPoint,
   ValueAtQuantile,
-} from '../model/telemetry.ts';
+} from './telemetry.ts';
 import { Rejections } from './decode-error.ts';
 import type { DecodeResult } from './decode-error.ts';
 import {

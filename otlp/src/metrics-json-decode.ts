@@ -1,5 +1,5 @@
 /** OTLP/JSON ExportMetricsServiceRequest → model. */
-import { newAttributes } from '../model/telemetry.ts';
+import { newAttributes } from './telemetry.ts';
 import type {
   AggregationTemporality,
   Exemplar,
@@ -14,7 +14,7 @@ import type {
   ScopeMetrics,
   SummaryDataPoint,
   ValueAtQuantile,
-} from '../model/telemetry.ts';
+} from './telemetry.ts';
 import { Rejections, addSegment } from './decode-error.ts';
 import type { DecodeResult } from './decode-error.ts';
 import { exponentialHistogramProblem, histogramProblem, idProblem, quantileProblem } from './item-checks.ts';

@@ -2,7 +2,7 @@
  * Protobuf encoding of the shared messages (common/v1, resource/v1) from the model.
  * Default values are left out, as proto3 serializers do.
  */
-import type { AnyValue, Attributes, InstrumentationScope, KeyValueList, Resource } from '../model/telemetry.ts';
+import type { AnyValue, Attributes, InstrumentationScope, KeyValueList, Resource } from './telemetry.ts';
 import type { ProtoWriter } from './proto-writer.ts';
 
 /**
