@@ -1,135 +1,56 @@
 /**
- * ExportLogsServiceRequest (opentelemetry/proto/collector/logs/v1) protobuf → model.
- * Field numbers are from opentelemetry/proto/logs/v1/logs.proto.
+ * ExportLogsServiceRequest (opentelemetry/proto/collector/logs/v1) protobuf → model:
+ * the log record decoder, under the shared envelope decoder. Field numbers are from
+ * opentelemetry/proto/logs/v1/logs.proto.
  */
 import { newAttributes } from './telemetry.ts';
-import type { LogRecord, LogsData, ResourceLogs, ScopeLogs } from './telemetry.ts';
-import { Rejections } from './decode-error.ts';
-import type { DecodeResult } from './decode-error.ts';
+import type { LogRecord } from './telemetry.ts';
+import { LOGS_ENVELOPE, type DecodePlace } from './envelope.ts';
 import { enumProblem, idProblem, ZERO_SPAN_ID, ZERO_TRACE_ID } from './item-checks.ts';
-import {
-  decodeAnyValue,
-  decodeKeyValueInto,
-  decodeResourceLevel,
-  decodeScope,
-  emptyScope,
-} from './proto-common-decode.ts';
+import { decodeAnyValue, readKeyValue } from './proto-common-decode.ts';
+import { protoRequestDecoder } from './proto-envelope-decode.ts';
 import {
   enterMessage,
-  idBytes,
+  FIXED32,
+  FIXED64,
+  isField,
+  LEN,
   leaveMessage,
-  newReader,
   otherField,
   readFixed32,
   readFixed64,
   readId,
+  readLen,
   readString,
   readTag,
   schema,
   segmentOf,
-  toDecodeError,
+  VARINT,
   within,
 } from './proto-read.ts';
 import type { Reader } from './proto-read.ts';
 
-const REQUEST = schema({ 1: ['resource_logs', 2] });
-const RESOURCE_LOGS = schema({ 1: ['resource', 2], 2: ['scope_logs', 2], 3: ['schema_url', 2] });
-const SCOPE_LOGS = schema({ 1: ['scope', 2], 2: ['log_records', 2], 3: ['schema_url', 2] });
 const LOG_RECORD = schema({
-  1: ['time_unix_nano', 1],
-  11: ['observed_time_unix_nano', 1],
-  2: ['severity_number', 0],
-  3: ['severity_text', 2],
-  5: ['body', 2],
-  6: ['attributes', 2],
-  7: ['dropped_attributes_count', 0],
-  8: ['flags', 5],
-  9: ['trace_id', 2],
-  10: ['span_id', 2],
-  12: ['event_name', 2],
+  time_unix_nano: [1, FIXED64],
+  observed_time_unix_nano: [11, FIXED64],
+  severity_number: [2, VARINT],
+  severity_text: [3, LEN],
+  body: [5, LEN],
+  attributes: [6, LEN],
+  dropped_attributes_count: [7, VARINT],
+  flags: [8, FIXED32],
+  trace_id: [9, LEN],
+  span_id: [10, LEN],
+  event_name: [12, LEN],
 });
 
-interface LogsCtx {
-  rejections: Rejections;
-  resourceIndex: number;
-  scopeIndex: number;
-  accepted: number;
-}
+export const decodeLogsProtobuf = protoRequestDecoder(LOGS_ENVELOPE, decodeLogRecord);
 
-export function decodeLogsProtobuf(buf: Uint8Array): DecodeResult<LogsData> {
-  const r = newReader(buf);
-  const ctx: LogsCtx = { rejections: new Rejections(), resourceIndex: 0, scopeIndex: 0, accepted: 0 };
-  const resourceLogs: ResourceLogs[] = [];
-  let field = 0;
-  try {
-    while (r.pos < r.len) {
-      field = 0;
-      const tag = readTag(r);
-      field = tag >>> 3;
-      if (tag === 10) {
-        ctx.resourceIndex = resourceLogs.length;
-        const outer = enterMessage(r);
-        resourceLogs.push(decodeResourceLogs(r, ctx));
-        leaveMessage(r, outer);
-      } else otherField(r, tag, REQUEST);
-    }
-  } catch (e) {
-    throw toDecodeError(within(e, r, segmentOf(REQUEST, field, resourceLogs.length)), r, 'ExportLogsServiceRequest');
-  }
-  return {
-    data: { resourceLogs },
-    items: ctx.accepted,
-    rejected: ctx.rejections.count,
-    rejectedMessage: ctx.rejections.message(),
-  };
-}
-
-function decodeResourceLogs(r: Reader, ctx: LogsCtx): ResourceLogs {
-  const { resource, scoped, schemaUrl } = decodeResourceLevel(r, RESOURCE_LOGS, ctx, (reader) => decodeScopeLogs(reader, ctx));
-  return { resource, scopeLogs: scoped, schemaUrl };
-}
-
-function decodeScopeLogs(r: Reader, ctx: LogsCtx): ScopeLogs {
-  const sl: ScopeLogs = { scope: emptyScope(), logRecords: [], schemaUrl: '' };
-  let field = 0;
-  let recordIndex = 0;
-  try {
-    while (r.pos < r.len) {
-      field = 0;
-      const tag = readTag(r);
-      field = tag >>> 3;
-      switch (tag) {
-        case 18: {
-          const outer = enterMessage(r);
-          const record = decodeLogRecord(r, ctx, recordIndex);
-          leaveMessage(r, outer);
-          if (record !== null) {
-            sl.logRecords.push(record);
-            ctx.accepted++;
-          }
-          recordIndex++;
-          break;
-        }
-        case 10: {
-          const outer = enterMessage(r);
-          sl.scope = decodeScope(r);
-          leaveMessage(r, outer);
-          break;
-        }
-        case 26:
-          sl.schemaUrl = readString(r);
-          break;
-        default:
-          otherField(r, tag, SCOPE_LOGS);
-      }
-    }
-  } catch (e) {
-    throw within(e, r, segmentOf(SCOPE_LOGS, field, field === 2 ? recordIndex : -1));
-  }
-  return sl;
-}
-
-function decodeLogRecord(r: Reader, ctx: LogsCtx, index: number): LogRecord | null {
+/** Decodes one LogRecord; returns null (and records why) when it is invalid. */
+function decodeLogRecord(r: Reader, place: DecodePlace, index: number): LogRecord | null {
+  // the tags as locals: the switch compares registers, not property loads
+  const { attributes, time_unix_nano, observed_time_unix_nano, severity_number, severity_text, body } = LOG_RECORD.tag;
+  const { dropped_attributes_count, flags, trace_id, span_id, event_name } = LOG_RECORD.tag;
   const rec: LogRecord = {
     timeUnixNano: 0n,
     observedTimeUnixNano: 0n,
@@ -145,54 +66,49 @@ function decodeLogRecord(r: Reader, ctx: LogsCtx, index: number): LogRecord | nu
   };
   let traceIdBytes = 0;
   let spanIdBytes = 0;
-  let field = 0;
+  let tag = 0;
   let attrIndex = 0;
   try {
-    while (r.pos < r.len) {
-      field = 0;
-      const tag = readTag(r);
-      field = tag >>> 3;
+    for (; r.pos < r.len; tag = 0) {
+      tag = readTag(r);
       switch (tag) {
-        case 50: {
-          const outer = enterMessage(r);
-          decodeKeyValueInto(r, rec.attributes, 0);
-          leaveMessage(r, outer);
+        case attributes:
+          readKeyValue(r, rec.attributes);
           attrIndex++;
           break;
-        }
-        case 9:
+        case time_unix_nano:
           rec.timeUnixNano = readFixed64(r);
           break;
-        case 89:
+        case observed_time_unix_nano:
           rec.observedTimeUnixNano = readFixed64(r);
           break;
-        case 16:
+        case severity_number:
           rec.severityNumber = r.int32();
           break;
-        case 26:
+        case severity_text:
           rec.severityText = readString(r);
           break;
-        case 42: {
+        case body: {
           const outer = enterMessage(r);
           rec.body = decodeAnyValue(r, 0);
           leaveMessage(r, outer);
           break;
         }
-        case 56:
+        case dropped_attributes_count:
           rec.droppedAttributesCount = r.uint32();
           break;
-        case 69:
+        case flags:
           rec.flags = readFixed32(r);
           break;
-        case 74:
-          rec.traceId = readId(r);
-          traceIdBytes = idBytes;
+        case trace_id:
+          traceIdBytes = readLen(r);
+          rec.traceId = readId(r, traceIdBytes);
           break;
-        case 82:
-          rec.spanId = readId(r);
-          spanIdBytes = idBytes;
+        case span_id:
+          spanIdBytes = readLen(r);
+          rec.spanId = readId(r, spanIdBytes);
           break;
-        case 98:
+        case event_name:
           rec.eventName = readString(r);
           break;
         default:
@@ -200,7 +116,7 @@ function decodeLogRecord(r: Reader, ctx: LogsCtx, index: number): LogRecord | nu
       }
     }
   } catch (e) {
-    throw within(e, r, segmentOf(LOG_RECORD, field, field === 6 ? attrIndex : -1));
+    throw within(e, r, segmentOf(LOG_RECORD, tag, isField(tag, attributes) ? attrIndex : -1));
   }
   // ids are optional on logs; all zeros is how some SDKs say "no trace context"
   if (rec.traceId === ZERO_TRACE_ID) rec.traceId = '';
@@ -210,10 +126,9 @@ function decodeLogRecord(r: Reader, ctx: LogsCtx, index: number): LogRecord | nu
       idProblem('trace_id', rec.traceId, traceIdBytes, 16, false) ||
       idProblem('span_id', rec.spanId, spanIdBytes, 8, false) ||
       enumProblem('severity_number', rec.severityNumber, 24, 'SeverityNumber');
-    ctx.rejections.add(
-      `resource_logs[${ctx.resourceIndex}].scope_logs[${ctx.scopeIndex}].log_records[${index}].${problem} (log record dropped)`,
-    );
+    place.reject(`log_records[${index}].${problem} (log record dropped)`);
     return null;
   }
+  place.accepted++;
   return rec;
 }

@@ -1,6 +1,7 @@
 /**
- * ExportMetricsServiceRequest (opentelemetry/proto/collector/metrics/v1) protobuf → model.
- * Field numbers are from opentelemetry/proto/metrics/v1/metrics.proto.
+ * ExportMetricsServiceRequest (opentelemetry/proto/collector/metrics/v1) protobuf → model:
+ * the metric decoder, under the shared envelope decoder. Field numbers are from
+ * opentelemetry/proto/metrics/v1/metrics.proto.
  */
 import { newAttributes } from './telemetry.ts';
 import type {
@@ -11,33 +12,27 @@ import type {
   HistogramDataPoint,
   Metric,
   MetricData,
-  MetricsData,
   NumberDataPoint,
-  ResourceMetrics,
-  ScopeMetrics,
   SummaryDataPoint,
   ValueAtQuantile,
 } from './telemetry.ts';
-import { Rejections } from './decode-error.ts';
-import type { DecodeResult } from './decode-error.ts';
-import {
-  exponentialHistogramProblem,
-  histogramProblem,
-  idProblem,
-  quantileProblem,
-} from './item-checks.ts';
-import { decodeKeyValueInto, decodeResourceLevel, decodeScope, emptyScope } from './proto-common-decode.ts';
+import { METRICS_ENVELOPE, type DecodePlace } from './envelope.ts';
+import { exponentialHistogramProblem, histogramProblem, idProblem, quantileProblem } from './item-checks.ts';
+import { readKeyValue } from './proto-common-decode.ts';
+import { protoRequestDecoder } from './proto-envelope-decode.ts';
 import {
   enterMessage,
   fault,
-  idBytes,
+  FIXED64,
+  isField,
+  LEN,
   leaveMessage,
-  newReader,
   otherField,
   readDouble,
   readFixed64,
   readFixed64Number,
   readId,
+  readLen,
   readPackedDoubles,
   readPackedFixed64Numbers,
   readPackedUint64Numbers,
@@ -47,268 +42,182 @@ import {
   readUint64Number,
   schema,
   segmentOf,
-  toDecodeError,
+  VARINT,
   within,
+  withWireType,
 } from './proto-read.ts';
 import type { Reader } from './proto-read.ts';
 
-const REQUEST = schema({ 1: ['resource_metrics', 2] });
-const RESOURCE_METRICS = schema({ 1: ['resource', 2], 2: ['scope_metrics', 2], 3: ['schema_url', 2] });
-const SCOPE_METRICS = schema({ 1: ['scope', 2], 2: ['metrics', 2], 3: ['schema_url', 2] });
 const METRIC = schema({
-  1: ['name', 2],
-  2: ['description', 2],
-  3: ['unit', 2],
-  5: ['gauge', 2],
-  7: ['sum', 2],
-  9: ['histogram', 2],
-  10: ['exponential_histogram', 2],
-  11: ['summary', 2],
-  12: ['metadata', 2],
+  name: [1, LEN],
+  description: [2, LEN],
+  unit: [3, LEN],
+  gauge: [5, LEN],
+  sum: [7, LEN],
+  histogram: [9, LEN],
+  exponential_histogram: [10, LEN],
+  summary: [11, LEN],
+  metadata: [12, LEN],
 });
 /** Gauge, Sum, Histogram, ExponentialHistogram and Summary share field numbers 1-3. */
-const DATA = schema({ 1: ['data_points', 2], 2: ['aggregation_temporality', 0], 3: ['is_monotonic', 0] });
+const DATA = schema({ data_points: [1, LEN], aggregation_temporality: [2, VARINT], is_monotonic: [3, VARINT] });
 const NUMBER_POINT = schema({
-  7: ['attributes', 2],
-  2: ['start_time_unix_nano', 1],
-  3: ['time_unix_nano', 1],
-  4: ['as_double', 1],
-  6: ['as_int', 1],
-  5: ['exemplars', 2],
-  8: ['flags', 0],
+  attributes: [7, LEN],
+  start_time_unix_nano: [2, FIXED64],
+  time_unix_nano: [3, FIXED64],
+  as_double: [4, FIXED64],
+  as_int: [6, FIXED64],
+  exemplars: [5, LEN],
+  flags: [8, VARINT],
 });
 const HISTOGRAM_POINT = schema({
-  9: ['attributes', 2],
-  2: ['start_time_unix_nano', 1],
-  3: ['time_unix_nano', 1],
-  4: ['count', 1],
-  5: ['sum', 1],
-  6: ['bucket_counts', 2],
-  7: ['explicit_bounds', 2],
-  8: ['exemplars', 2],
-  10: ['flags', 0],
-  11: ['min', 1],
-  12: ['max', 1],
+  attributes: [9, LEN],
+  start_time_unix_nano: [2, FIXED64],
+  time_unix_nano: [3, FIXED64],
+  count: [4, FIXED64],
+  sum: [5, FIXED64],
+  bucket_counts: [6, LEN],
+  explicit_bounds: [7, LEN],
+  exemplars: [8, LEN],
+  flags: [10, VARINT],
+  min: [11, FIXED64],
+  max: [12, FIXED64],
 });
 const EXP_POINT = schema({
-  1: ['attributes', 2],
-  2: ['start_time_unix_nano', 1],
-  3: ['time_unix_nano', 1],
-  4: ['count', 1],
-  5: ['sum', 1],
-  6: ['scale', 0],
-  7: ['zero_count', 1],
-  8: ['positive', 2],
-  9: ['negative', 2],
-  10: ['flags', 0],
-  11: ['exemplars', 2],
-  12: ['min', 1],
-  13: ['max', 1],
-  14: ['zero_threshold', 1],
+  attributes: [1, LEN],
+  start_time_unix_nano: [2, FIXED64],
+  time_unix_nano: [3, FIXED64],
+  count: [4, FIXED64],
+  sum: [5, FIXED64],
+  scale: [6, VARINT],
+  zero_count: [7, FIXED64],
+  positive: [8, LEN],
+  negative: [9, LEN],
+  flags: [10, VARINT],
+  exemplars: [11, LEN],
+  min: [12, FIXED64],
+  max: [13, FIXED64],
+  zero_threshold: [14, FIXED64],
 });
-const BUCKETS = schema({ 1: ['offset', 0], 2: ['bucket_counts', 2] });
+const BUCKETS = schema({ offset: [1, VARINT], bucket_counts: [2, LEN] });
 const SUMMARY_POINT = schema({
-  7: ['attributes', 2],
-  2: ['start_time_unix_nano', 1],
-  3: ['time_unix_nano', 1],
-  4: ['count', 1],
-  5: ['sum', 1],
-  6: ['quantile_values', 2],
-  8: ['flags', 0],
+  attributes: [7, LEN],
+  start_time_unix_nano: [2, FIXED64],
+  time_unix_nano: [3, FIXED64],
+  count: [4, FIXED64],
+  sum: [5, FIXED64],
+  quantile_values: [6, LEN],
+  flags: [8, VARINT],
 });
 const NO_FIELDS = schema({});
-const QUANTILE = schema({ 1: ['quantile', 1], 2: ['value', 1] });
+const QUANTILE = schema({ quantile: [1, FIXED64], value: [2, FIXED64] });
 const EXEMPLAR = schema({
-  7: ['filtered_attributes', 2],
-  2: ['time_unix_nano', 1],
-  3: ['as_double', 1],
-  6: ['as_int', 1],
-  4: ['span_id', 2],
-  5: ['trace_id', 2],
+  filtered_attributes: [7, LEN],
+  time_unix_nano: [2, FIXED64],
+  as_double: [3, FIXED64],
+  as_int: [6, FIXED64],
+  span_id: [4, LEN],
+  trace_id: [5, LEN],
 });
+// repeated scalars may also come one element per field (unpacked)
+const UNPACKED_BUCKET_COUNTS = withWireType(HISTOGRAM_POINT.tag.bucket_counts, FIXED64);
+const UNPACKED_EXPLICIT_BOUNDS = withWireType(HISTOGRAM_POINT.tag.explicit_bounds, FIXED64);
+const UNPACKED_EXP_BUCKET_COUNTS = withWireType(BUCKETS.tag.bucket_counts, VARINT);
 
 type PointKind = 'gauge' | 'sum' | 'histogram' | 'exponential_histogram' | 'summary';
+type Point = NumberDataPoint | HistogramDataPoint | ExponentialHistogramDataPoint | SummaryDataPoint;
 
-interface MetricsCtx {
-  rejections: Rejections;
-  resourceIndex: number;
-  scopeIndex: number;
-  metricIndex: number;
-  accepted: number;
-  /** problem of the data point or exemplar just decoded, '' when valid */
+/** The first problem of the data point being decoded (its exemplars included); '' when valid. */
+interface PointCheck {
   problem: string;
 }
 
-export function decodeMetricsProtobuf(buf: Uint8Array): DecodeResult<MetricsData> {
-  const r = newReader(buf);
-  const ctx: MetricsCtx = {
-    rejections: new Rejections(),
-    resourceIndex: 0,
-    scopeIndex: 0,
-    metricIndex: 0,
-    accepted: 0,
-    problem: '',
-  };
-  const resourceMetrics: ResourceMetrics[] = [];
-  let field = 0;
-  try {
-    while (r.pos < r.len) {
-      field = 0;
-      const tag = readTag(r);
-      field = tag >>> 3;
-      if (tag === 10) {
-        ctx.resourceIndex = resourceMetrics.length;
-        const outer = enterMessage(r);
-        resourceMetrics.push(decodeResourceMetrics(r, ctx));
-        leaveMessage(r, outer);
-      } else otherField(r, tag, REQUEST);
-    }
-  } catch (e) {
-    throw toDecodeError(
-      within(e, r, segmentOf(REQUEST, field, resourceMetrics.length)),
-      r,
-      'ExportMetricsServiceRequest',
-    );
-  }
-  return {
-    data: { resourceMetrics },
-    items: ctx.accepted,
-    rejected: ctx.rejections.count,
-    rejectedMessage: ctx.rejections.message(),
-  };
-}
+export const decodeMetricsProtobuf = protoRequestDecoder(METRICS_ENVELOPE, decodeMetric);
 
-function decodeResourceMetrics(r: Reader, ctx: MetricsCtx): ResourceMetrics {
-  const { resource, scoped, schemaUrl } = decodeResourceLevel(r, RESOURCE_METRICS, ctx, (reader) => decodeScopeMetrics(reader, ctx));
-  return { resource, scopeMetrics: scoped, schemaUrl };
-}
-
-function decodeScopeMetrics(r: Reader, ctx: MetricsCtx): ScopeMetrics {
-  const sm: ScopeMetrics = { scope: emptyScope(), metrics: [], schemaUrl: '' };
-  let field = 0;
-  try {
-    while (r.pos < r.len) {
-      field = 0;
-      const tag = readTag(r);
-      field = tag >>> 3;
-      switch (tag) {
-        case 10: {
-          const outer = enterMessage(r);
-          sm.scope = decodeScope(r);
-          leaveMessage(r, outer);
-          break;
-        }
-        case 18: {
-          ctx.metricIndex = sm.metrics.length;
-          const outer = enterMessage(r);
-          sm.metrics.push(decodeMetric(r, ctx));
-          leaveMessage(r, outer);
-          break;
-        }
-        case 26:
-          sm.schemaUrl = readString(r);
-          break;
-        default:
-          otherField(r, tag, SCOPE_METRICS);
-      }
-    }
-  } catch (e) {
-    throw within(e, r, segmentOf(SCOPE_METRICS, field, field === 2 ? sm.metrics.length : -1));
-  }
-  return sm;
-}
-
-function decodeMetric(r: Reader, ctx: MetricsCtx): Metric {
+function decodeMetric(r: Reader, place: DecodePlace, index: number): Metric {
+  const { name, description, unit, gauge, sum, histogram, exponential_histogram, summary, metadata } = METRIC.tag;
   const metric: Metric = { name: '', description: '', unit: '', metadata: newAttributes(), data: { type: 'empty' } };
-  let field = 0;
+  const at = `metrics[${index}].`;
+  let tag = 0;
   let metadataIndex = 0;
   try {
-    while (r.pos < r.len) {
-      field = 0;
-      const tag = readTag(r);
-      field = tag >>> 3;
+    for (; r.pos < r.len; tag = 0) {
+      tag = readTag(r);
       switch (tag) {
-        case 10:
+        case name:
           metric.name = readString(r);
           break;
-        case 18:
+        case description:
           metric.description = readString(r);
           break;
-        case 26:
+        case unit:
           metric.unit = readString(r);
           break;
-        case 42:
-          metric.data = decodeData(r, ctx, 'gauge');
+        case gauge:
+          metric.data = decodeData(r, place, at, 'gauge');
           break;
-        case 58:
-          metric.data = decodeData(r, ctx, 'sum');
+        case sum:
+          metric.data = decodeData(r, place, at, 'sum');
           break;
-        case 74:
-          metric.data = decodeData(r, ctx, 'histogram');
+        case histogram:
+          metric.data = decodeData(r, place, at, 'histogram');
           break;
-        case 82:
-          metric.data = decodeData(r, ctx, 'exponential_histogram');
+        case exponential_histogram:
+          metric.data = decodeData(r, place, at, 'exponential_histogram');
           break;
-        case 90:
-          metric.data = decodeData(r, ctx, 'summary');
+        case summary:
+          metric.data = decodeData(r, place, at, 'summary');
           break;
-        case 98: {
-          const outer = enterMessage(r);
-          decodeKeyValueInto(r, metric.metadata, 0);
-          leaveMessage(r, outer);
+        case metadata:
+          readKeyValue(r, metric.metadata);
           metadataIndex++;
           break;
-        }
         default:
           otherField(r, tag, METRIC);
       }
     }
   } catch (e) {
-    throw within(e, r, segmentOf(METRIC, field, field === 12 ? metadataIndex : -1));
+    throw within(e, r, segmentOf(METRIC, tag, isField(tag, metadata) ? metadataIndex : -1));
   }
   return metric;
 }
 
-/** Decodes a Gauge/Sum/Histogram/ExponentialHistogram/Summary message. */
-function decodeData(r: Reader, ctx: MetricsCtx, kind: PointKind): MetricData {
+/** Decodes a Gauge/Sum/Histogram/ExponentialHistogram/Summary message; `at` is the metric's path. */
+function decodeData(r: Reader, place: DecodePlace, at: string, kind: PointKind): MetricData {
+  const { data_points, aggregation_temporality, is_monotonic } = DATA.tag;
   const outer = enterMessage(r);
-  const points: unknown[] = [];
+  const points: Point[] = [];
+  const check: PointCheck = { problem: '' };
   let temporality = 0;
   let monotonic = false;
-  let field = 0;
+  let tag = 0;
   let pointIndex = 0;
   const hasTemporality = kind !== 'gauge' && kind !== 'summary';
   try {
-    while (r.pos < r.len) {
-      field = 0;
-      const tag = readTag(r);
-      field = tag >>> 3;
-      if (tag === 10) {
+    for (; r.pos < r.len; tag = 0) {
+      tag = readTag(r);
+      if (tag === data_points) {
         const pointOuter = enterMessage(r);
-        ctx.problem = '';
-        const point = decodePoint(r, ctx, kind);
+        check.problem = '';
+        const point = decodePoint(r, check, kind);
         leaveMessage(r, pointOuter);
-        if (ctx.problem === '') {
+        if (check.problem === '') {
           points.push(point);
-          ctx.accepted++;
-        } else {
-          ctx.rejections.add(
-            `resource_metrics[${ctx.resourceIndex}].scope_metrics[${ctx.scopeIndex}].metrics[${ctx.metricIndex}].${kind}.data_points[${pointIndex}].${ctx.problem} (data point dropped)`,
-          );
-        }
+          place.accepted++;
+        } else place.reject(`${at}${kind}.data_points[${pointIndex}].${check.problem} (data point dropped)`);
         pointIndex++;
-      } else if (tag === 16 && hasTemporality) {
+      } else if (tag === aggregation_temporality && hasTemporality) {
         temporality = r.int32();
-      } else if (tag === 24 && kind === 'sum') {
+      } else if (tag === is_monotonic && kind === 'sum') {
         monotonic = r.bool();
-      } else if (tag >>> 3 === 1 || (tag >>> 3 === 2 && hasTemporality) || (tag >>> 3 === 3 && kind === 'sum')) {
+      } else if (isField(tag, data_points) || (isField(tag, aggregation_temporality) && hasTemporality) || (isField(tag, is_monotonic) && kind === 'sum')) {
         otherField(r, tag, DATA);
       } else {
         otherField(r, tag, NO_FIELDS);
       }
     }
     if (temporality < 0 || temporality > 2) {
-      field = 2;
+      tag = aggregation_temporality;
       throw fault(
         `aggregation_temporality ${temporality} is not valid (0 unspecified, 1 delta, 2 cumulative)`,
         'set aggregation_temporality to 1 (delta) or 2 (cumulative)',
@@ -316,47 +225,40 @@ function decodeData(r: Reader, ctx: MetricsCtx, kind: PointKind): MetricData {
       );
     }
   } catch (e) {
-    throw within(e, r, segmentOf(DATA, field, field === 1 ? pointIndex : -1));
+    throw within(e, r, segmentOf(DATA, tag, isField(tag, data_points) ? pointIndex : -1));
   }
   leaveMessage(r, outer);
-  const at = temporality as AggregationTemporality;
+  const aggregationTemporality = temporality as AggregationTemporality;
   switch (kind) {
     case 'gauge':
       return { type: 'gauge', dataPoints: points as NumberDataPoint[] };
     case 'sum':
-      return { type: 'sum', dataPoints: points as NumberDataPoint[], aggregationTemporality: at, isMonotonic: monotonic };
+      return { type: 'sum', dataPoints: points as NumberDataPoint[], aggregationTemporality, isMonotonic: monotonic };
     case 'histogram':
-      return { type: 'histogram', dataPoints: points as HistogramDataPoint[], aggregationTemporality: at };
+      return { type: 'histogram', dataPoints: points as HistogramDataPoint[], aggregationTemporality };
     case 'exponential_histogram':
-      return {
-        type: 'exponentialHistogram',
-        dataPoints: points as ExponentialHistogramDataPoint[],
-        aggregationTemporality: at,
-      };
+      return { type: 'exponentialHistogram', dataPoints: points as ExponentialHistogramDataPoint[], aggregationTemporality };
     case 'summary':
       return { type: 'summary', dataPoints: points as SummaryDataPoint[] };
   }
 }
 
-function decodePoint(
-  r: Reader,
-  ctx: MetricsCtx,
-  kind: PointKind,
-): NumberDataPoint | HistogramDataPoint | ExponentialHistogramDataPoint | SummaryDataPoint {
+function decodePoint(r: Reader, check: PointCheck, kind: PointKind): Point {
   switch (kind) {
     case 'gauge':
     case 'sum':
-      return decodeNumberPoint(r, ctx);
+      return decodeNumberPoint(r, check);
     case 'histogram':
-      return decodeHistogramPoint(r, ctx);
+      return decodeHistogramPoint(r, check);
     case 'exponential_histogram':
-      return decodeExponentialPoint(r, ctx);
+      return decodeExponentialPoint(r, check);
     case 'summary':
-      return decodeSummaryPoint(r, ctx);
+      return decodeSummaryPoint(r, check);
   }
 }
 
-function decodeNumberPoint(r: Reader, ctx: MetricsCtx): NumberDataPoint {
+function decodeNumberPoint(r: Reader, check: PointCheck): NumberDataPoint {
+  const { attributes, start_time_unix_nano, time_unix_nano, as_double, as_int, exemplars, flags } = NUMBER_POINT.tag;
   const p: NumberDataPoint = {
     attributes: newAttributes(),
     startTimeUnixNano: 0n,
@@ -366,52 +268,36 @@ function decodeNumberPoint(r: Reader, ctx: MetricsCtx): NumberDataPoint {
     exemplars: [],
     flags: 0,
   };
-  let field = 0;
+  let tag = 0;
   let attrIndex = 0;
   try {
-    while (r.pos < r.len) {
-      field = 0;
-      const tag = readTag(r);
-      field = tag >>> 3;
-      switch (tag) {
-        case 58: {
-          const outer = enterMessage(r);
-          decodeKeyValueInto(r, p.attributes, 0);
-          leaveMessage(r, outer);
-          attrIndex++;
-          break;
-        }
-        case 17:
-          p.startTimeUnixNano = readFixed64(r);
-          break;
-        case 25:
-          p.timeUnixNano = readFixed64(r);
-          break;
-        case 33:
-          p.value = readDouble(r);
-          p.valueType = 'double';
-          break;
-        case 49:
-          p.value = readSfixed64(r);
-          p.valueType = 'int';
-          break;
-        case 42:
-          p.exemplars.push(decodeExemplar(r, ctx, p.exemplars.length));
-          break;
-        case 64:
-          p.flags = r.uint32();
-          break;
-        default:
-          otherField(r, tag, NUMBER_POINT);
-      }
+    for (; r.pos < r.len; tag = 0) {
+      tag = readTag(r);
+      if (tag === attributes) {
+        readKeyValue(r, p.attributes);
+        attrIndex++;
+      } else if (tag === start_time_unix_nano) p.startTimeUnixNano = readFixed64(r);
+      else if (tag === time_unix_nano) p.timeUnixNano = readFixed64(r);
+      else if (tag === as_double) {
+        p.value = readDouble(r);
+        p.valueType = 'double';
+      } else if (tag === as_int) {
+        p.value = readSfixed64(r);
+        p.valueType = 'int';
+      } else if (tag === exemplars) p.exemplars.push(decodeExemplar(r, check, p.exemplars.length));
+      else if (tag === flags) p.flags = r.uint32();
+      else otherField(r, tag, NUMBER_POINT);
     }
   } catch (e) {
-    throw within(e, r, segmentOf(NUMBER_POINT, field, field === 7 ? attrIndex : field === 5 ? p.exemplars.length : -1));
+    const i = isField(tag, attributes) ? attrIndex : isField(tag, exemplars) ? p.exemplars.length : -1;
+    throw within(e, r, segmentOf(NUMBER_POINT, tag, i));
   }
   return p;
 }
 
-function decodeHistogramPoint(r: Reader, ctx: MetricsCtx): HistogramDataPoint {
+function decodeHistogramPoint(r: Reader, check: PointCheck): HistogramDataPoint {
+  const { attributes, start_time_unix_nano, time_unix_nano, count, sum, bucket_counts, explicit_bounds } = HISTOGRAM_POINT.tag;
+  const { exemplars, flags, min, max } = HISTOGRAM_POINT.tag;
   const p: HistogramDataPoint = {
     attributes: newAttributes(),
     startTimeUnixNano: 0n,
@@ -422,66 +308,34 @@ function decodeHistogramPoint(r: Reader, ctx: MetricsCtx): HistogramDataPoint {
     exemplars: [],
     flags: 0,
   };
-  let field = 0;
+  let tag = 0;
   let attrIndex = 0;
   try {
-    while (r.pos < r.len) {
-      field = 0;
-      const tag = readTag(r);
-      field = tag >>> 3;
-      switch (tag) {
-        case 74: {
-          const outer = enterMessage(r);
-          decodeKeyValueInto(r, p.attributes, 0);
-          leaveMessage(r, outer);
-          attrIndex++;
-          break;
-        }
-        case 17:
-          p.startTimeUnixNano = readFixed64(r);
-          break;
-        case 25:
-          p.timeUnixNano = readFixed64(r);
-          break;
-        case 33:
-          p.count = readFixed64Number(r);
-          break;
-        case 41:
-          p.sum = readDouble(r);
-          break;
-        case 50:
-          readPackedFixed64Numbers(r, p.bucketCounts);
-          break;
-        case 49:
-          p.bucketCounts.push(readFixed64Number(r));
-          break;
-        case 58:
-          readPackedDoubles(r, p.explicitBounds);
-          break;
-        case 57:
-          p.explicitBounds.push(readDouble(r));
-          break;
-        case 66:
-          p.exemplars.push(decodeExemplar(r, ctx, p.exemplars.length));
-          break;
-        case 80:
-          p.flags = r.uint32();
-          break;
-        case 89:
-          p.min = readDouble(r);
-          break;
-        case 97:
-          p.max = readDouble(r);
-          break;
-        default:
-          otherField(r, tag, HISTOGRAM_POINT);
-      }
+    for (; r.pos < r.len; tag = 0) {
+      tag = readTag(r);
+      if (tag === attributes) {
+        readKeyValue(r, p.attributes);
+        attrIndex++;
+      } else if (tag === start_time_unix_nano) p.startTimeUnixNano = readFixed64(r);
+      else if (tag === time_unix_nano) p.timeUnixNano = readFixed64(r);
+      else if (tag === count) p.count = readFixed64Number(r);
+      else if (tag === sum) p.sum = readDouble(r);
+      else if (tag === bucket_counts) readPackedFixed64Numbers(r, p.bucketCounts);
+      else if (tag === UNPACKED_BUCKET_COUNTS) p.bucketCounts.push(readFixed64Number(r));
+      else if (tag === explicit_bounds) readPackedDoubles(r, p.explicitBounds);
+      else if (tag === UNPACKED_EXPLICIT_BOUNDS) p.explicitBounds.push(readDouble(r));
+      else if (tag === exemplars) p.exemplars.push(decodeExemplar(r, check, p.exemplars.length));
+      else if (tag === flags) p.flags = r.uint32();
+      else if (tag === min) p.min = readDouble(r);
+      else if (tag === max) p.max = readDouble(r);
+      else otherField(r, tag, HISTOGRAM_POINT);
     }
   } catch (e) {
-    throw within(e, r, segmentOf(HISTOGRAM_POINT, field, field === 9 ? attrIndex : field === 8 ? p.exemplars.length : -1));
+    const i = isField(tag, attributes) ? attrIndex : isField(tag, exemplars) ? p.exemplars.length : -1;
+    throw within(e, r, segmentOf(HISTOGRAM_POINT, tag, i));
   }
-  if (ctx.problem === '') {
-    ctx.problem = histogramProblem(
+  if (check.problem === '') {
+    check.problem = histogramProblem(
       { bucketCounts: 'bucket_counts', explicitBounds: 'explicit_bounds', count: 'count' },
       p.count,
       p.bucketCounts,
@@ -491,7 +345,9 @@ function decodeHistogramPoint(r: Reader, ctx: MetricsCtx): HistogramDataPoint {
   return p;
 }
 
-function decodeExponentialPoint(r: Reader, ctx: MetricsCtx): ExponentialHistogramDataPoint {
+function decodeExponentialPoint(r: Reader, check: PointCheck): ExponentialHistogramDataPoint {
+  const { attributes, start_time_unix_nano, time_unix_nano, count, sum, scale, zero_count } = EXP_POINT.tag;
+  const { positive, negative, flags, exemplars, min, max, zero_threshold } = EXP_POINT.tag;
   const p: ExponentialHistogramDataPoint = {
     attributes: newAttributes(),
     startTimeUnixNano: 0n,
@@ -505,69 +361,35 @@ function decodeExponentialPoint(r: Reader, ctx: MetricsCtx): ExponentialHistogra
     exemplars: [],
     zeroThreshold: 0,
   };
-  let field = 0;
+  let tag = 0;
   let attrIndex = 0;
   try {
-    while (r.pos < r.len) {
-      field = 0;
-      const tag = readTag(r);
-      field = tag >>> 3;
-      switch (tag) {
-        case 10: {
-          const outer = enterMessage(r);
-          decodeKeyValueInto(r, p.attributes, 0);
-          leaveMessage(r, outer);
-          attrIndex++;
-          break;
-        }
-        case 17:
-          p.startTimeUnixNano = readFixed64(r);
-          break;
-        case 25:
-          p.timeUnixNano = readFixed64(r);
-          break;
-        case 33:
-          p.count = readFixed64Number(r);
-          break;
-        case 41:
-          p.sum = readDouble(r);
-          break;
-        case 48:
-          p.scale = r.sint32();
-          break;
-        case 57:
-          p.zeroCount = readFixed64Number(r);
-          break;
-        case 66:
-          p.positive = decodeBuckets(r);
-          break;
-        case 74:
-          p.negative = decodeBuckets(r);
-          break;
-        case 80:
-          p.flags = r.uint32();
-          break;
-        case 90:
-          p.exemplars.push(decodeExemplar(r, ctx, p.exemplars.length));
-          break;
-        case 97:
-          p.min = readDouble(r);
-          break;
-        case 105:
-          p.max = readDouble(r);
-          break;
-        case 113:
-          p.zeroThreshold = readDouble(r);
-          break;
-        default:
-          otherField(r, tag, EXP_POINT);
-      }
+    for (; r.pos < r.len; tag = 0) {
+      tag = readTag(r);
+      if (tag === attributes) {
+        readKeyValue(r, p.attributes);
+        attrIndex++;
+      } else if (tag === start_time_unix_nano) p.startTimeUnixNano = readFixed64(r);
+      else if (tag === time_unix_nano) p.timeUnixNano = readFixed64(r);
+      else if (tag === count) p.count = readFixed64Number(r);
+      else if (tag === sum) p.sum = readDouble(r);
+      else if (tag === scale) p.scale = r.sint32();
+      else if (tag === zero_count) p.zeroCount = readFixed64Number(r);
+      else if (tag === positive) p.positive = decodeBuckets(r);
+      else if (tag === negative) p.negative = decodeBuckets(r);
+      else if (tag === flags) p.flags = r.uint32();
+      else if (tag === exemplars) p.exemplars.push(decodeExemplar(r, check, p.exemplars.length));
+      else if (tag === min) p.min = readDouble(r);
+      else if (tag === max) p.max = readDouble(r);
+      else if (tag === zero_threshold) p.zeroThreshold = readDouble(r);
+      else otherField(r, tag, EXP_POINT);
     }
   } catch (e) {
-    throw within(e, r, segmentOf(EXP_POINT, field, field === 1 ? attrIndex : field === 11 ? p.exemplars.length : -1));
+    const i = isField(tag, attributes) ? attrIndex : isField(tag, exemplars) ? p.exemplars.length : -1;
+    throw within(e, r, segmentOf(EXP_POINT, tag, i));
   }
-  if (ctx.problem === '') {
-    ctx.problem = exponentialHistogramProblem(
+  if (check.problem === '') {
+    check.problem = exponentialHistogramProblem(
       { scale: 'scale', count: 'count' },
       p.scale,
       p.count,
@@ -580,27 +402,27 @@ function decodeExponentialPoint(r: Reader, ctx: MetricsCtx): ExponentialHistogra
 }
 
 function decodeBuckets(r: Reader): ExponentialHistogramBuckets {
+  const { offset, bucket_counts } = BUCKETS.tag;
   const outer = enterMessage(r);
   const b: ExponentialHistogramBuckets = { offset: 0, bucketCounts: [] };
-  let field = 0;
+  let tag = 0;
   try {
-    while (r.pos < r.len) {
-      field = 0;
-      const tag = readTag(r);
-      field = tag >>> 3;
-      if (tag === 8) b.offset = r.sint32();
-      else if (tag === 18) readPackedUint64Numbers(r, b.bucketCounts);
-      else if (tag === 16) b.bucketCounts.push(readUint64Number(r));
+    for (; r.pos < r.len; tag = 0) {
+      tag = readTag(r);
+      if (tag === offset) b.offset = r.sint32();
+      else if (tag === bucket_counts) readPackedUint64Numbers(r, b.bucketCounts);
+      else if (tag === UNPACKED_EXP_BUCKET_COUNTS) b.bucketCounts.push(readUint64Number(r));
       else otherField(r, tag, BUCKETS);
     }
   } catch (e) {
-    throw within(e, r, segmentOf(BUCKETS, field, -1));
+    throw within(e, r, segmentOf(BUCKETS, tag, -1));
   }
   leaveMessage(r, outer);
   return b;
 }
 
-function decodeSummaryPoint(r: Reader, ctx: MetricsCtx): SummaryDataPoint {
+function decodeSummaryPoint(r: Reader, check: PointCheck): SummaryDataPoint {
+  const { attributes, start_time_unix_nano, time_unix_nano, count, sum, quantile_values, flags } = SUMMARY_POINT.tag;
   const p: SummaryDataPoint = {
     attributes: newAttributes(),
     startTimeUnixNano: 0n,
@@ -610,51 +432,31 @@ function decodeSummaryPoint(r: Reader, ctx: MetricsCtx): SummaryDataPoint {
     quantileValues: [],
     flags: 0,
   };
-  let field = 0;
+  let tag = 0;
   let attrIndex = 0;
   try {
-    while (r.pos < r.len) {
-      field = 0;
-      const tag = readTag(r);
-      field = tag >>> 3;
-      switch (tag) {
-        case 58: {
-          const outer = enterMessage(r);
-          decodeKeyValueInto(r, p.attributes, 0);
-          leaveMessage(r, outer);
-          attrIndex++;
-          break;
-        }
-        case 17:
-          p.startTimeUnixNano = readFixed64(r);
-          break;
-        case 25:
-          p.timeUnixNano = readFixed64(r);
-          break;
-        case 33:
-          p.count = readFixed64Number(r);
-          break;
-        case 41:
-          p.sum = readDouble(r);
-          break;
-        case 50:
-          p.quantileValues.push(decodeQuantile(r));
-          break;
-        case 64:
-          p.flags = r.uint32();
-          break;
-        default:
-          otherField(r, tag, SUMMARY_POINT);
-      }
+    for (; r.pos < r.len; tag = 0) {
+      tag = readTag(r);
+      if (tag === attributes) {
+        readKeyValue(r, p.attributes);
+        attrIndex++;
+      } else if (tag === start_time_unix_nano) p.startTimeUnixNano = readFixed64(r);
+      else if (tag === time_unix_nano) p.timeUnixNano = readFixed64(r);
+      else if (tag === count) p.count = readFixed64Number(r);
+      else if (tag === sum) p.sum = readDouble(r);
+      else if (tag === quantile_values) p.quantileValues.push(decodeQuantile(r));
+      else if (tag === flags) p.flags = r.uint32();
+      else otherField(r, tag, SUMMARY_POINT);
     }
   } catch (e) {
-    throw within(e, r, segmentOf(SUMMARY_POINT, field, field === 7 ? attrIndex : field === 6 ? p.quantileValues.length : -1));
+    const i = isField(tag, attributes) ? attrIndex : isField(tag, quantile_values) ? p.quantileValues.length : -1;
+    throw within(e, r, segmentOf(SUMMARY_POINT, tag, i));
   }
-  if (ctx.problem === '') {
+  if (check.problem === '') {
     for (let i = 0; i < p.quantileValues.length; i++) {
       const problem = quantileProblem(`quantile_values[${i}].quantile`, p.quantileValues[i].quantile);
       if (problem !== '') {
-        ctx.problem = problem;
+        check.problem = problem;
         break;
       }
     }
@@ -663,75 +465,57 @@ function decodeSummaryPoint(r: Reader, ctx: MetricsCtx): SummaryDataPoint {
 }
 
 function decodeQuantile(r: Reader): ValueAtQuantile {
+  const { quantile, value } = QUANTILE.tag;
   const outer = enterMessage(r);
   const q: ValueAtQuantile = { quantile: 0, value: 0 };
-  let field = 0;
+  let tag = 0;
   try {
-    while (r.pos < r.len) {
-      field = 0;
-      const tag = readTag(r);
-      field = tag >>> 3;
-      if (tag === 9) q.quantile = readDouble(r);
-      else if (tag === 17) q.value = readDouble(r);
+    for (; r.pos < r.len; tag = 0) {
+      tag = readTag(r);
+      if (tag === quantile) q.quantile = readDouble(r);
+      else if (tag === value) q.value = readDouble(r);
       else otherField(r, tag, QUANTILE);
     }
   } catch (e) {
-    throw within(e, r, segmentOf(QUANTILE, field, -1));
+    throw within(e, r, segmentOf(QUANTILE, tag, -1));
   }
   leaveMessage(r, outer);
   return q;
 }
 
-function decodeExemplar(r: Reader, ctx: MetricsCtx, index: number): Exemplar {
+function decodeExemplar(r: Reader, check: PointCheck, index: number): Exemplar {
+  const { filtered_attributes, time_unix_nano, as_double, as_int, span_id, trace_id } = EXEMPLAR.tag;
   const outer = enterMessage(r);
   const ex: Exemplar = { filteredAttributes: newAttributes(), timeUnixNano: 0n, value: 0, spanId: '', traceId: '' };
   let traceIdBytes = 0;
   let spanIdBytes = 0;
-  let field = 0;
+  let tag = 0;
   let attrIndex = 0;
   try {
-    while (r.pos < r.len) {
-      field = 0;
-      const tag = readTag(r);
-      field = tag >>> 3;
-      switch (tag) {
-        case 58: {
-          const kvOuter = enterMessage(r);
-          decodeKeyValueInto(r, ex.filteredAttributes, 0);
-          leaveMessage(r, kvOuter);
-          attrIndex++;
-          break;
-        }
-        case 17:
-          ex.timeUnixNano = readFixed64(r);
-          break;
-        case 25:
-          ex.value = readDouble(r);
-          break;
-        case 49:
-          ex.value = readSfixed64(r);
-          break;
-        case 34:
-          ex.spanId = readId(r);
-          spanIdBytes = idBytes;
-          break;
-        case 42:
-          ex.traceId = readId(r);
-          traceIdBytes = idBytes;
-          break;
-        default:
-          otherField(r, tag, EXEMPLAR);
-      }
+    for (; r.pos < r.len; tag = 0) {
+      tag = readTag(r);
+      if (tag === filtered_attributes) {
+        readKeyValue(r, ex.filteredAttributes);
+        attrIndex++;
+      } else if (tag === time_unix_nano) ex.timeUnixNano = readFixed64(r);
+      else if (tag === as_double) ex.value = readDouble(r);
+      else if (tag === as_int) ex.value = readSfixed64(r);
+      else if (tag === span_id) {
+        spanIdBytes = readLen(r);
+        ex.spanId = readId(r, spanIdBytes);
+      } else if (tag === trace_id) {
+        traceIdBytes = readLen(r);
+        ex.traceId = readId(r, traceIdBytes);
+      } else otherField(r, tag, EXEMPLAR);
     }
   } catch (e) {
-    throw within(e, r, segmentOf(EXEMPLAR, field, field === 7 ? attrIndex : -1));
+    throw within(e, r, segmentOf(EXEMPLAR, tag, isField(tag, filtered_attributes) ? attrIndex : -1));
   }
   leaveMessage(r, outer);
-  if (ctx.problem === '') {
+  if (check.problem === '') {
     const problem =
       idProblem('trace_id', ex.traceId, traceIdBytes, 16, false) || idProblem('span_id', ex.spanId, spanIdBytes, 8, false);
-    if (problem !== '') ctx.problem = `exemplars[${index}].${problem}`;
+    if (problem !== '') check.problem = `exemplars[${index}].${problem}`;
   }
   return ex;
 }
-

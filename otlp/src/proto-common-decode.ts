@@ -6,7 +6,10 @@ import { newAttributes } from './telemetry.ts';
 import type { AnyValue, Attributes, InstrumentationScope, KeyValueList, Resource } from './telemetry.ts';
 import {
   enterMessage,
+  FIXED64,
   fault,
+  isField,
+  LEN,
   leaveMessage,
   otherField,
   readBytesCopy,
@@ -17,83 +20,77 @@ import {
   readTag,
   schema,
   segmentOf,
+  VARINT,
   within,
 } from './proto-read.ts';
-import type { MessageSchema, Reader } from './proto-read.ts';
+import type { Reader } from './proto-read.ts';
 
 /** AnyValue arrays and kvlists nest; past this depth the request is refused. */
 export const MAX_ANY_VALUE_DEPTH = 32;
 
 const ANY_VALUE = schema({
-  1: ['string_value', 2],
-  2: ['bool_value', 0],
-  3: ['int_value', 0],
-  4: ['double_value', 1],
-  5: ['array_value', 2],
-  6: ['kvlist_value', 2],
-  7: ['bytes_value', 2],
-  8: ['string_value_strindex', 0],
+  string_value: [1, LEN],
+  bool_value: [2, VARINT],
+  int_value: [3, VARINT],
+  double_value: [4, FIXED64],
+  array_value: [5, LEN],
+  kvlist_value: [6, LEN],
+  bytes_value: [7, LEN],
+  string_value_strindex: [8, VARINT],
 });
-const VALUES = schema({ 1: ['values', 2] });
-const KEY_VALUE = schema({ 1: ['key', 2], 2: ['value', 2], 3: ['key_strindex', 0] });
+const VALUES = schema({ values: [1, LEN] });
+const KEY_VALUE = schema({ key: [1, LEN], value: [2, LEN], key_strindex: [3, VARINT] });
 const SCOPE = schema({
-  1: ['name', 2],
-  2: ['version', 2],
-  3: ['attributes', 2],
-  4: ['dropped_attributes_count', 0],
+  name: [1, LEN],
+  version: [2, LEN],
+  attributes: [3, LEN],
+  dropped_attributes_count: [4, VARINT],
 });
 const RESOURCE = schema({
-  1: ['attributes', 2],
-  2: ['dropped_attributes_count', 0],
-  3: ['entity_refs', 2],
+  attributes: [1, LEN],
+  dropped_attributes_count: [2, VARINT],
+  entity_refs: [3, LEN],
 });
 
 /** Decodes the AnyValue message the reader is narrowed to. */
 export function decodeAnyValue(r: Reader, depth: number): AnyValue {
+  const { string_value, bool_value, int_value, double_value, array_value, kvlist_value, bytes_value } = ANY_VALUE.tag;
   let v: AnyValue = null;
-  let field = 0;
+  let tag = 0;
   try {
-    while (r.pos < r.len) {
-      field = 0;
-      const tag = readTag(r);
-      field = tag >>> 3;
+    for (; r.pos < r.len; tag = 0) {
+      tag = readTag(r);
       switch (tag) {
-        case 10:
+        case string_value:
           v = readKey(r);
           break;
-        case 16:
+        case bool_value:
           v = r.bool();
           break;
-        case 24:
+        case int_value:
           v = readInt64(r);
           break;
-        case 33:
+        case double_value:
           v = readDouble(r);
           break;
-        case 42: {
+        case array_value:
+        case kvlist_value: {
           if (depth >= MAX_ANY_VALUE_DEPTH) throw tooDeep(r);
           const outer = enterMessage(r);
-          v = decodeArrayValue(r, depth + 1);
+          v = tag === array_value ? decodeArrayValue(r, depth + 1) : decodeKeyValueList(r, depth + 1);
           leaveMessage(r, outer);
           break;
         }
-        case 50: {
-          if (depth >= MAX_ANY_VALUE_DEPTH) throw tooDeep(r);
-          const outer = enterMessage(r);
-          v = decodeKeyValueList(r, depth + 1);
-          leaveMessage(r, outer);
-          break;
-        }
-        case 58:
+        case bytes_value:
           v = readBytesCopy(r);
           break;
         default:
-          // string_value_strindex (8) refers to a profiles dictionary we do not have
+          // string_value_strindex refers to a profiles dictionary we do not have
           otherField(r, tag, ANY_VALUE);
       }
     }
   } catch (e) {
-    throw within(e, r, segmentOf(ANY_VALUE, field, -1));
+    throw within(e, r, segmentOf(ANY_VALUE, tag, -1));
   }
   return v;
 }
@@ -106,66 +103,62 @@ function tooDeep(r: Reader) {
   );
 }
 
+/** ArrayValue and KeyValueList: one repeated field `values`, of AnyValue or KeyValue. */
 function decodeArrayValue(r: Reader, depth: number): AnyValue[] {
   const values: AnyValue[] = [];
-  let field = 0;
-  try {
-    while (r.pos < r.len) {
-      field = 0;
-      const tag = readTag(r);
-      field = tag >>> 3;
-      if (tag === 10) {
-        const outer = enterMessage(r);
-        values.push(decodeAnyValue(r, depth));
-        leaveMessage(r, outer);
-      } else otherField(r, tag, VALUES);
-    }
-  } catch (e) {
-    throw within(e, r, segmentOf(VALUES, field, values.length));
-  }
+  readValues(r, (reader) => values.push(decodeAnyValue(reader, depth)));
   return values;
 }
 
 function decodeKeyValueList(r: Reader, depth: number): KeyValueList {
   const kv = newAttributes();
-  let field = 0;
+  readValues(r, (reader) => decodeKeyValueInto(reader, kv, depth));
+  return kv;
+}
+
+function readValues(r: Reader, readOne: (r: Reader) => unknown): void {
+  const { values } = VALUES.tag;
+  let tag = 0;
   let index = 0;
   try {
-    while (r.pos < r.len) {
-      field = 0;
-      const tag = readTag(r);
-      field = tag >>> 3;
-      if (tag === 10) {
+    for (; r.pos < r.len; tag = 0) {
+      tag = readTag(r);
+      if (tag !== values) otherField(r, tag, VALUES);
+      else {
         const outer = enterMessage(r);
-        decodeKeyValueInto(r, kv, depth);
+        readOne(r);
         leaveMessage(r, outer);
         index++;
-      } else otherField(r, tag, VALUES);
+      }
     }
   } catch (e) {
-    throw within(e, r, segmentOf(VALUES, field, index));
+    throw within(e, r, segmentOf(VALUES, tag, index));
   }
-  return kv;
+}
+
+/** Decodes the KeyValue message that starts here (length prefix first) into `attrs`. */
+export function readKeyValue(r: Reader, attrs: Attributes): void {
+  const outer = enterMessage(r);
+  decodeKeyValueInto(r, attrs, 0);
+  leaveMessage(r, outer);
 }
 
 /** Decodes one KeyValue message (reader narrowed to it) into `attrs`; the last duplicate wins. */
 export function decodeKeyValueInto(r: Reader, attrs: Attributes, depth: number): void {
   let key = '';
   let value: AnyValue = null;
-  let field = 0;
+  let tag = 0;
   let shortString = false;
   try {
-    while (r.pos < r.len) {
-      field = 0;
-      const tag = readTag(r);
-      field = tag >>> 3;
-      if (tag === 10) key = readKey(r);
-      else if (tag === 18) {
+    for (; r.pos < r.len; tag = 0) {
+      tag = readTag(r);
+      if (tag === KV_KEY) key = readKey(r);
+      else if (tag === KV_VALUE) {
         const outer = enterMessage(r);
         const b = r.buf;
         const p = r.pos;
         // fast path: an AnyValue holding only a string_value under 128 bytes
-        if (b[p] === 10 && r.len - p >= 2 && b[p + 1] + 2 === r.len - p) {
+        if (b[p] === STRING_VALUE_TAG && r.len - p >= 2 && b[p + 1] + 2 === r.len - p) {
           shortString = true;
           r.pos = p + 1;
           value = readKey(r);
@@ -176,83 +169,57 @@ export function decodeKeyValueInto(r: Reader, attrs: Attributes, depth: number):
     }
   } catch (e) {
     if (shortString) within(e, r, 'string_value');
-    throw within(e, r, segmentOf(KEY_VALUE, field, -1));
+    throw within(e, r, segmentOf(KEY_VALUE, tag, -1));
   }
   attrs[key] = value;
 }
 
+// module constants: the KeyValue loop runs once per attribute, the hottest of all
+const STRING_VALUE_TAG = ANY_VALUE.tag.string_value;
+const KV_KEY = KEY_VALUE.tag.key;
+const KV_VALUE = KEY_VALUE.tag.value;
+
 /** Decodes the InstrumentationScope the reader is narrowed to. */
 export function decodeScope(r: Reader): InstrumentationScope {
-  const scope: InstrumentationScope = {
-    name: '',
-    version: '',
-    attributes: newAttributes(),
-    droppedAttributesCount: 0,
-  };
-  let field = 0;
+  const { name, version, attributes, dropped_attributes_count } = SCOPE.tag;
+  const scope = emptyScope();
+  let tag = 0;
   let attrIndex = 0;
   try {
-    while (r.pos < r.len) {
-      field = 0;
-      const tag = readTag(r);
-      field = tag >>> 3;
-      switch (tag) {
-        case 10:
-          scope.name = readString(r);
-          break;
-        case 18:
-          scope.version = readString(r);
-          break;
-        case 26: {
-          const outer = enterMessage(r);
-          decodeKeyValueInto(r, scope.attributes, 0);
-          leaveMessage(r, outer);
-          attrIndex++;
-          break;
-        }
-        case 32:
-          scope.droppedAttributesCount = r.uint32();
-          break;
-        default:
-          otherField(r, tag, SCOPE);
-      }
+    for (; r.pos < r.len; tag = 0) {
+      tag = readTag(r);
+      if (tag === name) scope.name = readString(r);
+      else if (tag === version) scope.version = readString(r);
+      else if (tag === attributes) {
+        readKeyValue(r, scope.attributes);
+        attrIndex++;
+      } else if (tag === dropped_attributes_count) scope.droppedAttributesCount = r.uint32();
+      else otherField(r, tag, SCOPE);
     }
   } catch (e) {
-    throw within(e, r, segmentOf(SCOPE, field, field === 3 ? attrIndex : -1));
+    throw within(e, r, segmentOf(SCOPE, tag, isField(tag, attributes) ? attrIndex : -1));
   }
   return scope;
 }
 
 /** Decodes the Resource the reader is narrowed to (entity_refs are not modelled and skipped). */
 export function decodeResource(r: Reader): Resource {
-  const resource: Resource = { attributes: newAttributes(), droppedAttributesCount: 0 };
-  let field = 0;
+  const { attributes, dropped_attributes_count, entity_refs } = RESOURCE.tag;
+  const resource = emptyResource();
+  let tag = 0;
   let attrIndex = 0;
   try {
-    while (r.pos < r.len) {
-      field = 0;
-      const tag = readTag(r);
-      field = tag >>> 3;
-      switch (tag) {
-        case 10: {
-          const outer = enterMessage(r);
-          decodeKeyValueInto(r, resource.attributes, 0);
-          leaveMessage(r, outer);
-          attrIndex++;
-          break;
-        }
-        case 16:
-          resource.droppedAttributesCount = r.uint32();
-          break;
-        case 26:
-          r.skipType(2);
-          break;
-        default:
-          otherField(r, tag, RESOURCE);
-      }
+    for (; r.pos < r.len; tag = 0) {
+      tag = readTag(r);
+      if (tag === attributes) {
+        readKeyValue(r, resource.attributes);
+        attrIndex++;
+      } else if (tag === dropped_attributes_count) resource.droppedAttributesCount = r.uint32();
+      else if (tag === entity_refs) r.skipType(LEN);
+      else otherField(r, tag, RESOURCE);
     }
   } catch (e) {
-    throw within(e, r, segmentOf(RESOURCE, field, field === 1 ? attrIndex : -1));
+    throw within(e, r, segmentOf(RESOURCE, tag, isField(tag, attributes) ? attrIndex : -1));
   }
   return resource;
 }
@@ -263,56 +230,4 @@ export function emptyScope(): InstrumentationScope {
 
 export function emptyResource(): Resource {
   return { attributes: newAttributes(), droppedAttributesCount: 0 };
-}
-
-/** What ResourceSpans, ResourceMetrics and ResourceLogs hold, under signal-neutral names. */
-export interface ResourceLevel<Scoped> {
-  resource: Resource;
-  scoped: Scoped[];
-  schemaUrl: string;
-}
-
-/**
- * ResourceSpans, ResourceMetrics and ResourceLogs share one layout (resource = 1, the
- * scope-level list = 2, schema_url = 3); one loop decodes all three. `ctx.scopeIndex`
- * tells the scope decoder where it is, for error paths and rejection messages.
- */
-export function decodeResourceLevel<Scoped>(
-  r: Reader,
-  descriptor: MessageSchema,
-  ctx: { scopeIndex: number },
-  decodeScoped: (r: Reader) => Scoped,
-): ResourceLevel<Scoped> {
-  const level: ResourceLevel<Scoped> = { resource: emptyResource(), scoped: [], schemaUrl: '' };
-  let field = 0;
-  try {
-    while (r.pos < r.len) {
-      field = 0;
-      const tag = readTag(r);
-      field = tag >>> 3;
-      switch (tag) {
-        case 10: {
-          const outer = enterMessage(r);
-          level.resource = decodeResource(r);
-          leaveMessage(r, outer);
-          break;
-        }
-        case 18: {
-          ctx.scopeIndex = level.scoped.length;
-          const outer = enterMessage(r);
-          level.scoped.push(decodeScoped(r));
-          leaveMessage(r, outer);
-          break;
-        }
-        case 26:
-          level.schemaUrl = readString(r);
-          break;
-        default:
-          otherField(r, tag, descriptor);
-      }
-    }
-  } catch (e) {
-    throw within(e, r, segmentOf(descriptor, field, field === 2 ? level.scoped.length : -1));
-  }
-  return level;
 }

@@ -86,24 +86,45 @@ export function toDecodeError(e: unknown, r: Reader, message: string): OtlpDecod
 
 const WIRE_NAMES = ['varint', 'fixed64', 'length-delimited', 'group start', 'group end', 'fixed32'];
 
+/** Protobuf wire types, as the schema tables name them. */
+export const VARINT = 0;
+export const FIXED64 = 1;
+export const LEN = 2;
+export const FIXED32 = 5;
+
 /**
- * Field numbers of a message with their expected wire types, for the default branch of
- * a decoder's switch: a known field with the wrong wire type is an error, an unknown
- * field is skipped.
+ * One message's fields: by field number, its name and expected wire type (for the
+ * default branch of a decoder's switch: a known field with the wrong wire type is an
+ * error, an unknown field is skipped), and by name, the tag a decoder's switch matches
+ * (`field << 3 | wire type`). The table is the one place a field number is written.
  */
-export interface MessageSchema {
+export interface MessageSchema<Name extends string = string> {
   readonly names: readonly (string | undefined)[];
   readonly wire: readonly number[];
+  readonly tag: Readonly<Record<Name, number>>;
 }
 
-export function schema(fields: Record<number, [name: string, wireType: number]>): MessageSchema {
+export function schema<Name extends string>(fields: Record<Name, readonly [field: number, wireType: number]>): MessageSchema<Name> {
   const names: (string | undefined)[] = [];
   const wire: number[] = [];
-  for (const [num, [name, wt]] of Object.entries(fields)) {
-    names[Number(num)] = name;
-    wire[Number(num)] = wt;
+  const tag = {} as Record<Name, number>;
+  for (const name of Object.keys(fields) as Name[]) {
+    const [num, wt] = fields[name];
+    names[num] = name;
+    wire[num] = wt;
+    tag[name] = (num << 3) | wt;
   }
-  return { names, wire };
+  return { names, wire, tag: Object.freeze(tag) };
+}
+
+/** The tag of the same field with another wire type (a repeated scalar sent unpacked). */
+export function withWireType(tag: number, wireType: number): number {
+  return (tag & ~7) | wireType;
+}
+
+/** Whether `tag` is of the field `fieldTag` is, whatever its wire type (for error paths). */
+export function isField(tag: number, fieldTag: number): boolean {
+  return tag >>> 3 === fieldTag >>> 3;
 }
 
 /** Handles a tag its decoder's switch did not: skip it if unknown, else fail on its wire type. */
@@ -127,9 +148,9 @@ export function otherField(r: Reader, tag: number, s: MessageSchema): void {
   r.skipType(wt);
 }
 
-/** The field name for an error path, with the element index of a repeated field. */
-export function segmentOf(s: MessageSchema, field: number, index: number): string | undefined {
-  const name = s.names[field];
+/** The field name of `tag` for an error path, with the element index of a repeated field. */
+export function segmentOf(s: MessageSchema, tag: number, index: number): string | undefined {
+  const name = s.names[tag >>> 3];
   if (name === undefined) return undefined;
   return index >= 0 ? `${name}[${index}]` : name;
 }
@@ -314,15 +335,13 @@ export function hex(buf: Uint8Array, s: number, n: number): string {
 }
 
 /**
- * Reads a trace or span id field. Returns its hex; the caller checks the length
- * (ids of a wrong length reject only their item). Over-long ids are not hexed
- * in full: `idBytes` tells the caller the real length.
+ * Reads the `n` bytes of a trace or span id field whose length prefix the caller read
+ * (with `readLen`, keeping it: ids of a wrong length reject only their item, and
+ * over-long ids are not hexed in full). Returns the hex.
  */
-export function readId(r: Reader): string {
-  const n = readLen(r);
+export function readId(r: Reader, n: number): string {
   const s = r.pos;
   r.pos = s + n;
-  idBytes = n;
   if (n !== 16) return hex(r.buf, s, n > 32 ? 32 : n);
   // spans of one trace travel together: reuse the last trace id's hex when it repeats
   const b = r.buf;
@@ -337,9 +356,6 @@ export function readId(r: Reader): string {
 
 const lastTraceId = new Uint8Array(16);
 let lastTraceHex = '00000000000000000000000000000000';
-
-/** Byte length of the id last read by `readId`. */
-export let idBytes = 0;
 
 // ------------------------------------------------------------------ numbers
 

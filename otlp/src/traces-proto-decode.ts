@@ -1,160 +1,77 @@
 /**
- * ExportTraceServiceRequest (opentelemetry/proto/collector/trace/v1) protobuf → model.
- * Field numbers are from opentelemetry/proto/trace/v1/trace.proto.
+ * ExportTraceServiceRequest (opentelemetry/proto/collector/trace/v1) protobuf → model:
+ * the span decoder, under the shared envelope decoder. Field numbers are from
+ * opentelemetry/proto/trace/v1/trace.proto.
  */
 import { newAttributes } from './telemetry.ts';
-import type {
-  ResourceSpans,
-  ScopeSpans,
-  Span,
-  SpanEvent,
-  SpanKind,
-  SpanLink,
-  StatusCode,
-  TracesData,
-} from './telemetry.ts';
-import { Rejections } from './decode-error.ts';
-import type { DecodeResult } from './decode-error.ts';
+import type { Span, SpanKind, StatusCode } from './telemetry.ts';
+import { TRACES_ENVELOPE, type DecodePlace } from './envelope.ts';
 import { enumProblem, idProblem, ZERO_SPAN_ID, ZERO_TRACE_ID } from './item-checks.ts';
-import { decodeKeyValueInto, decodeResourceLevel, decodeScope, emptyScope } from './proto-common-decode.ts';
+import { readKeyValue } from './proto-common-decode.ts';
+import { protoRequestDecoder } from './proto-envelope-decode.ts';
 import {
   enterMessage,
-  idBytes,
+  FIXED32,
+  FIXED64,
+  isField,
+  LEN,
   leaveMessage,
-  newReader,
   otherField,
   readFixed32,
   readFixed64,
   readId,
+  readLen,
   readString,
   readTag,
   schema,
   segmentOf,
-  toDecodeError,
+  VARINT,
   within,
 } from './proto-read.ts';
 import type { Reader } from './proto-read.ts';
 
-const REQUEST = schema({ 1: ['resource_spans', 2] });
-const RESOURCE_SPANS = schema({ 1: ['resource', 2], 2: ['scope_spans', 2], 3: ['schema_url', 2] });
-const SCOPE_SPANS = schema({ 1: ['scope', 2], 2: ['spans', 2], 3: ['schema_url', 2] });
 const SPAN = schema({
-  1: ['trace_id', 2],
-  2: ['span_id', 2],
-  3: ['trace_state', 2],
-  4: ['parent_span_id', 2],
-  5: ['name', 2],
-  6: ['kind', 0],
-  7: ['start_time_unix_nano', 1],
-  8: ['end_time_unix_nano', 1],
-  9: ['attributes', 2],
-  10: ['dropped_attributes_count', 0],
-  11: ['events', 2],
-  12: ['dropped_events_count', 0],
-  13: ['links', 2],
-  14: ['dropped_links_count', 0],
-  15: ['status', 2],
-  16: ['flags', 5],
+  trace_id: [1, LEN],
+  span_id: [2, LEN],
+  trace_state: [3, LEN],
+  parent_span_id: [4, LEN],
+  name: [5, LEN],
+  kind: [6, VARINT],
+  start_time_unix_nano: [7, FIXED64],
+  end_time_unix_nano: [8, FIXED64],
+  attributes: [9, LEN],
+  dropped_attributes_count: [10, VARINT],
+  events: [11, LEN],
+  dropped_events_count: [12, VARINT],
+  links: [13, LEN],
+  dropped_links_count: [14, VARINT],
+  status: [15, LEN],
+  flags: [16, FIXED32],
 });
 const EVENT = schema({
-  1: ['time_unix_nano', 1],
-  2: ['name', 2],
-  3: ['attributes', 2],
-  4: ['dropped_attributes_count', 0],
+  time_unix_nano: [1, FIXED64],
+  name: [2, LEN],
+  attributes: [3, LEN],
+  dropped_attributes_count: [4, VARINT],
 });
 const LINK = schema({
-  1: ['trace_id', 2],
-  2: ['span_id', 2],
-  3: ['trace_state', 2],
-  4: ['attributes', 2],
-  5: ['dropped_attributes_count', 0],
-  6: ['flags', 5],
+  trace_id: [1, LEN],
+  span_id: [2, LEN],
+  trace_state: [3, LEN],
+  attributes: [4, LEN],
+  dropped_attributes_count: [5, VARINT],
+  flags: [6, FIXED32],
 });
-const STATUS = schema({ 2: ['message', 2], 3: ['code', 0] });
+const STATUS = schema({ message: [2, LEN], code: [3, VARINT] });
 
-/** Where we are, for the paths of rejected spans. */
-interface TraceCtx {
-  rejections: Rejections;
-  resourceIndex: number;
-  scopeIndex: number;
-  accepted: number;
-}
-
-export function decodeTracesProtobuf(buf: Uint8Array): DecodeResult<TracesData> {
-  const r = newReader(buf);
-  const ctx: TraceCtx = { rejections: new Rejections(), resourceIndex: 0, scopeIndex: 0, accepted: 0 };
-  const resourceSpans: ResourceSpans[] = [];
-  let field = 0;
-  try {
-    while (r.pos < r.len) {
-      field = 0;
-      const tag = readTag(r);
-      field = tag >>> 3;
-      if (tag === 10) {
-        ctx.resourceIndex = resourceSpans.length;
-        const outer = enterMessage(r);
-        resourceSpans.push(decodeResourceSpans(r, ctx));
-        leaveMessage(r, outer);
-      } else otherField(r, tag, REQUEST);
-    }
-  } catch (e) {
-    throw toDecodeError(within(e, r, segmentOf(REQUEST, field, resourceSpans.length)), r, 'ExportTraceServiceRequest');
-  }
-  return {
-    data: { resourceSpans },
-    items: ctx.accepted,
-    rejected: ctx.rejections.count,
-    rejectedMessage: ctx.rejections.message(),
-  };
-}
-
-function decodeResourceSpans(r: Reader, ctx: TraceCtx): ResourceSpans {
-  const { resource, scoped, schemaUrl } = decodeResourceLevel(r, RESOURCE_SPANS, ctx, (reader) => decodeScopeSpans(reader, ctx));
-  return { resource, scopeSpans: scoped, schemaUrl };
-}
-
-function decodeScopeSpans(r: Reader, ctx: TraceCtx): ScopeSpans {
-  const ss: ScopeSpans = { scope: emptyScope(), spans: [], schemaUrl: '' };
-  let field = 0;
-  let spanIndex = 0;
-  try {
-    while (r.pos < r.len) {
-      field = 0;
-      const tag = readTag(r);
-      field = tag >>> 3;
-      switch (tag) {
-        case 18: {
-          const outer = enterMessage(r);
-          const span = decodeSpan(r, ctx, spanIndex);
-          leaveMessage(r, outer);
-          if (span !== null) {
-            ss.spans.push(span);
-            ctx.accepted++;
-          }
-          spanIndex++;
-          break;
-        }
-        case 10: {
-          const outer = enterMessage(r);
-          ss.scope = decodeScope(r);
-          leaveMessage(r, outer);
-          break;
-        }
-        case 26:
-          ss.schemaUrl = readString(r);
-          break;
-        default:
-          otherField(r, tag, SCOPE_SPANS);
-      }
-    }
-  } catch (e) {
-    throw within(e, r, segmentOf(SCOPE_SPANS, field, field === 2 ? spanIndex : -1));
-  }
-  return ss;
-}
+export const decodeTracesProtobuf = protoRequestDecoder(TRACES_ENVELOPE, decodeSpan);
 
 /** Decodes one Span; returns null (and records why) when the span is invalid. */
-function decodeSpan(r: Reader, ctx: TraceCtx, index: number): Span | null {
+function decodeSpan(r: Reader, place: DecodePlace, index: number): Span | null {
+  // the tags as locals: the switch compares registers, not property loads
+  const { attributes, trace_id, span_id, trace_state, parent_span_id, name, kind, start_time_unix_nano } = SPAN.tag;
+  const { end_time_unix_nano, dropped_attributes_count, events, dropped_events_count, links, dropped_links_count } = SPAN.tag;
+  const { status, flags } = SPAN.tag;
   const span: Span = {
     traceId: '',
     spanId: '',
@@ -178,81 +95,61 @@ function decodeSpan(r: Reader, ctx: TraceCtx, index: number): Span | null {
   let parentBytes = 0;
   let linkProblem = '';
   let attrIndex = 0;
-  let field = 0;
+  let tag = 0;
   try {
-    while (r.pos < r.len) {
-      field = 0;
-      const tag = readTag(r);
-      field = tag >>> 3;
+    for (; r.pos < r.len; tag = 0) {
+      tag = readTag(r);
       switch (tag) {
-        case 74: {
-          const outer = enterMessage(r);
-          decodeKeyValueInto(r, span.attributes, 0);
-          leaveMessage(r, outer);
+        case attributes:
+          readKeyValue(r, span.attributes);
           attrIndex++;
           break;
-        }
-        case 10:
-          span.traceId = readId(r);
-          traceIdBytes = idBytes;
+        case trace_id:
+          traceIdBytes = readLen(r);
+          span.traceId = readId(r, traceIdBytes);
           break;
-        case 18:
-          span.spanId = readId(r);
-          spanIdBytes = idBytes;
+        case span_id:
+          spanIdBytes = readLen(r);
+          span.spanId = readId(r, spanIdBytes);
           break;
-        case 26:
+        case trace_state:
           span.traceState = readString(r);
           break;
-        case 34:
-          span.parentSpanId = readId(r);
-          parentBytes = idBytes;
+        case parent_span_id:
+          parentBytes = readLen(r);
+          span.parentSpanId = readId(r, parentBytes);
           break;
-        case 42:
+        case name:
           span.name = readString(r);
           break;
-        case 48:
+        case kind:
           span.kind = r.int32() as SpanKind;
           break;
-        case 57:
+        case start_time_unix_nano:
           span.startTimeUnixNano = readFixed64(r);
           break;
-        case 65:
+        case end_time_unix_nano:
           span.endTimeUnixNano = readFixed64(r);
           break;
-        case 80:
+        case dropped_attributes_count:
           span.droppedAttributesCount = r.uint32();
           break;
-        case 90: {
-          const outer = enterMessage(r);
-          span.events.push(decodeEvent(r));
-          leaveMessage(r, outer);
+        case events:
+          readEvent(r, span);
           break;
-        }
-        case 96:
+        case dropped_events_count:
           span.droppedEventsCount = r.uint32();
           break;
-        case 106: {
-          const outer = enterMessage(r);
-          const link = decodeLink(r);
-          leaveMessage(r, outer);
-          if (linkProblem === '') {
-            linkProblem =
-              idProblem(`links[${span.links.length}].trace_id`, link.traceId, linkTraceIdBytes, 16, true) ||
-              idProblem(`links[${span.links.length}].span_id`, link.spanId, linkSpanIdBytes, 8, true);
-          }
-          span.links.push(link);
+        case links:
+          linkProblem = readLink(r, span, linkProblem);
           break;
-        }
-        case 112:
+        case dropped_links_count:
           span.droppedLinksCount = r.uint32();
           break;
-        case 122: {
-          const outer = enterMessage(r);
-          decodeStatusInto(r, span);
-          leaveMessage(r, outer);
+        case status:
+          readStatus(r, span);
           break;
-        }
-        case 133:
+        case flags:
           span.flags = readFixed32(r);
           break;
         default:
@@ -260,8 +157,8 @@ function decodeSpan(r: Reader, ctx: TraceCtx, index: number): Span | null {
       }
     }
   } catch (e) {
-    const i = field === 9 ? attrIndex : field === 11 ? span.events.length : field === 13 ? span.links.length : -1;
-    throw within(e, r, segmentOf(SPAN, field, i));
+    const i = isField(tag, attributes) ? attrIndex : isField(tag, events) ? span.events.length : isField(tag, links) ? span.links.length : -1;
+    throw within(e, r, segmentOf(SPAN, tag, i));
   }
   // an all-zero parent is how some SDKs say "root span"
   if (parentBytes === 8 && span.parentSpanId === ZERO_SPAN_ID) span.parentSpanId = '';
@@ -273,126 +170,98 @@ function decodeSpan(r: Reader, ctx: TraceCtx, index: number): Span | null {
       linkProblem ||
       enumProblem('kind', span.kind, 5, 'SpanKind') ||
       enumProblem('status.code', span.status.code, 2, 'StatusCode');
-    reject(ctx, index, problem);
+    place.reject(`spans[${index}].${problem} (span dropped)`);
     return null;
   }
   if (span.traceId === ZERO_TRACE_ID || span.spanId === ZERO_SPAN_ID) {
-    reject(ctx, index, idProblem('trace_id', span.traceId, 16, 16, true) || idProblem('span_id', span.spanId, 8, 8, true));
+    const problem = idProblem('trace_id', span.traceId, 16, 16, true) || idProblem('span_id', span.spanId, 8, 8, true);
+    place.reject(`spans[${index}].${problem} (span dropped)`);
     return null;
   }
+  place.accepted++;
   return span;
 }
 
-function reject(ctx: TraceCtx, index: number, problem: string): void {
-  ctx.rejections.add(
-    `resource_spans[${ctx.resourceIndex}].scope_spans[${ctx.scopeIndex}].spans[${index}].${problem} (span dropped)`,
+/** Decodes the Event that starts here into `span.events`. */
+function readEvent(r: Reader, span: Span): void {
+  const { time_unix_nano, name, attributes, dropped_attributes_count } = EVENT.tag;
+  const outer = enterMessage(r);
+  const ev = { timeUnixNano: 0n, name: '', attributes: newAttributes(), droppedAttributesCount: 0 };
+  let tag = 0;
+  let attrIndex = 0;
+  try {
+    for (; r.pos < r.len; tag = 0) {
+      tag = readTag(r);
+      if (tag === attributes) {
+        readKeyValue(r, ev.attributes);
+        attrIndex++;
+      } else if (tag === time_unix_nano) ev.timeUnixNano = readFixed64(r);
+      else if (tag === name) ev.name = readString(r);
+      else if (tag === dropped_attributes_count) ev.droppedAttributesCount = r.uint32();
+      else otherField(r, tag, EVENT);
+    }
+  } catch (e) {
+    throw within(e, r, segmentOf(EVENT, tag, isField(tag, attributes) ? attrIndex : -1));
+  }
+  leaveMessage(r, outer);
+  span.events.push(ev);
+}
+
+/**
+ * Decodes the Link that starts here into `span.links`; returns the span's first link
+ * problem (`problem` if there was one already).
+ */
+function readLink(r: Reader, span: Span, problem: string): string {
+  const { trace_id, span_id, trace_state, attributes, dropped_attributes_count, flags } = LINK.tag;
+  const outer = enterMessage(r);
+  const link = { traceId: '', spanId: '', traceState: '', attributes: newAttributes(), droppedAttributesCount: 0, flags: 0 };
+  let traceIdBytes = 0;
+  let spanIdBytes = 0;
+  let tag = 0;
+  let attrIndex = 0;
+  try {
+    for (; r.pos < r.len; tag = 0) {
+      tag = readTag(r);
+      if (tag === trace_id) {
+        traceIdBytes = readLen(r);
+        link.traceId = readId(r, traceIdBytes);
+      } else if (tag === span_id) {
+        spanIdBytes = readLen(r);
+        link.spanId = readId(r, spanIdBytes);
+      } else if (tag === trace_state) link.traceState = readString(r);
+      else if (tag === attributes) {
+        readKeyValue(r, link.attributes);
+        attrIndex++;
+      } else if (tag === dropped_attributes_count) link.droppedAttributesCount = r.uint32();
+      else if (tag === flags) link.flags = readFixed32(r);
+      else otherField(r, tag, LINK);
+    }
+  } catch (e) {
+    throw within(e, r, segmentOf(LINK, tag, isField(tag, attributes) ? attrIndex : -1));
+  }
+  leaveMessage(r, outer);
+  const i = span.links.length;
+  span.links.push(link);
+  return (
+    problem ||
+    idProblem(`links[${i}].trace_id`, link.traceId, traceIdBytes, 16, true) ||
+    idProblem(`links[${i}].span_id`, link.spanId, spanIdBytes, 8, true)
   );
 }
 
-function decodeEvent(r: Reader): SpanEvent {
-  const ev: SpanEvent = { timeUnixNano: 0n, name: '', attributes: newAttributes(), droppedAttributesCount: 0 };
-  let field = 0;
-  let attrIndex = 0;
+function readStatus(r: Reader, span: Span): void {
+  const { message, code } = STATUS.tag;
+  const outer = enterMessage(r);
+  let tag = 0;
   try {
-    while (r.pos < r.len) {
-      field = 0;
-      const tag = readTag(r);
-      field = tag >>> 3;
-      switch (tag) {
-        case 9:
-          ev.timeUnixNano = readFixed64(r);
-          break;
-        case 18:
-          ev.name = readString(r);
-          break;
-        case 26: {
-          const outer = enterMessage(r);
-          decodeKeyValueInto(r, ev.attributes, 0);
-          leaveMessage(r, outer);
-          attrIndex++;
-          break;
-        }
-        case 32:
-          ev.droppedAttributesCount = r.uint32();
-          break;
-        default:
-          otherField(r, tag, EVENT);
-      }
-    }
-  } catch (e) {
-    throw within(e, r, segmentOf(EVENT, field, field === 3 ? attrIndex : -1));
-  }
-  return ev;
-}
-
-let linkTraceIdBytes = 0;
-let linkSpanIdBytes = 0;
-
-function decodeLink(r: Reader): SpanLink {
-  const link: SpanLink = {
-    traceId: '',
-    spanId: '',
-    traceState: '',
-    attributes: newAttributes(),
-    droppedAttributesCount: 0,
-    flags: 0,
-  };
-  linkTraceIdBytes = 0;
-  linkSpanIdBytes = 0;
-  let field = 0;
-  let attrIndex = 0;
-  try {
-    while (r.pos < r.len) {
-      field = 0;
-      const tag = readTag(r);
-      field = tag >>> 3;
-      switch (tag) {
-        case 10:
-          link.traceId = readId(r);
-          linkTraceIdBytes = idBytes;
-          break;
-        case 18:
-          link.spanId = readId(r);
-          linkSpanIdBytes = idBytes;
-          break;
-        case 26:
-          link.traceState = readString(r);
-          break;
-        case 34: {
-          const outer = enterMessage(r);
-          decodeKeyValueInto(r, link.attributes, 0);
-          leaveMessage(r, outer);
-          attrIndex++;
-          break;
-        }
-        case 40:
-          link.droppedAttributesCount = r.uint32();
-          break;
-        case 53:
-          link.flags = readFixed32(r);
-          break;
-        default:
-          otherField(r, tag, LINK);
-      }
-    }
-  } catch (e) {
-    throw within(e, r, segmentOf(LINK, field, field === 4 ? attrIndex : -1));
-  }
-  return link;
-}
-
-function decodeStatusInto(r: Reader, span: Span): void {
-  let field = 0;
-  try {
-    while (r.pos < r.len) {
-      field = 0;
-      const tag = readTag(r);
-      field = tag >>> 3;
-      if (tag === 18) span.status.message = readString(r);
-      else if (tag === 24) span.status.code = r.int32() as StatusCode;
+    for (; r.pos < r.len; tag = 0) {
+      tag = readTag(r);
+      if (tag === message) span.status.message = readString(r);
+      else if (tag === code) span.status.code = r.int32() as StatusCode;
       else otherField(r, tag, STATUS);
     }
   } catch (e) {
-    throw within(e, r, segmentOf(STATUS, field, -1));
+    throw within(e, r, segmentOf(STATUS, tag, -1));
   }
+  leaveMessage(r, outer);
 }
