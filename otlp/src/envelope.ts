@@ -7,22 +7,7 @@
  */
 import { Rejections } from './decode-error.ts';
 import type { DecodeResult } from './decode-error.ts';
-import type {
-  InstrumentationScope,
-  LogRecord,
-  LogsData,
-  Metric,
-  MetricsData,
-  Resource,
-  ResourceLogs,
-  ResourceMetrics,
-  ResourceSpans,
-  ScopeLogs,
-  ScopeMetrics,
-  ScopeSpans,
-  Span,
-  TracesData,
-} from './telemetry.ts';
+import type { InstrumentationScope, LogRecord, LogsData, Metric, MetricsData, Resource, ResourceLogs, ResourceMetrics, ResourceSpans, ScopeLogs, ScopeMetrics, ScopeSpans, Span, TracesData } from './telemetry.ts';
 
 export interface Envelope<Item, ScopeLevel, ResourceLevel, Data> {
   /** the request message's name, for error messages */

@@ -118,6 +118,18 @@ export function asElement(v: unknown): JsonObject {
   throw wrongType('an object', v);
 }
 
+/** Calls `each` with every element of a repeated message field, adding `[i]` to a fault's path. */
+export function forEachElement(v: unknown, each: (o: JsonObject, index: number) => void): void {
+  const list = asArray(v);
+  for (let i = 0; i < list.length; i++) {
+    try {
+      each(asElement(list[i]), i);
+    } catch (e) {
+      throw addSegment(e, `[${i}]`);
+    }
+  }
+}
+
 // ------------------------------------------------------------------ scalars
 
 export function asString(v: unknown): string {

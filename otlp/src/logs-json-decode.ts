@@ -1,28 +1,13 @@
 /** OTLP/JSON ExportLogsServiceRequest → model. */
 import { newAttributes } from './telemetry.ts';
-import type { LogRecord, LogsData, ResourceLogs, ScopeLogs } from './telemetry.ts';
-import { Rejections, addSegment } from './decode-error.ts';
-import type { DecodeResult } from './decode-error.ts';
+import type { LogRecord } from './telemetry.ts';
+import { addSegment } from './decode-error.ts';
+import { LOGS_ENVELOPE, type DecodePlace } from './envelope.ts';
 import { enumProblem, idProblem, ZERO_SPAN_ID, ZERO_TRACE_ID } from './item-checks.ts';
-import {
-  asArray,
-  asElement,
-  asEnum,
-  asFixed64,
-  asHexId,
-  asInt32,
-  asString,
-  decodeAnyValueJson,
-  decodeKeyValuesJson,
-  decodeResourceJson,
-  decodeScopeJson,
-  parseJsonBody,
-  toJsonDecodeError,
-} from './json-common-decode.ts';
+import { asEnum, asFixed64, asHexId, asInt32, asString, decodeAnyValueJson, decodeKeyValuesJson } from './json-common-decode.ts';
 import type { JsonObject } from './json-common-decode.ts';
-import { emptyResource, emptyScope } from './proto-common-decode.ts';
+import { jsonRequestDecoder } from './json-envelope-decode.ts';
 
-const MESSAGE = 'ExportLogsServiceRequest';
 const LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'];
 /** SEVERITY_NUMBER_UNSPECIFIED, SEVERITY_NUMBER_TRACE, _TRACE2 … SEVERITY_NUMBER_FATAL4 (index = value). */
 const SEVERITY_NUMBERS = [
@@ -30,117 +15,10 @@ const SEVERITY_NUMBERS = [
   ...LEVELS.flatMap((l) => ['', '2', '3', '4'].map((n) => `SEVERITY_NUMBER_${l}${n}`)),
 ];
 
-interface LogsCtx {
-  rejections: Rejections;
-  resourceIndex: number;
-  scopeIndex: number;
-  accepted: number;
-}
+export const decodeLogsJson = jsonRequestDecoder(LOGS_ENVELOPE, decodeLogRecord);
 
-export function decodeLogsJson(body: string | Uint8Array): DecodeResult<LogsData> {
-  const root = parseJsonBody(body, MESSAGE);
-  const ctx: LogsCtx = { rejections: new Rejections(), resourceIndex: 0, scopeIndex: 0, accepted: 0 };
-  const resourceLogs: ResourceLogs[] = [];
-  let key = '';
-  try {
-    for (key in root) {
-      if (key !== 'resourceLogs' && key !== 'resource_logs') continue;
-      const list = asArray(root[key]);
-      for (let i = 0; i < list.length; i++) {
-        ctx.resourceIndex = i;
-        try {
-          resourceLogs.push(decodeResourceLogs(asElement(list[i]), ctx));
-        } catch (e) {
-          throw addSegment(e, `[${i}]`);
-        }
-      }
-    }
-  } catch (e) {
-    throw toJsonDecodeError(addSegment(e, key), MESSAGE);
-  }
-  return {
-    data: { resourceLogs },
-    items: ctx.accepted,
-    rejected: ctx.rejections.count,
-    rejectedMessage: ctx.rejections.message(),
-  };
-}
-
-function decodeResourceLogs(o: JsonObject, ctx: LogsCtx): ResourceLogs {
-  const rl: ResourceLogs = { resource: emptyResource(), scopeLogs: [], schemaUrl: '' };
-  let key = '';
-  try {
-    for (key in o) {
-      const x = o[key];
-      switch (key) {
-        case 'resource':
-          rl.resource = decodeResourceJson(x);
-          break;
-        case 'scopeLogs':
-        case 'scope_logs': {
-          const list = asArray(x);
-          for (let i = 0; i < list.length; i++) {
-            ctx.scopeIndex = i;
-            try {
-              rl.scopeLogs.push(decodeScopeLogs(asElement(list[i]), ctx));
-            } catch (e) {
-              throw addSegment(e, `[${i}]`);
-            }
-          }
-          break;
-        }
-        case 'schemaUrl':
-        case 'schema_url':
-          rl.schemaUrl = asString(x);
-          break;
-      }
-    }
-  } catch (e) {
-    throw addSegment(e, key);
-  }
-  return rl;
-}
-
-function decodeScopeLogs(o: JsonObject, ctx: LogsCtx): ScopeLogs {
-  const sl: ScopeLogs = { scope: emptyScope(), logRecords: [], schemaUrl: '' };
-  let key = '';
-  try {
-    for (key in o) {
-      const x = o[key];
-      switch (key) {
-        case 'scope':
-          sl.scope = decodeScopeJson(x);
-          break;
-        case 'logRecords':
-        case 'log_records': {
-          const list = asArray(x);
-          for (let i = 0; i < list.length; i++) {
-            let rec: LogRecord | null;
-            try {
-              rec = decodeLogRecord(asElement(list[i]), ctx, i);
-            } catch (e) {
-              throw addSegment(e, `[${i}]`);
-            }
-            if (rec !== null) {
-              sl.logRecords.push(rec);
-              ctx.accepted++;
-            }
-          }
-          break;
-        }
-        case 'schemaUrl':
-        case 'schema_url':
-          sl.schemaUrl = asString(x);
-          break;
-      }
-    }
-  } catch (e) {
-    throw addSegment(e, key);
-  }
-  return sl;
-}
-
-function decodeLogRecord(o: JsonObject, ctx: LogsCtx, index: number): LogRecord | null {
+/** Decodes one log record; returns null (and records why) when it is invalid. */
+function decodeLogRecord(o: JsonObject, place: DecodePlace, index: number): LogRecord | null {
   const rec: LogRecord = {
     timeUnixNano: 0n,
     observedTimeUnixNano: 0n,
@@ -212,10 +90,9 @@ function decodeLogRecord(o: JsonObject, ctx: LogsCtx, index: number): LogRecord 
     idProblem('spanId', rec.spanId, rec.spanId.length >>> 1, 8, false) ||
     enumProblem('severityNumber', rec.severityNumber, 24, 'SeverityNumber');
   if (problem !== '') {
-    ctx.rejections.add(
-      `resourceLogs[${ctx.resourceIndex}].scopeLogs[${ctx.scopeIndex}].logRecords[${index}].${problem} (log record dropped)`,
-    );
+    place.reject(`logRecords[${index}].${problem} (log record dropped)`);
     return null;
   }
+  place.accepted++;
   return rec;
 }

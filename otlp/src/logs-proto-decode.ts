@@ -9,25 +9,7 @@ import { LOGS_ENVELOPE, type DecodePlace } from './envelope.ts';
 import { enumProblem, idProblem, ZERO_SPAN_ID, ZERO_TRACE_ID } from './item-checks.ts';
 import { decodeAnyValue, readKeyValue } from './proto-common-decode.ts';
 import { protoRequestDecoder } from './proto-envelope-decode.ts';
-import {
-  enterMessage,
-  FIXED32,
-  FIXED64,
-  isField,
-  LEN,
-  leaveMessage,
-  otherField,
-  readFixed32,
-  readFixed64,
-  readId,
-  readLen,
-  readString,
-  readTag,
-  schema,
-  segmentOf,
-  VARINT,
-  within,
-} from './proto-read.ts';
+import { enterMessage, FIXED32, FIXED64, isField, LEN, leaveMessage, otherField, readFixed32, readFixed64, readId, readLen, readString, readTag, schema, segmentOf, VARINT, within } from './proto-read.ts';
 import type { Reader } from './proto-read.ts';
 
 const LOG_RECORD = schema({

@@ -1,47 +1,14 @@
 /** OTLP/JSON ExportMetricsServiceRequest → model. */
 import { newAttributes } from './telemetry.ts';
-import type {
-  AggregationTemporality,
-  Exemplar,
-  ExponentialHistogramBuckets,
-  ExponentialHistogramDataPoint,
-  HistogramDataPoint,
-  Metric,
-  MetricData,
-  MetricsData,
-  NumberDataPoint,
-  ResourceMetrics,
-  ScopeMetrics,
-  SummaryDataPoint,
-  ValueAtQuantile,
-} from './telemetry.ts';
-import { Rejections, addSegment } from './decode-error.ts';
-import type { DecodeResult } from './decode-error.ts';
+import type { AggregationTemporality, Exemplar, ExponentialHistogramBuckets, ExponentialHistogramDataPoint, HistogramDataPoint, Metric, MetricData, NumberDataPoint, SummaryDataPoint, ValueAtQuantile } from './telemetry.ts';
+import { addSegment } from './decode-error.ts';
+import { METRICS_ENVELOPE, type DecodePlace } from './envelope.ts';
 import { exponentialHistogramProblem, histogramProblem, idProblem, quantileProblem } from './item-checks.ts';
-import {
-  asArray,
-  asBool,
-  asCount,
-  asDouble,
-  asElement,
-  asEnum,
-  asFixed64,
-  asHexId,
-  asInt32,
-  asInt64,
-  asObject,
-  asString,
-  decodeKeyValuesJson,
-  decodeResourceJson,
-  decodeScopeJson,
-  jsonFault,
-  parseJsonBody,
-  toJsonDecodeError,
-} from './json-common-decode.ts';
+import { asArray, asBool, asCount, asDouble, asEnum, asFixed64, asHexId, asInt32, asInt64, asObject, asString, decodeKeyValuesJson, jsonFault, forEachElement } from './json-common-decode.ts';
 import type { JsonObject } from './json-common-decode.ts';
-import { emptyResource, emptyScope } from './proto-common-decode.ts';
+import { jsonRequestDecoder } from './json-envelope-decode.ts';
+import { metricData } from './metric-data.ts';
 
-const MESSAGE = 'ExportMetricsServiceRequest';
 const TEMPORALITIES = [
   'AGGREGATION_TEMPORALITY_UNSPECIFIED',
   'AGGREGATION_TEMPORALITY_DELTA',
@@ -49,123 +16,17 @@ const TEMPORALITIES = [
 ];
 
 type PointKind = 'gauge' | 'sum' | 'histogram' | 'exponentialHistogram' | 'summary';
+type Point = NumberDataPoint | HistogramDataPoint | ExponentialHistogramDataPoint | SummaryDataPoint;
 
-interface MetricsCtx {
-  rejections: Rejections;
-  resourceIndex: number;
-  scopeIndex: number;
-  metricIndex: number;
-  accepted: number;
-  /** problem of the data point just decoded, '' when valid */
+/** The first problem of the data point being decoded (its exemplars included); '' when valid. */
+interface PointCheck {
   problem: string;
 }
 
-export function decodeMetricsJson(body: string | Uint8Array): DecodeResult<MetricsData> {
-  const root = parseJsonBody(body, MESSAGE);
-  const ctx: MetricsCtx = {
-    rejections: new Rejections(),
-    resourceIndex: 0,
-    scopeIndex: 0,
-    metricIndex: 0,
-    accepted: 0,
-    problem: '',
-  };
-  const resourceMetrics: ResourceMetrics[] = [];
-  let key = '';
-  try {
-    for (key in root) {
-      if (key !== 'resourceMetrics' && key !== 'resource_metrics') continue;
-      const list = asArray(root[key]);
-      for (let i = 0; i < list.length; i++) {
-        ctx.resourceIndex = i;
-        try {
-          resourceMetrics.push(decodeResourceMetrics(asElement(list[i]), ctx));
-        } catch (e) {
-          throw addSegment(e, `[${i}]`);
-        }
-      }
-    }
-  } catch (e) {
-    throw toJsonDecodeError(addSegment(e, key), MESSAGE);
-  }
-  return {
-    data: { resourceMetrics },
-    items: ctx.accepted,
-    rejected: ctx.rejections.count,
-    rejectedMessage: ctx.rejections.message(),
-  };
-}
+export const decodeMetricsJson = jsonRequestDecoder(METRICS_ENVELOPE, decodeMetric);
 
-function decodeResourceMetrics(o: JsonObject, ctx: MetricsCtx): ResourceMetrics {
-  const rm: ResourceMetrics = { resource: emptyResource(), scopeMetrics: [], schemaUrl: '' };
-  let key = '';
-  try {
-    for (key in o) {
-      const x = o[key];
-      switch (key) {
-        case 'resource':
-          rm.resource = decodeResourceJson(x);
-          break;
-        case 'scopeMetrics':
-        case 'scope_metrics': {
-          const list = asArray(x);
-          for (let i = 0; i < list.length; i++) {
-            ctx.scopeIndex = i;
-            try {
-              rm.scopeMetrics.push(decodeScopeMetrics(asElement(list[i]), ctx));
-            } catch (e) {
-              throw addSegment(e, `[${i}]`);
-            }
-          }
-          break;
-        }
-        case 'schemaUrl':
-        case 'schema_url':
-          rm.schemaUrl = asString(x);
-          break;
-      }
-    }
-  } catch (e) {
-    throw addSegment(e, key);
-  }
-  return rm;
-}
-
-function decodeScopeMetrics(o: JsonObject, ctx: MetricsCtx): ScopeMetrics {
-  const sm: ScopeMetrics = { scope: emptyScope(), metrics: [], schemaUrl: '' };
-  let key = '';
-  try {
-    for (key in o) {
-      const x = o[key];
-      switch (key) {
-        case 'scope':
-          sm.scope = decodeScopeJson(x);
-          break;
-        case 'metrics': {
-          const list = asArray(x);
-          for (let i = 0; i < list.length; i++) {
-            ctx.metricIndex = i;
-            try {
-              sm.metrics.push(decodeMetric(asElement(list[i]), ctx));
-            } catch (e) {
-              throw addSegment(e, `[${i}]`);
-            }
-          }
-          break;
-        }
-        case 'schemaUrl':
-        case 'schema_url':
-          sm.schemaUrl = asString(x);
-          break;
-      }
-    }
-  } catch (e) {
-    throw addSegment(e, key);
-  }
-  return sm;
-}
-
-function decodeMetric(o: JsonObject, ctx: MetricsCtx): Metric {
+function decodeMetric(o: JsonObject, place: DecodePlace, index: number): Metric {
+  const at = `metrics[${index}].`;
   const metric: Metric = { name: '', description: '', unit: '', metadata: newAttributes(), data: { type: 'empty' } };
   let key = '';
   try {
@@ -182,20 +43,20 @@ function decodeMetric(o: JsonObject, ctx: MetricsCtx): Metric {
           metric.unit = asString(x);
           break;
         case 'gauge':
-          metric.data = decodeData(x, ctx, 'gauge');
+          metric.data = decodeData(x, place, at, 'gauge');
           break;
         case 'sum':
-          metric.data = decodeData(x, ctx, 'sum');
+          metric.data = decodeData(x, place, at, 'sum');
           break;
         case 'histogram':
-          metric.data = decodeData(x, ctx, 'histogram');
+          metric.data = decodeData(x, place, at, 'histogram');
           break;
         case 'exponentialHistogram':
         case 'exponential_histogram':
-          metric.data = decodeData(x, ctx, 'exponentialHistogram');
+          metric.data = decodeData(x, place, at, 'exponentialHistogram');
           break;
         case 'summary':
-          metric.data = decodeData(x, ctx, 'summary');
+          metric.data = decodeData(x, place, at, 'summary');
           break;
         case 'metadata':
           decodeKeyValuesJson(x, metric.metadata, 0);
@@ -208,9 +69,10 @@ function decodeMetric(o: JsonObject, ctx: MetricsCtx): Metric {
   return metric;
 }
 
-function decodeData(v: unknown, ctx: MetricsCtx, kind: PointKind): MetricData {
+function decodeData(v: unknown, place: DecodePlace, at: string, kind: PointKind): MetricData {
   const o = asObject(v) ?? {};
-  const points: unknown[] = [];
+  const points: Point[] = [];
+  const check: PointCheck = { problem: '' };
   let temporality = 0;
   let monotonic = false;
   let key = '';
@@ -219,27 +81,16 @@ function decodeData(v: unknown, ctx: MetricsCtx, kind: PointKind): MetricData {
       const x = o[key];
       switch (key) {
         case 'dataPoints':
-        case 'data_points': {
-          const list = asArray(x);
-          for (let i = 0; i < list.length; i++) {
-            ctx.problem = '';
-            let point: unknown;
-            try {
-              point = decodePoint(asElement(list[i]), ctx, kind);
-            } catch (e) {
-              throw addSegment(e, `[${i}]`);
-            }
-            if (ctx.problem === '') {
+        case 'data_points':
+          forEachElement(x, (element, i) => {
+            check.problem = '';
+            const point = decodePoint(element, check, kind);
+            if (check.problem === '') {
               points.push(point);
-              ctx.accepted++;
-            } else {
-              ctx.rejections.add(
-                `resourceMetrics[${ctx.resourceIndex}].scopeMetrics[${ctx.scopeIndex}].metrics[${ctx.metricIndex}].${kind}.dataPoints[${i}].${ctx.problem} (data point dropped)`,
-              );
-            }
-          }
+              place.accepted++;
+            } else place.reject(`${at}${kind}.dataPoints[${i}].${check.problem} (data point dropped)`);
+          });
           break;
-        }
         case 'aggregationTemporality':
         case 'aggregation_temporality':
           if (kind !== 'gauge' && kind !== 'summary') temporality = asEnum(x, TEMPORALITIES, 'AggregationTemporality');
@@ -259,55 +110,21 @@ function decodeData(v: unknown, ctx: MetricsCtx, kind: PointKind): MetricData {
   } catch (e) {
     throw addSegment(e, key);
   }
-  const at = temporality as AggregationTemporality;
-  switch (kind) {
-    case 'gauge':
-      return { type: 'gauge', dataPoints: points as NumberDataPoint[] };
-    case 'sum':
-      return { type: 'sum', dataPoints: points as NumberDataPoint[], aggregationTemporality: at, isMonotonic: monotonic };
-    case 'histogram':
-      return { type: 'histogram', dataPoints: points as HistogramDataPoint[], aggregationTemporality: at };
-    case 'exponentialHistogram':
-      return {
-        type: 'exponentialHistogram',
-        dataPoints: points as ExponentialHistogramDataPoint[],
-        aggregationTemporality: at,
-      };
-    case 'summary':
-      return { type: 'summary', dataPoints: points as SummaryDataPoint[] };
-  }
+  return metricData(kind === 'exponentialHistogram' ? 'exponential_histogram' : kind, points, temporality as AggregationTemporality, monotonic);
 }
 
-function decodePoint(
-  o: JsonObject,
-  ctx: MetricsCtx,
-  kind: PointKind,
-): NumberDataPoint | HistogramDataPoint | ExponentialHistogramDataPoint | SummaryDataPoint {
-  switch (kind) {
-    case 'gauge':
-    case 'sum':
-      return decodeNumberPoint(o, ctx);
-    case 'histogram':
-      return decodeHistogramPoint(o, ctx);
-    case 'exponentialHistogram':
-      return decodeExponentialPoint(o, ctx);
-    case 'summary':
-      return decodeSummaryPoint(o, ctx);
-  }
+function decodePoint(o: JsonObject, check: PointCheck, kind: PointKind): Point {
+  if (kind === 'histogram') return decodeHistogramPoint(o, check);
+  if (kind === 'exponentialHistogram') return decodeExponentialPoint(o, check);
+  if (kind === 'summary') return decodeSummaryPoint(o, check);
+  return decodeNumberPoint(o, check);
 }
 
-function decodeExemplars(v: unknown, ctx: MetricsCtx, out: Exemplar[]): void {
-  const list = asArray(v);
-  for (let i = 0; i < list.length; i++) {
-    try {
-      out.push(decodeExemplar(asElement(list[i]), ctx, i));
-    } catch (e) {
-      throw addSegment(e, `[${i}]`);
-    }
-  }
+function decodeExemplars(v: unknown, check: PointCheck, out: Exemplar[]): void {
+  forEachElement(v, (element, i) => out.push(decodeExemplar(element, check, i)));
 }
 
-function decodeNumberPoint(o: JsonObject, ctx: MetricsCtx): NumberDataPoint {
+function decodeNumberPoint(o: JsonObject, check: PointCheck): NumberDataPoint {
   const p: NumberDataPoint = {
     attributes: newAttributes(),
     startTimeUnixNano: 0n,
@@ -344,7 +161,7 @@ function decodeNumberPoint(o: JsonObject, ctx: MetricsCtx): NumberDataPoint {
           p.valueType = 'int';
           break;
         case 'exemplars':
-          decodeExemplars(x, ctx, p.exemplars);
+          decodeExemplars(x, check, p.exemplars);
           break;
         case 'flags':
           p.flags = asInt32(x, true);
@@ -370,7 +187,7 @@ function numbers(v: unknown, each: (x: unknown) => number): number[] {
   return out;
 }
 
-function decodeHistogramPoint(o: JsonObject, ctx: MetricsCtx): HistogramDataPoint {
+function decodeHistogramPoint(o: JsonObject, check: PointCheck): HistogramDataPoint {
   const p: HistogramDataPoint = {
     attributes: newAttributes(),
     startTimeUnixNano: 0n,
@@ -412,7 +229,7 @@ function decodeHistogramPoint(o: JsonObject, ctx: MetricsCtx): HistogramDataPoin
           p.explicitBounds = numbers(x, asDouble);
           break;
         case 'exemplars':
-          decodeExemplars(x, ctx, p.exemplars);
+          decodeExemplars(x, check, p.exemplars);
           break;
         case 'flags':
           p.flags = asInt32(x, true);
@@ -428,8 +245,8 @@ function decodeHistogramPoint(o: JsonObject, ctx: MetricsCtx): HistogramDataPoin
   } catch (e) {
     throw addSegment(e, key);
   }
-  if (ctx.problem === '') {
-    ctx.problem = histogramProblem(
+  if (check.problem === '') {
+    check.problem = histogramProblem(
       { bucketCounts: 'bucketCounts', explicitBounds: 'explicitBounds', count: 'count' },
       p.count,
       p.bucketCounts,
@@ -456,7 +273,7 @@ function decodeBuckets(v: unknown): ExponentialHistogramBuckets {
   return b;
 }
 
-function decodeExponentialPoint(o: JsonObject, ctx: MetricsCtx): ExponentialHistogramDataPoint {
+function decodeExponentialPoint(o: JsonObject, check: PointCheck): ExponentialHistogramDataPoint {
   const p: ExponentialHistogramDataPoint = {
     attributes: newAttributes(),
     startTimeUnixNano: 0n,
@@ -509,7 +326,7 @@ function decodeExponentialPoint(o: JsonObject, ctx: MetricsCtx): ExponentialHist
           p.flags = asInt32(x, true);
           break;
         case 'exemplars':
-          decodeExemplars(x, ctx, p.exemplars);
+          decodeExemplars(x, check, p.exemplars);
           break;
         case 'min':
           if (x !== null) p.min = asDouble(x);
@@ -526,8 +343,8 @@ function decodeExponentialPoint(o: JsonObject, ctx: MetricsCtx): ExponentialHist
   } catch (e) {
     throw addSegment(e, key);
   }
-  if (ctx.problem === '') {
-    ctx.problem = exponentialHistogramProblem(
+  if (check.problem === '') {
+    check.problem = exponentialHistogramProblem(
       { scale: 'scale', count: 'count' },
       p.scale,
       p.count,
@@ -539,7 +356,7 @@ function decodeExponentialPoint(o: JsonObject, ctx: MetricsCtx): ExponentialHist
   return p;
 }
 
-function decodeSummaryPoint(o: JsonObject, ctx: MetricsCtx): SummaryDataPoint {
+function decodeSummaryPoint(o: JsonObject, check: PointCheck): SummaryDataPoint {
   const p: SummaryDataPoint = {
     attributes: newAttributes(),
     startTimeUnixNano: 0n,
@@ -572,17 +389,9 @@ function decodeSummaryPoint(o: JsonObject, ctx: MetricsCtx): SummaryDataPoint {
           p.sum = asDouble(x);
           break;
         case 'quantileValues':
-        case 'quantile_values': {
-          const list = asArray(x);
-          for (let i = 0; i < list.length; i++) {
-            try {
-              p.quantileValues.push(decodeQuantile(asElement(list[i])));
-            } catch (e) {
-              throw addSegment(e, `[${i}]`);
-            }
-          }
+        case 'quantile_values':
+          forEachElement(x, (element) => p.quantileValues.push(decodeQuantile(element)));
           break;
-        }
         case 'flags':
           p.flags = asInt32(x, true);
           break;
@@ -591,11 +400,11 @@ function decodeSummaryPoint(o: JsonObject, ctx: MetricsCtx): SummaryDataPoint {
   } catch (e) {
     throw addSegment(e, key);
   }
-  if (ctx.problem === '') {
+  if (check.problem === '') {
     for (let i = 0; i < p.quantileValues.length; i++) {
       const problem = quantileProblem(`quantileValues[${i}].quantile`, p.quantileValues[i].quantile);
       if (problem !== '') {
-        ctx.problem = problem;
+        check.problem = problem;
         break;
       }
     }
@@ -617,7 +426,7 @@ function decodeQuantile(o: JsonObject): ValueAtQuantile {
   return q;
 }
 
-function decodeExemplar(o: JsonObject, ctx: MetricsCtx, index: number): Exemplar {
+function decodeExemplar(o: JsonObject, check: PointCheck, index: number): Exemplar {
   const ex: Exemplar = { filteredAttributes: newAttributes(), timeUnixNano: 0n, value: 0, spanId: '', traceId: '' };
   let key = '';
   try {
@@ -653,11 +462,11 @@ function decodeExemplar(o: JsonObject, ctx: MetricsCtx, index: number): Exemplar
   } catch (e) {
     throw addSegment(e, key);
   }
-  if (ctx.problem === '') {
+  if (check.problem === '') {
     const problem =
       idProblem('traceId', ex.traceId, ex.traceId.length >>> 1, 16, false) ||
       idProblem('spanId', ex.spanId, ex.spanId.length >>> 1, 8, false);
-    if (problem !== '') ctx.problem = `exemplars[${index}].${problem}`;
+    if (problem !== '') check.problem = `exemplars[${index}].${problem}`;
   }
   return ex;
 }

@@ -4,48 +4,13 @@
  * opentelemetry/proto/metrics/v1/metrics.proto.
  */
 import { newAttributes } from './telemetry.ts';
-import type {
-  AggregationTemporality,
-  Exemplar,
-  ExponentialHistogramBuckets,
-  ExponentialHistogramDataPoint,
-  HistogramDataPoint,
-  Metric,
-  MetricData,
-  NumberDataPoint,
-  SummaryDataPoint,
-  ValueAtQuantile,
-} from './telemetry.ts';
+import type { AggregationTemporality, Exemplar, ExponentialHistogramBuckets, ExponentialHistogramDataPoint, HistogramDataPoint, Metric, MetricData, NumberDataPoint, SummaryDataPoint, ValueAtQuantile } from './telemetry.ts';
 import { METRICS_ENVELOPE, type DecodePlace } from './envelope.ts';
+import { metricData, type MetricKind } from './metric-data.ts';
 import { exponentialHistogramProblem, histogramProblem, idProblem, quantileProblem } from './item-checks.ts';
 import { readKeyValue } from './proto-common-decode.ts';
 import { protoRequestDecoder } from './proto-envelope-decode.ts';
-import {
-  enterMessage,
-  fault,
-  FIXED64,
-  isField,
-  LEN,
-  leaveMessage,
-  otherField,
-  readDouble,
-  readFixed64,
-  readFixed64Number,
-  readId,
-  readLen,
-  readPackedDoubles,
-  readPackedFixed64Numbers,
-  readPackedUint64Numbers,
-  readSfixed64,
-  readString,
-  readTag,
-  readUint64Number,
-  schema,
-  segmentOf,
-  VARINT,
-  within,
-  withWireType,
-} from './proto-read.ts';
+import { enterMessage, fault, FIXED64, isField, LEN, leaveMessage, otherField, readDouble, readFixed64, readFixed64Number, readId, readLen, readPackedDoubles, readPackedFixed64Numbers, readPackedUint64Numbers, readSfixed64, readString, readTag, readUint64Number, schema, segmentOf, VARINT, within, withWireType } from './proto-read.ts';
 import type { Reader } from './proto-read.ts';
 
 const METRIC = schema({
@@ -124,7 +89,7 @@ const UNPACKED_BUCKET_COUNTS = withWireType(HISTOGRAM_POINT.tag.bucket_counts, F
 const UNPACKED_EXPLICIT_BOUNDS = withWireType(HISTOGRAM_POINT.tag.explicit_bounds, FIXED64);
 const UNPACKED_EXP_BUCKET_COUNTS = withWireType(BUCKETS.tag.bucket_counts, VARINT);
 
-type PointKind = 'gauge' | 'sum' | 'histogram' | 'exponential_histogram' | 'summary';
+type PointKind = MetricKind;
 type Point = NumberDataPoint | HistogramDataPoint | ExponentialHistogramDataPoint | SummaryDataPoint;
 
 /** The first problem of the data point being decoded (its exemplars included); '' when valid. */
@@ -228,19 +193,7 @@ function decodeData(r: Reader, place: DecodePlace, at: string, kind: PointKind):
     throw within(e, r, segmentOf(DATA, tag, isField(tag, data_points) ? pointIndex : -1));
   }
   leaveMessage(r, outer);
-  const aggregationTemporality = temporality as AggregationTemporality;
-  switch (kind) {
-    case 'gauge':
-      return { type: 'gauge', dataPoints: points as NumberDataPoint[] };
-    case 'sum':
-      return { type: 'sum', dataPoints: points as NumberDataPoint[], aggregationTemporality, isMonotonic: monotonic };
-    case 'histogram':
-      return { type: 'histogram', dataPoints: points as HistogramDataPoint[], aggregationTemporality };
-    case 'exponential_histogram':
-      return { type: 'exponentialHistogram', dataPoints: points as ExponentialHistogramDataPoint[], aggregationTemporality };
-    case 'summary':
-      return { type: 'summary', dataPoints: points as SummaryDataPoint[] };
-  }
+  return metricData(kind, points, temporality as AggregationTemporality, monotonic);
 }
 
 function decodePoint(r: Reader, check: PointCheck, kind: PointKind): Point {

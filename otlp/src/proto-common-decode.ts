@@ -4,25 +4,7 @@
  */
 import { newAttributes } from './telemetry.ts';
 import type { AnyValue, Attributes, InstrumentationScope, KeyValueList, Resource } from './telemetry.ts';
-import {
-  enterMessage,
-  FIXED64,
-  fault,
-  isField,
-  LEN,
-  leaveMessage,
-  otherField,
-  readBytesCopy,
-  readDouble,
-  readInt64,
-  readKey,
-  readString,
-  readTag,
-  schema,
-  segmentOf,
-  VARINT,
-  within,
-} from './proto-read.ts';
+import { enterMessage, FIXED64, fault, isField, LEN, leaveMessage, otherField, readBytesCopy, readDouble, readInt64, readKey, readString, readTag, schema, segmentOf, VARINT, within } from './proto-read.ts';
 import type { Reader } from './proto-read.ts';
 
 /** AnyValue arrays and kvlists nest; past this depth the request is refused. */

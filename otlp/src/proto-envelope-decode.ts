@@ -7,22 +7,7 @@
 import type { DecodeResult } from './decode-error.ts';
 import { DecodePlace, type Envelope } from './envelope.ts';
 import { decodeResource, decodeScope, emptyResource, emptyScope } from './proto-common-decode.ts';
-import {
-  enterMessage,
-  isField,
-  LEN,
-  leaveMessage,
-  newReader,
-  otherField,
-  readString,
-  readTag,
-  schema,
-  segmentOf,
-  toDecodeError,
-  within,
-  type MessageSchema,
-  type Reader,
-} from './proto-read.ts';
+import { enterMessage, isField, LEN, leaveMessage, newReader, otherField, readString, readTag, schema, segmentOf, toDecodeError, within, type MessageSchema, type Reader } from './proto-read.ts';
 
 /** Decodes the item message the reader is narrowed to; null (after `place.reject`) drops it. */
 export type ProtoItemDecoder<Item> = (r: Reader, place: DecodePlace, index: number) => Item | null;

@@ -1,37 +1,13 @@
 /** OTLP/JSON ExportTraceServiceRequest → model. */
 import { newAttributes } from './telemetry.ts';
-import type {
-  ResourceSpans,
-  ScopeSpans,
-  Span,
-  SpanEvent,
-  SpanKind,
-  SpanLink,
-  StatusCode,
-  TracesData,
-} from './telemetry.ts';
-import { Rejections, addSegment } from './decode-error.ts';
-import type { DecodeResult } from './decode-error.ts';
+import type { Span, SpanEvent, SpanKind, SpanLink, StatusCode } from './telemetry.ts';
+import { addSegment } from './decode-error.ts';
+import { TRACES_ENVELOPE, type DecodePlace } from './envelope.ts';
 import { enumProblem, idProblem, ZERO_SPAN_ID } from './item-checks.ts';
-import {
-  asArray,
-  asElement,
-  asEnum,
-  asFixed64,
-  asHexId,
-  asInt32,
-  asObject,
-  asString,
-  decodeKeyValuesJson,
-  decodeResourceJson,
-  decodeScopeJson,
-  parseJsonBody,
-  toJsonDecodeError,
-} from './json-common-decode.ts';
+import { asEnum, asFixed64, asHexId, asInt32, asObject, asString, decodeKeyValuesJson, forEachElement } from './json-common-decode.ts';
 import type { JsonObject } from './json-common-decode.ts';
-import { emptyResource, emptyScope } from './proto-common-decode.ts';
+import { jsonRequestDecoder } from './json-envelope-decode.ts';
 
-const MESSAGE = 'ExportTraceServiceRequest';
 const SPAN_KINDS = [
   'SPAN_KIND_UNSPECIFIED',
   'SPAN_KIND_INTERNAL',
@@ -42,116 +18,10 @@ const SPAN_KINDS = [
 ];
 const STATUS_CODES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'];
 
-interface TraceCtx {
-  rejections: Rejections;
-  resourceIndex: number;
-  scopeIndex: number;
-  accepted: number;
-}
+export const decodeTracesJson = jsonRequestDecoder(TRACES_ENVELOPE, decodeSpan);
 
-export function decodeTracesJson(body: string | Uint8Array): DecodeResult<TracesData> {
-  const root = parseJsonBody(body, MESSAGE);
-  const ctx: TraceCtx = { rejections: new Rejections(), resourceIndex: 0, scopeIndex: 0, accepted: 0 };
-  const resourceSpans: ResourceSpans[] = [];
-  let key = '';
-  try {
-    for (key in root) {
-      if (key !== 'resourceSpans' && key !== 'resource_spans') continue;
-      const list = asArray(root[key]);
-      for (let i = 0; i < list.length; i++) {
-        ctx.resourceIndex = i;
-        try {
-          resourceSpans.push(decodeResourceSpans(asElement(list[i]), ctx));
-        } catch (e) {
-          throw addSegment(e, `[${i}]`);
-        }
-      }
-    }
-  } catch (e) {
-    throw toJsonDecodeError(addSegment(e, key), MESSAGE);
-  }
-  return {
-    data: { resourceSpans },
-    items: ctx.accepted,
-    rejected: ctx.rejections.count,
-    rejectedMessage: ctx.rejections.message(),
-  };
-}
-
-function decodeResourceSpans(o: JsonObject, ctx: TraceCtx): ResourceSpans {
-  const rs: ResourceSpans = { resource: emptyResource(), scopeSpans: [], schemaUrl: '' };
-  let key = '';
-  try {
-    for (key in o) {
-      const x = o[key];
-      switch (key) {
-        case 'resource':
-          rs.resource = decodeResourceJson(x);
-          break;
-        case 'scopeSpans':
-        case 'scope_spans': {
-          const list = asArray(x);
-          for (let i = 0; i < list.length; i++) {
-            ctx.scopeIndex = i;
-            try {
-              rs.scopeSpans.push(decodeScopeSpans(asElement(list[i]), ctx));
-            } catch (e) {
-              throw addSegment(e, `[${i}]`);
-            }
-          }
-          break;
-        }
-        case 'schemaUrl':
-        case 'schema_url':
-          rs.schemaUrl = asString(x);
-          break;
-      }
-    }
-  } catch (e) {
-    throw addSegment(e, key);
-  }
-  return rs;
-}
-
-function decodeScopeSpans(o: JsonObject, ctx: TraceCtx): ScopeSpans {
-  const ss: ScopeSpans = { scope: emptyScope(), spans: [], schemaUrl: '' };
-  let key = '';
-  try {
-    for (key in o) {
-      const x = o[key];
-      switch (key) {
-        case 'scope':
-          ss.scope = decodeScopeJson(x);
-          break;
-        case 'spans': {
-          const list = asArray(x);
-          for (let i = 0; i < list.length; i++) {
-            let span: Span | null;
-            try {
-              span = decodeSpan(asElement(list[i]), ctx, i);
-            } catch (e) {
-              throw addSegment(e, `[${i}]`);
-            }
-            if (span !== null) {
-              ss.spans.push(span);
-              ctx.accepted++;
-            }
-          }
-          break;
-        }
-        case 'schemaUrl':
-        case 'schema_url':
-          ss.schemaUrl = asString(x);
-          break;
-      }
-    }
-  } catch (e) {
-    throw addSegment(e, key);
-  }
-  return ss;
-}
-
-function decodeSpan(o: JsonObject, ctx: TraceCtx, index: number): Span | null {
+/** Decodes one span; returns null (and records why) when the span is invalid. */
+function decodeSpan(o: JsonObject, place: DecodePlace, index: number): Span | null {
   const span: Span = {
     traceId: '',
     spanId: '',
@@ -216,39 +86,22 @@ function decodeSpan(o: JsonObject, ctx: TraceCtx, index: number): Span | null {
         case 'dropped_attributes_count':
           span.droppedAttributesCount = asInt32(x, true);
           break;
-        case 'events': {
-          const list = asArray(x);
-          for (let i = 0; i < list.length; i++) {
-            try {
-              span.events.push(decodeEvent(asElement(list[i])));
-            } catch (e) {
-              throw addSegment(e, `[${i}]`);
-            }
-          }
+        case 'events':
+          forEachElement(x, (element) => span.events.push(decodeEvent(element)));
           break;
-        }
         case 'droppedEventsCount':
         case 'dropped_events_count':
           span.droppedEventsCount = asInt32(x, true);
           break;
-        case 'links': {
-          const list = asArray(x);
-          for (let i = 0; i < list.length; i++) {
-            let link: SpanLink;
-            try {
-              link = decodeLink(asElement(list[i]));
-            } catch (e) {
-              throw addSegment(e, `[${i}]`);
-            }
-            if (linkProblem === '') {
-              linkProblem =
-                idProblem(`links[${i}].traceId`, link.traceId, link.traceId.length >>> 1, 16, true) ||
-                idProblem(`links[${i}].spanId`, link.spanId, link.spanId.length >>> 1, 8, true);
-            }
+        case 'links':
+          forEachElement(x, (element, i) => {
+            const link = decodeLink(element);
+            linkProblem ||=
+              idProblem(`links[${i}].traceId`, link.traceId, link.traceId.length >>> 1, 16, true) ||
+              idProblem(`links[${i}].spanId`, link.spanId, link.spanId.length >>> 1, 8, true);
             span.links.push(link);
-          }
+          });
           break;
-        }
         case 'droppedLinksCount':
         case 'dropped_links_count':
           span.droppedLinksCount = asInt32(x, true);
@@ -270,11 +123,10 @@ function decodeSpan(o: JsonObject, ctx: TraceCtx, index: number): Span | null {
     enumProblem('kind', span.kind, 5, 'SpanKind') ||
     enumProblem('status.code', span.status.code, 2, 'StatusCode');
   if (problem !== '') {
-    ctx.rejections.add(
-      `resourceSpans[${ctx.resourceIndex}].scopeSpans[${ctx.scopeIndex}].spans[${index}].${problem} (span dropped)`,
-    );
+    place.reject(`spans[${index}].${problem} (span dropped)`);
     return null;
   }
+  place.accepted++;
   return span;
 }
 
