@@ -9,7 +9,19 @@ import { Rejections } from './decode-error.ts';
 import type { DecodeResult } from './decode-error.ts';
 import type { InstrumentationScope, LogRecord, LogsData, Metric, MetricsData, Resource, ResourceLogs, ResourceMetrics, ResourceSpans, ScopeLogs, ScopeMetrics, ScopeSpans, Span, TracesData } from './telemetry.ts';
 
-export interface Envelope<Item, ScopeLevel, ResourceLevel, Data> {
+/** What every scope level (ScopeSpans…) of the model holds besides its list. */
+export interface AnyScopeLevel {
+  scope: InstrumentationScope;
+  schemaUrl: string;
+}
+
+/** What every resource level (ResourceSpans…) of the model holds besides its list. */
+export interface AnyResourceLevel {
+  resource: Resource;
+  schemaUrl: string;
+}
+
+export interface Envelope<Item, ScopeLevel extends AnyScopeLevel, ResourceLevel extends AnyResourceLevel, Data> {
   /** the request message's name, for error messages */
   readonly request: string;
   /** the three list fields (resource level, scope level, items) as protobuf names them */
@@ -19,6 +31,10 @@ export interface Envelope<Item, ScopeLevel, ResourceLevel, Data> {
   scopeLevel(scope: InstrumentationScope, items: Item[], schemaUrl: string): ScopeLevel;
   resourceLevel(resource: Resource, scopes: ScopeLevel[], schemaUrl: string): ResourceLevel;
   data(resources: ResourceLevel[]): Data;
+  /** the same three lists read back, for the encoders */
+  resourcesOf(data: Data): ResourceLevel[];
+  scopesOf(resource: ResourceLevel): ScopeLevel[];
+  itemsOf(scope: ScopeLevel): Item[];
 }
 
 export const TRACES_ENVELOPE: Envelope<Span, ScopeSpans, ResourceSpans, TracesData> = {
@@ -28,6 +44,9 @@ export const TRACES_ENVELOPE: Envelope<Span, ScopeSpans, ResourceSpans, TracesDa
   scopeLevel: (scope, spans, schemaUrl) => ({ scope, spans, schemaUrl }),
   resourceLevel: (resource, scopeSpans, schemaUrl) => ({ resource, scopeSpans, schemaUrl }),
   data: (resourceSpans) => ({ resourceSpans }),
+  resourcesOf: (d) => d.resourceSpans,
+  scopesOf: (rs) => rs.scopeSpans,
+  itemsOf: (ss) => ss.spans,
 };
 
 export const METRICS_ENVELOPE: Envelope<Metric, ScopeMetrics, ResourceMetrics, MetricsData> = {
@@ -37,6 +56,9 @@ export const METRICS_ENVELOPE: Envelope<Metric, ScopeMetrics, ResourceMetrics, M
   scopeLevel: (scope, metrics, schemaUrl) => ({ scope, metrics, schemaUrl }),
   resourceLevel: (resource, scopeMetrics, schemaUrl) => ({ resource, scopeMetrics, schemaUrl }),
   data: (resourceMetrics) => ({ resourceMetrics }),
+  resourcesOf: (d) => d.resourceMetrics,
+  scopesOf: (rm) => rm.scopeMetrics,
+  itemsOf: (sm) => sm.metrics,
 };
 
 export const LOGS_ENVELOPE: Envelope<LogRecord, ScopeLogs, ResourceLogs, LogsData> = {
@@ -46,6 +68,9 @@ export const LOGS_ENVELOPE: Envelope<LogRecord, ScopeLogs, ResourceLogs, LogsDat
   scopeLevel: (scope, logRecords, schemaUrl) => ({ scope, logRecords, schemaUrl }),
   resourceLevel: (resource, scopeLogs, schemaUrl) => ({ resource, scopeLogs, schemaUrl }),
   data: (resourceLogs) => ({ resourceLogs }),
+  resourcesOf: (d) => d.resourceLogs,
+  scopesOf: (rl) => rl.scopeLogs,
+  itemsOf: (sl) => sl.logRecords,
 };
 
 /**

@@ -5,7 +5,7 @@
  */
 import { addSegment } from './decode-error.ts';
 import type { DecodeResult } from './decode-error.ts';
-import { DecodePlace, type Envelope } from './envelope.ts';
+import { DecodePlace, type AnyResourceLevel, type AnyScopeLevel, type Envelope } from './envelope.ts';
 import { asString, decodeResourceJson, decodeScopeJson, forEachElement, parseJsonBody, toJsonDecodeError } from './json-common-decode.ts';
 import type { JsonObject } from './json-common-decode.ts';
 import { emptyResource, emptyScope } from './proto-common-decode.ts';
@@ -14,7 +14,7 @@ import { emptyResource, emptyScope } from './proto-common-decode.ts';
 export type JsonItemDecoder<Item> = (o: JsonObject, place: DecodePlace, index: number) => Item | null;
 
 /** A request decoder for one signal: its envelope walked here, its items by `decodeItem`. */
-export function jsonRequestDecoder<Item, ScopeLevel, ResourceLevel, Data>(
+export function jsonRequestDecoder<Item, ScopeLevel extends AnyScopeLevel, ResourceLevel extends AnyResourceLevel, Data>(
   envelope: Envelope<Item, ScopeLevel, ResourceLevel, Data>,
   decodeItem: JsonItemDecoder<Item>,
 ): (body: string | Uint8Array) => DecodeResult<Data> {

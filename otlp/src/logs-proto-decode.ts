@@ -9,22 +9,10 @@ import { LOGS_ENVELOPE, type DecodePlace } from './envelope.ts';
 import { enumProblem, idProblem, ZERO_SPAN_ID, ZERO_TRACE_ID } from './item-checks.ts';
 import { decodeAnyValue, readKeyValue } from './proto-common-decode.ts';
 import { protoRequestDecoder } from './proto-envelope-decode.ts';
-import { enterMessage, FIXED32, FIXED64, isField, LEN, leaveMessage, otherField, readFixed32, readFixed64, readId, readLen, readString, readTag, schema, segmentOf, VARINT, within } from './proto-read.ts';
+import { enterMessage, isField, leaveMessage, otherField, readFixed32, readFixed64, readId, readLen, readString, readTag, schema, segmentOf, within } from './proto-read.ts';
 import type { Reader } from './proto-read.ts';
+import { LOG_RECORD } from './proto-schema.ts';
 
-const LOG_RECORD = schema({
-  time_unix_nano: [1, FIXED64],
-  observed_time_unix_nano: [11, FIXED64],
-  severity_number: [2, VARINT],
-  severity_text: [3, LEN],
-  body: [5, LEN],
-  attributes: [6, LEN],
-  dropped_attributes_count: [7, VARINT],
-  flags: [8, FIXED32],
-  trace_id: [9, LEN],
-  span_id: [10, LEN],
-  event_name: [12, LEN],
-});
 
 export const decodeLogsProtobuf = protoRequestDecoder(LOGS_ENVELOPE, decodeLogRecord);
 

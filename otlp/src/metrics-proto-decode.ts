@@ -10,80 +10,10 @@ import { metricData, type MetricKind } from './metric-data.ts';
 import { exponentialHistogramProblem, histogramProblem, idProblem, quantileProblem } from './item-checks.ts';
 import { readKeyValue } from './proto-common-decode.ts';
 import { protoRequestDecoder } from './proto-envelope-decode.ts';
-import { enterMessage, fault, FIXED64, isField, LEN, leaveMessage, otherField, readDouble, readFixed64, readFixed64Number, readId, readLen, readPackedDoubles, readPackedFixed64Numbers, readPackedUint64Numbers, readSfixed64, readString, readTag, readUint64Number, schema, segmentOf, VARINT, within, withWireType } from './proto-read.ts';
+import { enterMessage, fault, FIXED64, isField, leaveMessage, otherField, readDouble, readFixed64, readFixed64Number, readId, readLen, readPackedDoubles, readPackedFixed64Numbers, readPackedUint64Numbers, readSfixed64, readString, readTag, readUint64Number, schema, segmentOf, VARINT, within, withWireType } from './proto-read.ts';
 import type { Reader } from './proto-read.ts';
+import { BUCKETS, DATA, EXEMPLAR, EXP_POINT, HISTOGRAM_POINT, METRIC, NO_FIELDS, NUMBER_POINT, QUANTILE, SUMMARY_POINT } from './proto-schema.ts';
 
-const METRIC = schema({
-  name: [1, LEN],
-  description: [2, LEN],
-  unit: [3, LEN],
-  gauge: [5, LEN],
-  sum: [7, LEN],
-  histogram: [9, LEN],
-  exponential_histogram: [10, LEN],
-  summary: [11, LEN],
-  metadata: [12, LEN],
-});
-/** Gauge, Sum, Histogram, ExponentialHistogram and Summary share field numbers 1-3. */
-const DATA = schema({ data_points: [1, LEN], aggregation_temporality: [2, VARINT], is_monotonic: [3, VARINT] });
-const NUMBER_POINT = schema({
-  attributes: [7, LEN],
-  start_time_unix_nano: [2, FIXED64],
-  time_unix_nano: [3, FIXED64],
-  as_double: [4, FIXED64],
-  as_int: [6, FIXED64],
-  exemplars: [5, LEN],
-  flags: [8, VARINT],
-});
-const HISTOGRAM_POINT = schema({
-  attributes: [9, LEN],
-  start_time_unix_nano: [2, FIXED64],
-  time_unix_nano: [3, FIXED64],
-  count: [4, FIXED64],
-  sum: [5, FIXED64],
-  bucket_counts: [6, LEN],
-  explicit_bounds: [7, LEN],
-  exemplars: [8, LEN],
-  flags: [10, VARINT],
-  min: [11, FIXED64],
-  max: [12, FIXED64],
-});
-const EXP_POINT = schema({
-  attributes: [1, LEN],
-  start_time_unix_nano: [2, FIXED64],
-  time_unix_nano: [3, FIXED64],
-  count: [4, FIXED64],
-  sum: [5, FIXED64],
-  scale: [6, VARINT],
-  zero_count: [7, FIXED64],
-  positive: [8, LEN],
-  negative: [9, LEN],
-  flags: [10, VARINT],
-  exemplars: [11, LEN],
-  min: [12, FIXED64],
-  max: [13, FIXED64],
-  zero_threshold: [14, FIXED64],
-});
-const BUCKETS = schema({ offset: [1, VARINT], bucket_counts: [2, LEN] });
-const SUMMARY_POINT = schema({
-  attributes: [7, LEN],
-  start_time_unix_nano: [2, FIXED64],
-  time_unix_nano: [3, FIXED64],
-  count: [4, FIXED64],
-  sum: [5, FIXED64],
-  quantile_values: [6, LEN],
-  flags: [8, VARINT],
-});
-const NO_FIELDS = schema({});
-const QUANTILE = schema({ quantile: [1, FIXED64], value: [2, FIXED64] });
-const EXEMPLAR = schema({
-  filtered_attributes: [7, LEN],
-  time_unix_nano: [2, FIXED64],
-  as_double: [3, FIXED64],
-  as_int: [6, FIXED64],
-  span_id: [4, LEN],
-  trace_id: [5, LEN],
-});
 // repeated scalars may also come one element per field (unpacked)
 const UNPACKED_BUCKET_COUNTS = withWireType(HISTOGRAM_POINT.tag.bucket_counts, FIXED64);
 const UNPACKED_EXPLICIT_BOUNDS = withWireType(HISTOGRAM_POINT.tag.explicit_bounds, FIXED64);

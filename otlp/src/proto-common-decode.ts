@@ -4,35 +4,13 @@
  */
 import { newAttributes } from './telemetry.ts';
 import type { AnyValue, Attributes, InstrumentationScope, KeyValueList, Resource } from './telemetry.ts';
-import { enterMessage, FIXED64, fault, isField, LEN, leaveMessage, otherField, readBytesCopy, readDouble, readInt64, readKey, readString, readTag, schema, segmentOf, VARINT, within } from './proto-read.ts';
+import { enterMessage, fault, isField, LEN, leaveMessage, otherField, readBytesCopy, readDouble, readInt64, readKey, readString, readTag, schema, segmentOf, within } from './proto-read.ts';
 import type { Reader } from './proto-read.ts';
+import { ANY_VALUE, KEY_VALUE, RESOURCE, SCOPE, VALUES } from './proto-schema.ts';
 
 /** AnyValue arrays and kvlists nest; past this depth the request is refused. */
 export const MAX_ANY_VALUE_DEPTH = 32;
 
-const ANY_VALUE = schema({
-  string_value: [1, LEN],
-  bool_value: [2, VARINT],
-  int_value: [3, VARINT],
-  double_value: [4, FIXED64],
-  array_value: [5, LEN],
-  kvlist_value: [6, LEN],
-  bytes_value: [7, LEN],
-  string_value_strindex: [8, VARINT],
-});
-const VALUES = schema({ values: [1, LEN] });
-const KEY_VALUE = schema({ key: [1, LEN], value: [2, LEN], key_strindex: [3, VARINT] });
-const SCOPE = schema({
-  name: [1, LEN],
-  version: [2, LEN],
-  attributes: [3, LEN],
-  dropped_attributes_count: [4, VARINT],
-});
-const RESOURCE = schema({
-  attributes: [1, LEN],
-  dropped_attributes_count: [2, VARINT],
-  entity_refs: [3, LEN],
-});
 
 /** Decodes the AnyValue message the reader is narrowed to. */
 export function decodeAnyValue(r: Reader, depth: number): AnyValue {

@@ -1,8 +1,11 @@
 /**
- * Protobuf encoding of the shared messages (common/v1, resource/v1) from the model.
- * Default values are left out, as proto3 serializers do.
+ * Protobuf encoding of the shared messages (common/v1, resource/v1) from the model, and
+ * the field writers every encoder uses. Default values are left out, as proto3
+ * serializers do. A tag is a varint, so `w.varint(X.tag.name)` writes field `name`'s tag.
  */
 import type { AnyValue, Attributes, InstrumentationScope, KeyValueList, Resource } from './telemetry.ts';
+import { FIXED32, FIXED64, LEN, VARINT } from './proto-read.ts';
+import { ANY_VALUE, KEY_VALUE, RESOURCE, SCOPE, VALUES } from './proto-schema.ts';
 import type { ProtoWriter } from './proto-writer.ts';
 
 /**
@@ -10,44 +13,45 @@ import type { ProtoWriter } from './proto-writer.ts';
  * written as int_value and any other number as double_value (bigint → int_value).
  */
 export function writeAnyValue(w: ProtoWriter, v: AnyValue): void {
+  const T = ANY_VALUE.tag;
   if (v === null) return;
   switch (typeof v) {
     case 'string':
-      w.tag(1, 2);
+      w.varint(T.string_value);
       w.string(v);
       return;
     case 'boolean':
-      w.tag(2, 0);
+      w.varint(T.bool_value);
       w.bool(v);
       return;
     case 'number':
       if (Number.isSafeInteger(v)) {
-        w.tag(3, 0);
+        w.varint(T.int_value);
         w.int64(v);
       } else {
-        w.tag(4, 1);
+        w.varint(T.double_value);
         w.double(v);
       }
       return;
     case 'bigint':
-      w.tag(3, 0);
+      w.varint(T.int_value);
       w.int64(v);
       return;
   }
   if (v instanceof Uint8Array) {
-    w.tag(7, 2);
+    w.varint(T.bytes_value);
     w.bytes(v);
   } else if (Array.isArray(v)) {
-    const start = w.begin(5);
+    const start = w.begin(ANY_VALUE.field.array_value);
     for (const item of v) {
-      const s = w.begin(1);
+      const s = w.begin(VALUES.field.values);
       writeAnyValue(w, item);
       w.end(s);
     }
     w.end(start);
   } else {
-    const start = w.begin(6);
-    writeKeyValues(w, 1, v as KeyValueList);
+    const start = w.begin(ANY_VALUE.field.kvlist_value);
+    writeKeyValues(w, VALUES.field.values, v as KeyValueList);
     w.end(start);
   }
 }
@@ -56,11 +60,8 @@ export function writeAnyValue(w: ProtoWriter, v: AnyValue): void {
 export function writeKeyValues(w: ProtoWriter, field: number, attrs: Attributes): void {
   for (const key in attrs) {
     const start = w.begin(field);
-    if (key !== '') {
-      w.tag(1, 2);
-      w.string(key);
-    }
-    const vs = w.begin(2);
+    writeStringField(w, KEY_VALUE.field.key, key);
+    const vs = w.begin(KEY_VALUE.field.value);
     writeAnyValue(w, attrs[key]);
     w.end(vs);
     w.end(start);
@@ -69,56 +70,51 @@ export function writeKeyValues(w: ProtoWriter, field: number, attrs: Attributes)
 
 export function writeResource(w: ProtoWriter, field: number, r: Resource): void {
   const start = w.begin(field);
-  writeKeyValues(w, 1, r.attributes);
-  if (r.droppedAttributesCount !== 0) {
-    w.tag(2, 0);
-    w.varint(r.droppedAttributesCount);
-  }
+  writeKeyValues(w, RESOURCE.field.attributes, r.attributes);
+  writeUint32Field(w, RESOURCE.field.dropped_attributes_count, r.droppedAttributesCount);
   w.end(start);
 }
 
 export function writeScope(w: ProtoWriter, field: number, s: InstrumentationScope): void {
   const start = w.begin(field);
-  if (s.name !== '') {
-    w.tag(1, 2);
-    w.string(s.name);
-  }
-  if (s.version !== '') {
-    w.tag(2, 2);
-    w.string(s.version);
-  }
-  writeKeyValues(w, 3, s.attributes);
-  if (s.droppedAttributesCount !== 0) {
-    w.tag(4, 0);
-    w.varint(s.droppedAttributesCount);
-  }
+  writeStringField(w, SCOPE.field.name, s.name);
+  writeStringField(w, SCOPE.field.version, s.version);
+  writeKeyValues(w, SCOPE.field.attributes, s.attributes);
+  writeUint32Field(w, SCOPE.field.dropped_attributes_count, s.droppedAttributesCount);
   w.end(start);
 }
 
 /** A string field, left out when empty. */
 export function writeStringField(w: ProtoWriter, field: number, s: string): void {
   if (s === '') return;
-  w.tag(field, 2);
+  w.tag(field, LEN);
   w.string(s);
 }
 
 /** An id field (hex in the model), left out when empty. */
 export function writeIdField(w: ProtoWriter, field: number, hex: string): void {
   if (hex === '') return;
-  w.tag(field, 2);
+  w.tag(field, LEN);
   w.hexBytes(hex);
 }
 
 /** A fixed64 timestamp field, left out when zero. */
 export function writeTimeField(w: ProtoWriter, field: number, t: bigint): void {
   if (t === 0n) return;
-  w.tag(field, 1);
+  w.tag(field, FIXED64);
   w.fixed64(t);
 }
 
 /** A uint32 field, left out when zero. */
 export function writeUint32Field(w: ProtoWriter, field: number, v: number): void {
   if (v === 0) return;
-  w.tag(field, 0);
+  w.tag(field, VARINT);
   w.varint(v);
+}
+
+/** A fixed32 flags field, left out when zero. */
+export function writeFlags(w: ProtoWriter, field: number, flags: number): void {
+  if (flags === 0) return;
+  w.tag(field, FIXED32);
+  w.fixed32(flags);
 }

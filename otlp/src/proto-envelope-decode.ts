@@ -1,28 +1,26 @@
 /**
  * The one OTLP/protobuf envelope decoder: ExportXServiceRequest → ResourceX → ScopeX →
- * items, for all three signals. The request holds the resource-level list (field 1);
- * the resource and scope levels share one layout (their resource or scope = 1, the list
- * below = 2, schema_url = 3).
+ * items, for all three signals (the layouts are EXPORT_REQUEST and LEVEL in
+ * proto-schema.ts).
  */
 import type { DecodeResult } from './decode-error.ts';
-import { DecodePlace, type Envelope } from './envelope.ts';
+import { DecodePlace, type AnyResourceLevel, type AnyScopeLevel, type Envelope } from './envelope.ts';
 import { decodeResource, decodeScope, emptyResource, emptyScope } from './proto-common-decode.ts';
-import { enterMessage, isField, LEN, leaveMessage, newReader, otherField, readString, readTag, schema, segmentOf, toDecodeError, within, type MessageSchema, type Reader } from './proto-read.ts';
+import { enterMessage, isField, leaveMessage, newReader, otherField, readString, readTag, segmentOf, toDecodeError, within, type MessageSchema, type Reader } from './proto-read.ts';
+import { EXPORT_REQUEST, LEVEL } from './proto-schema.ts';
 
 /** Decodes the item message the reader is narrowed to; null (after `place.reject`) drops it. */
 export type ProtoItemDecoder<Item> = (r: Reader, place: DecodePlace, index: number) => Item | null;
 
-type LevelFields = 'head' | 'list' | 'schema_url';
-
 /** A request decoder for one signal: its envelope walked here, its items by `decodeItem`. */
-export function protoRequestDecoder<Item, ScopeLevel, ResourceLevel, Data>(
+export function protoRequestDecoder<Item, ScopeLevel extends AnyScopeLevel, ResourceLevel extends AnyResourceLevel, Data>(
   envelope: Envelope<Item, ScopeLevel, ResourceLevel, Data>,
   decodeItem: ProtoItemDecoder<Item>,
 ): (buf: Uint8Array) => DecodeResult<Data> {
   const [resourceList, scopeList, itemList] = envelope.protoNames;
-  const request = schema({ [resourceList]: [1, LEN] } as Record<string, readonly [number, number]>);
-  const resourceLevel = levelSchema('resource', scopeList);
-  const scopeLevel = levelSchema('scope', itemList);
+  const request = named(EXPORT_REQUEST, [resourceList]);
+  const resourceLevel = named(LEVEL, ['resource', scopeList, 'schema_url']);
+  const scopeLevel = named(LEVEL, ['scope', itemList, 'schema_url']);
 
   function decodeScopeLevel(r: Reader, place: DecodePlace): ScopeLevel {
     const items: Item[] = [];
@@ -42,7 +40,7 @@ export function protoRequestDecoder<Item, ScopeLevel, ResourceLevel, Data>(
     return envelope.resourceLevel(head, scopes, schemaUrl);
   }
 
-  const listTag = request.tag[resourceList]!;
+  const listTag = request.tag.resource_list;
   return function decodeRequest(buf: Uint8Array): DecodeResult<Data> {
     const r = newReader(buf);
     const place = new DecodePlace(resourceList, scopeList);
@@ -66,19 +64,15 @@ export function protoRequestDecoder<Item, ScopeLevel, ResourceLevel, Data>(
   };
 }
 
-function levelSchema(head: string, list: string): MessageSchema<LevelFields> {
-  const s = schema({ head: [1, LEN], list: [2, LEN], schema_url: [3, LEN] });
-  // error paths use the real field names
-  const names = [...s.names];
-  names[1] = head;
-  names[2] = list;
-  return { ...s, names };
+/** `s` with the signal's field names (fields 1, 2, 3…) for error paths. */
+function named<Name extends string>(s: MessageSchema<Name>, names: string[]): MessageSchema<Name> {
+  return { ...s, names: [undefined, ...names] };
 }
 
 /** Decodes a resource or scope level the reader is narrowed to; each list element goes to `readChild`. */
 function decodeLevel<Head>(
   r: Reader,
-  s: MessageSchema<LevelFields>,
+  s: typeof LEVEL,
   emptyHead: () => Head,
   decodeHead: (r: Reader) => Head,
   readChild: (r: Reader, index: number) => void,
@@ -87,24 +81,24 @@ function decodeLevel<Head>(
   let head: Head | undefined;
   let schemaUrl = '';
   let index = 0;
-  let tag = 0;
+  let t = 0;
   try {
-    for (; r.pos < r.len; tag = 0) {
-      tag = readTag(r);
-      if (tag === list) {
+    for (; r.pos < r.len; t = 0) {
+      t = readTag(r);
+      if (t === list) {
         const outer = enterMessage(r);
         readChild(r, index);
         leaveMessage(r, outer);
         index++;
-      } else if (tag === headTag) {
+      } else if (t === headTag) {
         const outer = enterMessage(r);
         head = decodeHead(r);
         leaveMessage(r, outer);
-      } else if (tag === schema_url) schemaUrl = readString(r);
-      else otherField(r, tag, s);
+      } else if (t === schema_url) schemaUrl = readString(r);
+      else otherField(r, t, s);
     }
   } catch (e) {
-    throw within(e, r, segmentOf(s, tag, isField(tag, list) ? index : -1));
+    throw within(e, r, segmentOf(s, t, isField(t, list) ? index : -1));
   }
   return { head: head ?? emptyHead(), schemaUrl };
 }

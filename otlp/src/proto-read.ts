@@ -95,26 +95,30 @@ export const FIXED32 = 5;
 /**
  * One message's fields: by field number, its name and expected wire type (for the
  * default branch of a decoder's switch: a known field with the wrong wire type is an
- * error, an unknown field is skipped), and by name, the tag a decoder's switch matches
- * (`field << 3 | wire type`). The table is the one place a field number is written.
+ * error, an unknown field is skipped); by name, the tag a decoder's switch matches
+ * (`field << 3 | wire type`) and the field number an encoder writes.
  */
 export interface MessageSchema<Name extends string = string> {
   readonly names: readonly (string | undefined)[];
   readonly wire: readonly number[];
   readonly tag: Readonly<Record<Name, number>>;
+  /** field numbers by name, for encoders */
+  readonly field: Readonly<Record<Name, number>>;
 }
 
 export function schema<Name extends string>(fields: Record<Name, readonly [field: number, wireType: number]>): MessageSchema<Name> {
   const names: (string | undefined)[] = [];
   const wire: number[] = [];
   const tag = {} as Record<Name, number>;
+  const field = {} as Record<Name, number>;
   for (const name of Object.keys(fields) as Name[]) {
     const [num, wt] = fields[name];
     names[num] = name;
     wire[num] = wt;
     tag[name] = (num << 3) | wt;
+    field[name] = num;
   }
-  return { names, wire, tag: Object.freeze(tag) };
+  return { names, wire, tag: Object.freeze(tag), field: Object.freeze(field) };
 }
 
 /** The tag of the same field with another wire type (a repeated scalar sent unpacked). */

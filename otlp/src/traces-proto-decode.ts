@@ -9,42 +9,10 @@ import { TRACES_ENVELOPE, type DecodePlace } from './envelope.ts';
 import { enumProblem, idProblem, ZERO_SPAN_ID, ZERO_TRACE_ID } from './item-checks.ts';
 import { readKeyValue } from './proto-common-decode.ts';
 import { protoRequestDecoder } from './proto-envelope-decode.ts';
-import { enterMessage, FIXED32, FIXED64, isField, LEN, leaveMessage, otherField, readFixed32, readFixed64, readId, readLen, readString, readTag, schema, segmentOf, VARINT, within } from './proto-read.ts';
+import { enterMessage, isField, leaveMessage, otherField, readFixed32, readFixed64, readId, readLen, readString, readTag, schema, segmentOf, within } from './proto-read.ts';
 import type { Reader } from './proto-read.ts';
+import { EVENT, LINK, SPAN, STATUS } from './proto-schema.ts';
 
-const SPAN = schema({
-  trace_id: [1, LEN],
-  span_id: [2, LEN],
-  trace_state: [3, LEN],
-  parent_span_id: [4, LEN],
-  name: [5, LEN],
-  kind: [6, VARINT],
-  start_time_unix_nano: [7, FIXED64],
-  end_time_unix_nano: [8, FIXED64],
-  attributes: [9, LEN],
-  dropped_attributes_count: [10, VARINT],
-  events: [11, LEN],
-  dropped_events_count: [12, VARINT],
-  links: [13, LEN],
-  dropped_links_count: [14, VARINT],
-  status: [15, LEN],
-  flags: [16, FIXED32],
-});
-const EVENT = schema({
-  time_unix_nano: [1, FIXED64],
-  name: [2, LEN],
-  attributes: [3, LEN],
-  dropped_attributes_count: [4, VARINT],
-});
-const LINK = schema({
-  trace_id: [1, LEN],
-  span_id: [2, LEN],
-  trace_state: [3, LEN],
-  attributes: [4, LEN],
-  dropped_attributes_count: [5, VARINT],
-  flags: [6, FIXED32],
-});
-const STATUS = schema({ message: [2, LEN], code: [3, VARINT] });
 
 export const decodeTracesProtobuf = protoRequestDecoder(TRACES_ENVELOPE, decodeSpan);
 

@@ -1,84 +1,58 @@
 /** Model → ExportTraceServiceRequest protobuf (for forwarding exporters and the host agent). */
-import type { Span, TracesData } from './telemetry.ts';
-import {
-  writeIdField,
-  writeKeyValues,
-  writeResource,
-  writeScope,
-  writeStringField,
-  writeTimeField,
-  writeUint32Field,
-} from './proto-common-encode.ts';
-import { ProtoWriter } from './proto-writer.ts';
+import type { Span } from './telemetry.ts';
+import { TRACES_ENVELOPE } from './envelope.ts';
+import { writeFlags, writeIdField, writeKeyValues, writeStringField, writeTimeField, writeUint32Field } from './proto-common-encode.ts';
+import { protoRequestEncoder } from './proto-envelope-encode.ts';
+import { EVENT, LINK, SPAN, STATUS } from './proto-schema.ts';
+import type { ProtoWriter } from './proto-writer.ts';
 
-export function encodeTracesProtobuf(d: TracesData): Uint8Array {
-  const w = new ProtoWriter(4096);
-  for (const rs of d.resourceSpans) {
-    const rsStart = w.begin(1);
-    writeResource(w, 1, rs.resource);
-    for (const ss of rs.scopeSpans) {
-      const ssStart = w.begin(2);
-      writeScope(w, 1, ss.scope);
-      for (const span of ss.spans) writeSpan(w, span);
-      writeStringField(w, 3, ss.schemaUrl);
-      w.end(ssStart);
-    }
-    writeStringField(w, 3, rs.schemaUrl);
-    w.end(rsStart);
-  }
-  return w.finish();
-}
+export const encodeTracesProtobuf = protoRequestEncoder(TRACES_ENVELOPE, writeSpan);
 
-function writeSpan(w: ProtoWriter, s: Span): void {
-  const start = w.begin(2);
-  writeIdField(w, 1, s.traceId);
-  writeIdField(w, 2, s.spanId);
-  writeStringField(w, 3, s.traceState);
-  writeIdField(w, 4, s.parentSpanId);
-  writeStringField(w, 5, s.name);
+function writeSpan(w: ProtoWriter, field: number, s: Span): void {
+  const F = SPAN.field;
+  const start = w.begin(field);
+  writeIdField(w, F.trace_id, s.traceId);
+  writeIdField(w, F.span_id, s.spanId);
+  writeStringField(w, F.trace_state, s.traceState);
+  writeIdField(w, F.parent_span_id, s.parentSpanId);
+  writeStringField(w, F.name, s.name);
   if (s.kind !== 0) {
-    w.tag(6, 0);
+    w.varint(SPAN.tag.kind);
     w.int32(s.kind);
   }
-  writeTimeField(w, 7, s.startTimeUnixNano);
-  writeTimeField(w, 8, s.endTimeUnixNano);
-  writeKeyValues(w, 9, s.attributes);
-  writeUint32Field(w, 10, s.droppedAttributesCount);
+  writeTimeField(w, F.start_time_unix_nano, s.startTimeUnixNano);
+  writeTimeField(w, F.end_time_unix_nano, s.endTimeUnixNano);
+  writeKeyValues(w, F.attributes, s.attributes);
+  writeUint32Field(w, F.dropped_attributes_count, s.droppedAttributesCount);
   for (const ev of s.events) {
-    const es = w.begin(11);
-    writeTimeField(w, 1, ev.timeUnixNano);
-    writeStringField(w, 2, ev.name);
-    writeKeyValues(w, 3, ev.attributes);
-    writeUint32Field(w, 4, ev.droppedAttributesCount);
+    const es = w.begin(F.events);
+    writeTimeField(w, EVENT.field.time_unix_nano, ev.timeUnixNano);
+    writeStringField(w, EVENT.field.name, ev.name);
+    writeKeyValues(w, EVENT.field.attributes, ev.attributes);
+    writeUint32Field(w, EVENT.field.dropped_attributes_count, ev.droppedAttributesCount);
     w.end(es);
   }
-  writeUint32Field(w, 12, s.droppedEventsCount);
+  writeUint32Field(w, F.dropped_events_count, s.droppedEventsCount);
   for (const link of s.links) {
-    const ls = w.begin(13);
-    writeIdField(w, 1, link.traceId);
-    writeIdField(w, 2, link.spanId);
-    writeStringField(w, 3, link.traceState);
-    writeKeyValues(w, 4, link.attributes);
-    writeUint32Field(w, 5, link.droppedAttributesCount);
-    if (link.flags !== 0) {
-      w.tag(6, 5);
-      w.fixed32(link.flags);
-    }
+    const ls = w.begin(F.links);
+    writeIdField(w, LINK.field.trace_id, link.traceId);
+    writeIdField(w, LINK.field.span_id, link.spanId);
+    writeStringField(w, LINK.field.trace_state, link.traceState);
+    writeKeyValues(w, LINK.field.attributes, link.attributes);
+    writeUint32Field(w, LINK.field.dropped_attributes_count, link.droppedAttributesCount);
+    writeFlags(w, LINK.field.flags, link.flags);
     w.end(ls);
   }
-  writeUint32Field(w, 14, s.droppedLinksCount);
+  writeUint32Field(w, F.dropped_links_count, s.droppedLinksCount);
   if (s.status.code !== 0 || s.status.message !== '') {
-    const st = w.begin(15);
-    writeStringField(w, 2, s.status.message);
+    const st = w.begin(F.status);
+    writeStringField(w, STATUS.field.message, s.status.message);
     if (s.status.code !== 0) {
-      w.tag(3, 0);
+      w.varint(STATUS.tag.code);
       w.int32(s.status.code);
     }
     w.end(st);
   }
-  if (s.flags !== 0) {
-    w.tag(16, 5);
-    w.fixed32(s.flags);
-  }
+  writeFlags(w, F.flags, s.flags);
   w.end(start);
 }
