@@ -8,7 +8,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { newAttributes } from './telemetry.ts';
-import type { AnyValue, InstrumentationScope, KeyValueList, Resource } from './telemetry.ts';
+import type { AnyValue, KeyValueList } from './telemetry.ts';
 import { DecodeFault, OtlpDecodeError, addSegment, joinPath } from './decode-error.ts';
 import { MAX_ANY_VALUE_DEPTH } from './proto-common-decode.ts';
 
@@ -408,58 +408,3 @@ export function decodeKeyValuesJson(v: unknown, attrs: KeyValueList, depth: numb
     }
   }
 }
-
-export function decodeScopeJson(v: unknown): InstrumentationScope {
-  const scope: InstrumentationScope = { name: '', version: '', attributes: newAttributes(), droppedAttributesCount: 0 };
-  const o = asObject(v);
-  if (o === null) return scope;
-  let key = '';
-  try {
-    for (key in o) {
-      const x = o[key];
-      switch (key) {
-        case 'name':
-          scope.name = asString(x);
-          break;
-        case 'version':
-          scope.version = asString(x);
-          break;
-        case 'attributes':
-          decodeKeyValuesJson(x, scope.attributes, 0);
-          break;
-        case 'droppedAttributesCount':
-        case 'dropped_attributes_count':
-          scope.droppedAttributesCount = asInt32(x, true);
-          break;
-      }
-    }
-  } catch (e) {
-    throw addSegment(e, key);
-  }
-  return scope;
-}
-
-export function decodeResourceJson(v: unknown): Resource {
-  const resource: Resource = { attributes: newAttributes(), droppedAttributesCount: 0 };
-  const o = asObject(v);
-  if (o === null) return resource;
-  let key = '';
-  try {
-    for (key in o) {
-      const x = o[key];
-      switch (key) {
-        case 'attributes':
-          decodeKeyValuesJson(x, resource.attributes, 0);
-          break;
-        case 'droppedAttributesCount':
-        case 'dropped_attributes_count':
-          resource.droppedAttributesCount = asInt32(x, true);
-          break;
-      }
-    }
-  } catch (e) {
-    throw addSegment(e, key);
-  }
-  return resource;
-}
-

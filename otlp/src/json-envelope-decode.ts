@@ -6,9 +6,9 @@
 import { addSegment } from './decode-error.ts';
 import type { DecodeResult } from './decode-error.ts';
 import { DecodePlace, type AnyResourceLevel, type AnyScopeLevel, type Envelope } from './envelope.ts';
-import { asString, decodeResourceJson, decodeScopeJson, forEachElement, parseJsonBody, toJsonDecodeError } from './json-common-decode.ts';
+import { asString, forEachElement, parseJsonBody, toJsonDecodeError } from './json-common-decode.ts';
 import type { JsonObject } from './json-common-decode.ts';
-import { emptyResource, emptyScope } from './proto-common-decode.ts';
+import { emptyResource, emptyScope, RESOURCE_CODEC, SCOPE_CODEC } from './common-codecs.ts';
 
 /** Decodes one item object; null (after `place.reject`) drops it. */
 export type JsonItemDecoder<Item> = (o: JsonObject, place: DecodePlace, index: number) => Item | null;
@@ -23,7 +23,7 @@ export function jsonRequestDecoder<Item, ScopeLevel extends AnyScopeLevel, Resou
 
   function decodeScopeLevel(o: JsonObject, place: DecodePlace): ScopeLevel {
     const items: Item[] = [];
-    const level = decodeLevel(o, 'scope', decodeScopeJson, [itemList, itemListProto], (element, index) => {
+    const level = decodeLevel(o, 'scope', SCOPE_CODEC.decodeJson, [itemList, itemListProto], (element, index) => {
       const item = decodeItem(element, place, index);
       if (item !== null) items.push(item);
     });
@@ -32,7 +32,7 @@ export function jsonRequestDecoder<Item, ScopeLevel extends AnyScopeLevel, Resou
 
   function decodeResourceLevel(o: JsonObject, place: DecodePlace): ResourceLevel {
     const scopes: ScopeLevel[] = [];
-    const level = decodeLevel(o, 'resource', decodeResourceJson, [scopeList, scopeListProto], (element, index) => {
+    const level = decodeLevel(o, 'resource', RESOURCE_CODEC.decodeJson, [scopeList, scopeListProto], (element, index) => {
       place.scopeIndex = index;
       scopes.push(decodeScopeLevel(element, place));
     });

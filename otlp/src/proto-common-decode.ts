@@ -4,9 +4,9 @@
  */
 import { newAttributes } from './telemetry.ts';
 import type { AnyValue, Attributes, InstrumentationScope, KeyValueList, Resource } from './telemetry.ts';
-import { enterMessage, fault, isField, LEN, leaveMessage, otherField, readBytesCopy, readDouble, readInt64, readKey, readString, readTag, schema, segmentOf, within } from './proto-read.ts';
+import { enterMessage, fault, leaveMessage, otherField, readBytesCopy, readDouble, readInt64, readKey, readTag, schema, segmentOf, within } from './proto-read.ts';
 import type { Reader } from './proto-read.ts';
-import { ANY_VALUE, KEY_VALUE, RESOURCE, SCOPE, VALUES } from './proto-schema.ts';
+import { ANY_VALUE, KEY_VALUE, VALUES } from './proto-schema.ts';
 
 /** AnyValue arrays and kvlists nest; past this depth the request is refused. */
 export const MAX_ANY_VALUE_DEPTH = 32;
@@ -138,56 +138,3 @@ export function decodeKeyValueInto(r: Reader, attrs: Attributes, depth: number):
 const STRING_VALUE_TAG = ANY_VALUE.tag.string_value;
 const KV_KEY = KEY_VALUE.tag.key;
 const KV_VALUE = KEY_VALUE.tag.value;
-
-/** Decodes the InstrumentationScope the reader is narrowed to. */
-export function decodeScope(r: Reader): InstrumentationScope {
-  const { name, version, attributes, dropped_attributes_count } = SCOPE.tag;
-  const scope = emptyScope();
-  let tag = 0;
-  let attrIndex = 0;
-  try {
-    for (; r.pos < r.len; tag = 0) {
-      tag = readTag(r);
-      if (tag === name) scope.name = readString(r);
-      else if (tag === version) scope.version = readString(r);
-      else if (tag === attributes) {
-        readKeyValue(r, scope.attributes);
-        attrIndex++;
-      } else if (tag === dropped_attributes_count) scope.droppedAttributesCount = r.uint32();
-      else otherField(r, tag, SCOPE);
-    }
-  } catch (e) {
-    throw within(e, r, segmentOf(SCOPE, tag, isField(tag, attributes) ? attrIndex : -1));
-  }
-  return scope;
-}
-
-/** Decodes the Resource the reader is narrowed to (entity_refs are not modelled and skipped). */
-export function decodeResource(r: Reader): Resource {
-  const { attributes, dropped_attributes_count, entity_refs } = RESOURCE.tag;
-  const resource = emptyResource();
-  let tag = 0;
-  let attrIndex = 0;
-  try {
-    for (; r.pos < r.len; tag = 0) {
-      tag = readTag(r);
-      if (tag === attributes) {
-        readKeyValue(r, resource.attributes);
-        attrIndex++;
-      } else if (tag === dropped_attributes_count) resource.droppedAttributesCount = r.uint32();
-      else if (tag === entity_refs) r.skipType(LEN);
-      else otherField(r, tag, RESOURCE);
-    }
-  } catch (e) {
-    throw within(e, r, segmentOf(RESOURCE, tag, isField(tag, attributes) ? attrIndex : -1));
-  }
-  return resource;
-}
-
-export function emptyScope(): InstrumentationScope {
-  return { name: '', version: '', attributes: newAttributes(), droppedAttributesCount: 0 };
-}
-
-export function emptyResource(): Resource {
-  return { attributes: newAttributes(), droppedAttributesCount: 0 };
-}

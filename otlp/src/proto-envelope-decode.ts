@@ -5,7 +5,7 @@
  */
 import type { DecodeResult } from './decode-error.ts';
 import { DecodePlace, type AnyResourceLevel, type AnyScopeLevel, type Envelope } from './envelope.ts';
-import { decodeResource, decodeScope, emptyResource, emptyScope } from './proto-common-decode.ts';
+import { emptyResource, emptyScope, RESOURCE_CODEC, SCOPE_CODEC } from './common-codecs.ts';
 import { enterMessage, isField, leaveMessage, newReader, otherField, readString, readTag, segmentOf, toDecodeError, within, type MessageSchema, type Reader } from './proto-read.ts';
 import { EXPORT_REQUEST, LEVEL } from './proto-schema.ts';
 
@@ -24,7 +24,7 @@ export function protoRequestDecoder<Item, ScopeLevel extends AnyScopeLevel, Reso
 
   function decodeScopeLevel(r: Reader, place: DecodePlace): ScopeLevel {
     const items: Item[] = [];
-    const { head, schemaUrl } = decodeLevel(r, scopeLevel, emptyScope, decodeScope, (reader, index) => {
+    const { head, schemaUrl } = decodeLevel(r, scopeLevel, emptyScope, SCOPE_CODEC.decodeProto, (reader, index) => {
       const item = decodeItem(reader, place, index);
       if (item !== null) items.push(item);
     });
@@ -33,7 +33,7 @@ export function protoRequestDecoder<Item, ScopeLevel extends AnyScopeLevel, Reso
 
   function decodeResourceLevel(r: Reader, place: DecodePlace): ResourceLevel {
     const scopes: ScopeLevel[] = [];
-    const { head, schemaUrl } = decodeLevel(r, resourceLevel, emptyResource, decodeResource, (reader, index) => {
+    const { head, schemaUrl } = decodeLevel(r, resourceLevel, emptyResource, RESOURCE_CODEC.decodeProto, (reader, index) => {
       place.scopeIndex = index;
       scopes.push(decodeScopeLevel(reader, place));
     });

@@ -1,0 +1,204 @@
+/**
+ * Table-driven decoding of the plain OTLP messages (scope, resource, span events, data
+ * points, buckets, quantiles) from both wire formats: a message is described once — its
+ * schema table, an empty value, and per field the model property and the field's type —
+ * and one protobuf loop and one JSON loop read every such message. The hot messages
+ * (Span, LogRecord, KeyValue, AnyValue) keep hand-written decoders.
+ */
+import { addSegment } from './decode-error.ts';
+import {
+  asArray,
+  asCount,
+  asDouble,
+  asFixed64,
+  asInt32,
+  asObject,
+  asString,
+  decodeKeyValuesJson,
+  forEachElement,
+  type JsonObject,
+} from './json-common-decode.ts';
+import { readKeyValue } from './proto-common-decode.ts';
+import {
+  enterMessage,
+  isField,
+  LEN,
+  leaveMessage,
+  otherField,
+  readDouble,
+  readFixed32,
+  readFixed64,
+  readFixed64Number,
+  readString,
+  readTag,
+  segmentOf,
+  within,
+  withWireType,
+  type MessageSchema,
+  type Reader,
+} from './proto-read.ts';
+import type { Attributes } from './telemetry.ts';
+
+/** How one field is read from protobuf and from JSON into its model property. */
+interface FieldReader {
+  /** the tags it answers to (a packed repeated field also takes its unpacked form) */
+  tags(tag: number): number[];
+  proto(r: Reader, into: Record<string, unknown>, prop: string, tag: number): void;
+  json(x: unknown, into: Record<string, unknown>, prop: string): void;
+  /** the element index for error paths, for repeated fields */
+  index?(into: Record<string, unknown>, prop: string, attrIndex: number): number;
+}
+
+function scalar<V>(readProto: (r: Reader) => V, readJson: (x: unknown) => V, optional = false): FieldReader {
+  return {
+    tags: (tag) => [tag],
+    proto: (r, into, prop) => {
+      into[prop] = readProto(r);
+    },
+    json: (x, into, prop) => {
+      // optional fields (sum, min, max of histograms) stay absent when null
+      if (!optional || x !== null) into[prop] = readJson(x);
+    },
+  };
+}
+
+export const STRING = scalar(readString, asString);
+export const TIME = scalar(readFixed64, asFixed64);
+export const UINT32 = scalar((r) => r.uint32(), (x) => asInt32(x, true));
+export const SINT32 = scalar((r) => r.sint32(), (x) => asInt32(x, false));
+export const FLAGS = scalar(readFixed32, (x) => asInt32(x, true));
+export const COUNT = scalar(readFixed64Number, asCount);
+export const DOUBLE = scalar(readDouble, asDouble);
+export const OPTIONAL_DOUBLE = scalar(readDouble, asDouble, true);
+
+/** Repeated KeyValue into the Attributes property. */
+export const ATTRIBUTES: FieldReader = {
+  tags: (tag) => [tag],
+  proto: (r, into, prop) => readKeyValue(r, into[prop] as Attributes),
+  json: (x, into, prop) => decodeKeyValuesJson(x, into[prop] as Attributes, 0),
+  index: (_into, _prop, attrIndex) => attrIndex,
+};
+
+/** A packed repeated number (also accepted unpacked: one element per field, of `unpackedWire`). */
+export function packed(
+  unpackedWire: number,
+  readOne: (r: Reader) => number,
+  readPacked: (r: Reader, out: number[]) => void,
+  readJson: (x: unknown) => number,
+): FieldReader {
+  return {
+    tags: (tag) => [tag, withWireType(tag, unpackedWire)],
+    proto: (r, into, prop, tag) => {
+      const out = into[prop] as number[];
+      if ((tag & 7) === LEN) readPacked(r, out);
+      else out.push(readOne(r));
+    },
+    json: (x, into, prop) => {
+      const list = asArray(x);
+      const out = new Array<number>(list.length);
+      for (let i = 0; i < list.length; i++) {
+        try {
+          out[i] = readJson(list[i]);
+        } catch (e) {
+          throw addSegment(e, `[${i}]`);
+        }
+      }
+      into[prop] = out;
+    },
+  };
+}
+
+/** A sub-message, set once or (`repeated`) appended to an array. */
+export function message<T>(codec: MessageCodec<T>, repeated = false): FieldReader {
+  return {
+    tags: (tag) => [tag],
+    proto: (r, into, prop) => {
+      const outer = enterMessage(r);
+      const value = codec.decodeProto(r);
+      leaveMessage(r, outer);
+      if (repeated) (into[prop] as T[]).push(value);
+      else into[prop] = value;
+    },
+    json: (x, into, prop) => {
+      if (repeated) forEachElement(x, (o) => (into[prop] as T[]).push(codec.decodeJson(o)));
+      else into[prop] = codec.decodeJson(x);
+    },
+    index: repeated ? (into, prop) => (into[prop] as T[]).length : undefined,
+  };
+}
+
+/** Field name in the schema → [model property, how it is read]. */
+export type FieldTable<Name extends string> = Partial<Record<Name, readonly [prop: string, reader: FieldReader]>>;
+
+export interface MessageCodec<T> {
+  /** decodes the message the reader is narrowed to */
+  decodeProto(r: Reader): T;
+  /** decodes a JSON object (null: the empty message) */
+  decodeJson(v: unknown): T;
+}
+
+interface BoundField {
+  prop: string;
+  reader: FieldReader;
+}
+
+/**
+ * A codec for one message: `empty` makes its default value, `fields` says where each
+ * schema field goes. Schema fields left out of `fields` are skipped (known, not modelled).
+ */
+export function messageCodec<T, Name extends string>(schema: MessageSchema<Name>, empty: () => T, fields: FieldTable<Name>): MessageCodec<T> {
+  const byTag: (BoundField | undefined)[] = [];
+  const byKey = new Map<string, BoundField>();
+  const skipped: number[] = [];
+  for (const name of Object.keys(schema.tag) as Name[]) {
+    const entry = fields[name];
+    if (entry === undefined) {
+      skipped.push(schema.tag[name]);
+      continue;
+    }
+    const bound = { prop: entry[0], reader: entry[1] };
+    for (const tag of entry[1].tags(schema.tag[name])) byTag[tag] = bound;
+    byKey.set(name, bound);
+    byKey.set(name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), bound);
+  }
+
+  function decodeProto(r: Reader): T {
+    const into = empty() as Record<string, unknown>;
+    let tag = 0;
+    let attrIndex = 0;
+    try {
+      for (; r.pos < r.len; tag = 0) {
+        tag = readTag(r);
+        const field = byTag[tag];
+        if (field !== undefined) {
+          field.reader.proto(r, into, field.prop, tag);
+          if (field.reader === ATTRIBUTES) attrIndex++;
+        } else if (skipped.includes(tag)) r.skipType(tag & 7);
+        else otherField(r, tag, schema);
+      }
+    } catch (e) {
+      const field = byTag[tag] ?? byTag.find((f, t) => f !== undefined && isField(t, tag));
+      throw within(e, r, segmentOf(schema, tag, field?.reader.index?.(into, field.prop, attrIndex) ?? -1));
+    }
+    return into as T;
+  }
+
+  function decodeJson(v: unknown): T {
+    const into = empty() as Record<string, unknown>;
+    const o: JsonObject | null = asObject(v);
+    if (o === null) return into as T;
+    let key = '';
+    try {
+      for (key in o) {
+        const field = byKey.get(key);
+        if (field !== undefined) field.reader.json(o[key], into, field.prop);
+      }
+    } catch (e) {
+      throw addSegment(e, key);
+    }
+    return into as T;
+  }
+
+  return { decodeProto, decodeJson };
+}
+
