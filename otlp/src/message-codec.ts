@@ -40,11 +40,11 @@ import {
 import type { Attributes } from './telemetry.ts';
 
 /** How one field is read from protobuf and from JSON into its model property. */
-interface FieldReader {
+export interface FieldReader {
   /** the tags it answers to (a packed repeated field also takes its unpacked form) */
   tags(tag: number): number[];
-  proto(r: Reader, into: Record<string, unknown>, prop: string, tag: number): void;
-  json(x: unknown, into: Record<string, unknown>, prop: string): void;
+  proto(r: Reader, into: Record<string, unknown>, prop: string, tag: number, ctx: unknown): void;
+  json(x: unknown, into: Record<string, unknown>, prop: string, ctx: unknown): void;
   /** the element index for error paths, for repeated fields */
   index?(into: Record<string, unknown>, prop: string, attrIndex: number): number;
 }
@@ -112,16 +112,16 @@ export function packed(
 export function message<T>(codec: MessageCodec<T>, repeated = false): FieldReader {
   return {
     tags: (tag) => [tag],
-    proto: (r, into, prop) => {
+    proto: (r, into, prop, _tag, ctx) => {
       const outer = enterMessage(r);
-      const value = codec.decodeProto(r);
+      const value = codec.decodeProto(r, ctx);
       leaveMessage(r, outer);
       if (repeated) (into[prop] as T[]).push(value);
       else into[prop] = value;
     },
-    json: (x, into, prop) => {
-      if (repeated) forEachElement(x, (o) => (into[prop] as T[]).push(codec.decodeJson(o)));
-      else into[prop] = codec.decodeJson(x);
+    json: (x, into, prop, ctx) => {
+      if (repeated) forEachElement(x, (o) => (into[prop] as T[]).push(codec.decodeJson(o, ctx)));
+      else into[prop] = codec.decodeJson(x, ctx);
     },
     index: repeated ? (into, prop) => (into[prop] as T[]).length : undefined,
   };
@@ -130,11 +130,12 @@ export function message<T>(codec: MessageCodec<T>, repeated = false): FieldReade
 /** Field name in the schema → [model property, how it is read]. */
 export type FieldTable<Name extends string> = Partial<Record<Name, readonly [prop: string, reader: FieldReader]>>;
 
+/** `ctx` is handed to every field reader (a data point's check, for its exemplars). */
 export interface MessageCodec<T> {
   /** decodes the message the reader is narrowed to */
-  decodeProto(r: Reader): T;
+  decodeProto(r: Reader, ctx?: unknown): T;
   /** decodes a JSON object (null: the empty message) */
-  decodeJson(v: unknown): T;
+  decodeJson(v: unknown, ctx?: unknown): T;
 }
 
 interface BoundField {
@@ -162,7 +163,7 @@ export function messageCodec<T, Name extends string>(schema: MessageSchema<Name>
     byKey.set(name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), bound);
   }
 
-  function decodeProto(r: Reader): T {
+  function decodeProto(r: Reader, ctx?: unknown): T {
     const into = empty() as Record<string, unknown>;
     let tag = 0;
     let attrIndex = 0;
@@ -171,7 +172,7 @@ export function messageCodec<T, Name extends string>(schema: MessageSchema<Name>
         tag = readTag(r);
         const field = byTag[tag];
         if (field !== undefined) {
-          field.reader.proto(r, into, field.prop, tag);
+          field.reader.proto(r, into, field.prop, tag, ctx);
           if (field.reader === ATTRIBUTES) attrIndex++;
         } else if (skipped.includes(tag)) r.skipType(tag & 7);
         else otherField(r, tag, schema);
@@ -183,7 +184,7 @@ export function messageCodec<T, Name extends string>(schema: MessageSchema<Name>
     return into as T;
   }
 
-  function decodeJson(v: unknown): T {
+  function decodeJson(v: unknown, ctx?: unknown): T {
     const into = empty() as Record<string, unknown>;
     const o: JsonObject | null = asObject(v);
     if (o === null) return into as T;
@@ -191,7 +192,7 @@ export function messageCodec<T, Name extends string>(schema: MessageSchema<Name>
     try {
       for (key in o) {
         const field = byKey.get(key);
-        if (field !== undefined) field.reader.json(o[key], into, field.prop);
+        if (field !== undefined) field.reader.json(o[key], into, field.prop, ctx);
       }
     } catch (e) {
       throw addSegment(e, key);
