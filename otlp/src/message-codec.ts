@@ -9,6 +9,8 @@ import { addSegment } from './decode-error.ts';
 import {
   asArray,
   asCount,
+  asEnum,
+  asHexId,
   asDouble,
   asFixed64,
   asInt32,
@@ -29,6 +31,8 @@ import {
   readFixed32,
   readFixed64,
   readFixed64Number,
+  readId,
+  readLen,
   readString,
   readTag,
   segmentOf,
@@ -49,7 +53,7 @@ export interface FieldReader {
   index?(into: Record<string, unknown>, prop: string, attrIndex: number): number;
 }
 
-function scalar<V>(readProto: (r: Reader) => V, readJson: (x: unknown) => V, optional = false): FieldReader {
+export function scalar<V>(readProto: (r: Reader) => V, readJson: (x: unknown) => V, optional = false): FieldReader {
   return {
     tags: (tag) => [tag],
     proto: (r, into, prop) => {
@@ -70,6 +74,32 @@ export const FLAGS = scalar(readFixed32, (x) => asInt32(x, true));
 export const COUNT = scalar(readFixed64Number, asCount);
 export const DOUBLE = scalar(readDouble, asDouble);
 export const OPTIONAL_DOUBLE = scalar(readDouble, asDouble, true);
+
+/** An enum: its number in protobuf, its number or name in JSON. */
+export function enumeration(names: readonly string[], enumName: string): FieldReader {
+  return scalar((r) => r.int32(), (x) => asEnum(x, names, enumName));
+}
+
+/** Byte lengths of the ids one codec call read, by property: the ctx of messages with ids. */
+export type IdLengths = Record<string, number>;
+
+/**
+ * A trace or span id: lowercase hex in the model; its length in bytes goes to the
+ * IdLengths ctx, for the item's checks (ids of a wrong length drop only their item).
+ */
+export const ID: FieldReader = {
+  tags: (tag) => [tag],
+  proto: (r, into, prop, _tag, ctx) => {
+    const n = readLen(r);
+    into[prop] = readId(r, n);
+    (ctx as IdLengths)[prop] = n;
+  },
+  json: (x, into, prop, ctx) => {
+    const hex = asHexId(x);
+    into[prop] = hex;
+    (ctx as IdLengths)[prop] = hex.length >>> 1;
+  },
+};
 
 /** Repeated KeyValue into the Attributes property. */
 export const ATTRIBUTES: FieldReader = {

@@ -5,12 +5,10 @@
  */
 import { newAttributes } from './telemetry.ts';
 import type { Exemplar, ExponentialHistogramBuckets, ExponentialHistogramDataPoint, HistogramDataPoint, NumberDataPoint, SummaryDataPoint, ValueAtQuantile } from './telemetry.ts';
-import { addSegment } from './decode-error.ts';
 import { exponentialHistogramProblem, histogramProblem, idProblem, quantileProblem } from './item-checks.ts';
-import { asCount, asDouble, asFixed64, asHexId, asInt64, decodeKeyValuesJson, forEachElement, type JsonObject } from './json-common-decode.ts';
-import { ATTRIBUTES, COUNT, DOUBLE, messageCodec, OPTIONAL_DOUBLE, packed, SINT32, TIME, UINT32, message, type FieldReader, type MessageCodec } from './message-codec.ts';
-import { readKeyValue } from './proto-common-decode.ts';
-import { enterMessage, FIXED64, leaveMessage, otherField, readDouble, readFixed64, readFixed64Number, readId, readLen, readPackedDoubles, readPackedFixed64Numbers, readPackedUint64Numbers, readSfixed64, readTag, readUint64Number, segmentOf, VARINT, within, isField, type Reader } from './proto-read.ts';
+import { asCount, asDouble, asInt64, forEachElement } from './json-common-decode.ts';
+import { ATTRIBUTES, COUNT, DOUBLE, ID, messageCodec, scalar, type IdLengths, OPTIONAL_DOUBLE, packed, SINT32, TIME, UINT32, message, type FieldReader, type MessageCodec } from './message-codec.ts';
+import { enterMessage, FIXED64, leaveMessage, readDouble, readFixed64Number, readPackedDoubles, readPackedFixed64Numbers, readPackedUint64Numbers, readSfixed64, readUint64Number, VARINT } from './proto-read.ts';
 import { BUCKETS, EXEMPLAR, EXP_POINT, HISTOGRAM_POINT, NUMBER_POINT, QUANTILE, SUMMARY_POINT } from './proto-schema.ts';
 import type { MetricKind } from './metric-data.ts';
 
@@ -48,11 +46,21 @@ const EXEMPLARS: FieldReader = {
   tags: (tag) => [tag],
   proto: (r, into, prop, _tag, ctx) => {
     const list = into[prop] as Exemplar[];
-    list.push(decodeExemplarProto(r, ctx as PointCheck, list.length));
+    const ids: IdLengths = {};
+    const outer = enterMessage(r);
+    const ex = EXEMPLAR_CODEC.decodeProto(r, ids);
+    leaveMessage(r, outer);
+    checkExemplar(ex, ids, ctx as PointCheck, list.length, 'proto');
+    list.push(ex);
   },
   json: (x, into, prop, ctx) => {
     const list = into[prop] as Exemplar[];
-    forEachElement(x, (o, i) => list.push(decodeExemplarJson(o, ctx as PointCheck, i)));
+    forEachElement(x, (o, i) => {
+      const ids: IdLengths = {};
+      const ex = EXEMPLAR_CODEC.decodeJson(o, ids);
+      checkExemplar(ex, ids, ctx as PointCheck, i, 'json');
+      list.push(ex);
+    });
   },
   index: (into, prop) => (into[prop] as Exemplar[]).length,
 };
@@ -182,84 +190,25 @@ export function checkPoint(kind: MetricKind, p: Point, check: PointCheck, spelli
 
 // ------------------------------------------------------------------ exemplars
 
-function decodeExemplarProto(r: Reader, check: PointCheck, index: number): Exemplar {
-  const { filtered_attributes, time_unix_nano, as_double, as_int, span_id, trace_id } = EXEMPLAR.tag;
-  const outer = enterMessage(r);
-  const ex: Exemplar = { filteredAttributes: newAttributes(), timeUnixNano: 0n, value: 0, spanId: '', traceId: '' };
-  let traceIdBytes = 0;
-  let spanIdBytes = 0;
-  let tag = 0;
-  let attrIndex = 0;
-  try {
-    for (; r.pos < r.len; tag = 0) {
-      tag = readTag(r);
-      if (tag === filtered_attributes) {
-        readKeyValue(r, ex.filteredAttributes);
-        attrIndex++;
-      } else if (tag === time_unix_nano) ex.timeUnixNano = readFixed64(r);
-      else if (tag === as_double) ex.value = readDouble(r);
-      else if (tag === as_int) ex.value = readSfixed64(r);
-      else if (tag === span_id) {
-        spanIdBytes = readLen(r);
-        ex.spanId = readId(r, spanIdBytes);
-      } else if (tag === trace_id) {
-        traceIdBytes = readLen(r);
-        ex.traceId = readId(r, traceIdBytes);
-      } else otherField(r, tag, EXEMPLAR);
-    }
-  } catch (e) {
-    throw within(e, r, segmentOf(EXEMPLAR, tag, isField(tag, filtered_attributes) ? attrIndex : -1));
-  }
-  leaveMessage(r, outer);
-  if (check.problem === '') {
-    const problem =
-      idProblem('trace_id', ex.traceId, traceIdBytes, 16, false) || idProblem('span_id', ex.spanId, spanIdBytes, 8, false);
-    if (problem !== '') check.problem = `exemplars[${index}].${problem}`;
-  }
-  return ex;
-}
+/** Exemplar value: as_double → number, as_int → number or bigint. */
+const EXEMPLAR_CODEC = messageCodec(
+  EXEMPLAR,
+  (): Exemplar => ({ filteredAttributes: newAttributes(), timeUnixNano: 0n, value: 0, spanId: '', traceId: '' }),
+  {
+    filtered_attributes: ['filteredAttributes', ATTRIBUTES],
+    time_unix_nano: ['timeUnixNano', TIME],
+    as_double: ['value', DOUBLE],
+    as_int: ['value', scalar(readSfixed64, asInt64)],
+    span_id: ['spanId', ID],
+    trace_id: ['traceId', ID],
+  },
+);
 
-function decodeExemplarJson(o: JsonObject, check: PointCheck, index: number): Exemplar {
-  const ex: Exemplar = { filteredAttributes: newAttributes(), timeUnixNano: 0n, value: 0, spanId: '', traceId: '' };
-  let key = '';
-  try {
-    for (key in o) {
-      const x = o[key];
-      switch (key) {
-        case 'filteredAttributes':
-        case 'filtered_attributes':
-          decodeKeyValuesJson(x, ex.filteredAttributes, 0);
-          break;
-        case 'timeUnixNano':
-        case 'time_unix_nano':
-          ex.timeUnixNano = asFixed64(x);
-          break;
-        case 'asDouble':
-        case 'as_double':
-          ex.value = asDouble(x);
-          break;
-        case 'asInt':
-        case 'as_int':
-          ex.value = asInt64(x);
-          break;
-        case 'spanId':
-        case 'span_id':
-          ex.spanId = asHexId(x);
-          break;
-        case 'traceId':
-        case 'trace_id':
-          ex.traceId = asHexId(x);
-          break;
-      }
-    }
-  } catch (e) {
-    throw addSegment(e, key);
-  }
-  if (check.problem === '') {
-    const problem =
-      idProblem('traceId', ex.traceId, ex.traceId.length >>> 1, 16, false) ||
-      idProblem('spanId', ex.spanId, ex.spanId.length >>> 1, 8, false);
-    if (problem !== '') check.problem = `exemplars[${index}].${problem}`;
-  }
-  return ex;
+/** An exemplar's id problem becomes its data point's problem. */
+function checkExemplar(ex: Exemplar, ids: IdLengths, check: PointCheck, index: number, spelling: Spelling): void {
+  if (check.problem !== '') return;
+  const problem =
+    idProblem(spelling === 'json' ? 'traceId' : 'trace_id', ex.traceId, ids.traceId ?? 0, 16, false) ||
+    idProblem(spelling === 'json' ? 'spanId' : 'span_id', ex.spanId, ids.spanId ?? 0, 8, false);
+  if (problem !== '') check.problem = `exemplars[${index}].${problem}`;
 }
