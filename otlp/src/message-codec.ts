@@ -143,9 +143,7 @@ export function message<T>(codec: MessageCodec<T>, repeated = false): FieldReade
   return {
     tags: (tag) => [tag],
     proto: (r, into, prop, _tag, ctx) => {
-      const outer = enterMessage(r);
-      const value = codec.decodeProto(r, ctx);
-      leaveMessage(r, outer);
+      const value = readNested(r, codec, ctx);
       if (repeated) (into[prop] as T[]).push(value);
       else into[prop] = value;
     },
@@ -155,6 +153,14 @@ export function message<T>(codec: MessageCodec<T>, repeated = false): FieldReade
     },
     index: repeated ? (into, prop) => (into[prop] as T[]).length : undefined,
   };
+}
+
+/** Decodes the sub-message that starts here (length prefix first) with `codec`. */
+export function readNested<T>(r: Reader, codec: MessageCodec<T>, ctx?: unknown): T {
+  const outer = enterMessage(r);
+  const value = codec.decodeProto(r, ctx);
+  leaveMessage(r, outer);
+  return value;
 }
 
 /** Field name in the schema → [model property, how it is read]. */

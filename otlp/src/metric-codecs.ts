@@ -7,8 +7,8 @@ import { newAttributes } from './telemetry.ts';
 import type { Exemplar, ExponentialHistogramBuckets, ExponentialHistogramDataPoint, HistogramDataPoint, NumberDataPoint, SummaryDataPoint, ValueAtQuantile } from './telemetry.ts';
 import { exponentialHistogramProblem, histogramProblem, idProblem, quantileProblem } from './item-checks.ts';
 import { asCount, asDouble, asInt64, forEachElement } from './json-common-decode.ts';
-import { ATTRIBUTES, COUNT, DOUBLE, ID, messageCodec, scalar, type IdLengths, OPTIONAL_DOUBLE, packed, SINT32, TIME, UINT32, message, type FieldReader, type MessageCodec } from './message-codec.ts';
-import { enterMessage, FIXED64, leaveMessage, readDouble, readFixed64Number, readPackedDoubles, readPackedFixed64Numbers, readPackedUint64Numbers, readSfixed64, readUint64Number, VARINT } from './proto-read.ts';
+import { ATTRIBUTES, COUNT, DOUBLE, ID, messageCodec, readNested, scalar, type IdLengths, OPTIONAL_DOUBLE, packed, SINT32, TIME, UINT32, message, type FieldReader, type MessageCodec } from './message-codec.ts';
+import { FIXED64, readDouble, readFixed64Number, readPackedDoubles, readPackedFixed64Numbers, readPackedUint64Numbers, readSfixed64, readUint64Number, VARINT } from './proto-read.ts';
 import { BUCKETS, EXEMPLAR, EXP_POINT, HISTOGRAM_POINT, NUMBER_POINT, QUANTILE, SUMMARY_POINT } from './proto-schema.ts';
 import type { MetricKind } from './metric-data.ts';
 
@@ -47,9 +47,7 @@ const EXEMPLARS: FieldReader = {
   proto: (r, into, prop, _tag, ctx) => {
     const list = into[prop] as Exemplar[];
     const ids: IdLengths = {};
-    const outer = enterMessage(r);
-    const ex = EXEMPLAR_CODEC.decodeProto(r, ids);
-    leaveMessage(r, outer);
+    const ex = readNested(r, EXEMPLAR_CODEC, ids);
     checkExemplar(ex, ids, ctx as PointCheck, list.length, 'proto');
     list.push(ex);
   },

@@ -1,12 +1,14 @@
 /** OTLP/JSON ExportTraceServiceRequest → model. */
 import { newAttributes } from './telemetry.ts';
-import type { Span, SpanEvent, SpanKind, SpanLink, StatusCode } from './telemetry.ts';
+import type { Span, SpanKind, StatusCode } from './telemetry.ts';
 import { addSegment } from './decode-error.ts';
 import { TRACES_ENVELOPE, type DecodePlace } from './envelope.ts';
 import { enumProblem, idProblem, ZERO_SPAN_ID } from './item-checks.ts';
-import { asEnum, asFixed64, asHexId, asInt32, asObject, asString, decodeKeyValuesJson, forEachElement } from './json-common-decode.ts';
+import { asEnum, asFixed64, asHexId, asInt32, asString, decodeKeyValuesJson, forEachElement } from './json-common-decode.ts';
 import type { JsonObject } from './json-common-decode.ts';
 import { jsonRequestDecoder } from './json-envelope-decode.ts';
+import type { IdLengths } from './message-codec.ts';
+import { addLink, EVENT_CODEC, LINK_CODEC, STATUS_CODEC } from './span-part-codecs.ts';
 
 const SPAN_KINDS = [
   'SPAN_KIND_UNSPECIFIED',
@@ -16,7 +18,8 @@ const SPAN_KINDS = [
   'SPAN_KIND_PRODUCER',
   'SPAN_KIND_CONSUMER',
 ];
-const STATUS_CODES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'];
+
+const JSON_ID_NAMES = { traceId: 'traceId', spanId: 'spanId' };
 
 export const decodeTracesJson = jsonRequestDecoder(TRACES_ENVELOPE, decodeSpan);
 
@@ -87,19 +90,16 @@ function decodeSpan(o: JsonObject, place: DecodePlace, index: number): Span | nu
           span.droppedAttributesCount = asInt32(x, true);
           break;
         case 'events':
-          forEachElement(x, (element) => span.events.push(decodeEvent(element)));
+          forEachElement(x, (element) => span.events.push(EVENT_CODEC.decodeJson(element)));
           break;
         case 'droppedEventsCount':
         case 'dropped_events_count':
           span.droppedEventsCount = asInt32(x, true);
           break;
         case 'links':
-          forEachElement(x, (element, i) => {
-            const link = decodeLink(element);
-            linkProblem ||=
-              idProblem(`links[${i}].traceId`, link.traceId, link.traceId.length >>> 1, 16, true) ||
-              idProblem(`links[${i}].spanId`, link.spanId, link.spanId.length >>> 1, 8, true);
-            span.links.push(link);
+          forEachElement(x, (element) => {
+            const ids: IdLengths = {};
+            linkProblem = addLink(span, LINK_CODEC.decodeJson(element, ids), ids, linkProblem, JSON_ID_NAMES);
           });
           break;
         case 'droppedLinksCount':
@@ -107,7 +107,7 @@ function decodeSpan(o: JsonObject, place: DecodePlace, index: number): Span | nu
           span.droppedLinksCount = asInt32(x, true);
           break;
         case 'status':
-          decodeStatus(x, span);
+          span.status = STATUS_CODEC.decodeJson(x);
           break;
       }
     }
@@ -128,92 +128,4 @@ function decodeSpan(o: JsonObject, place: DecodePlace, index: number): Span | nu
   }
   place.accepted++;
   return span;
-}
-
-function decodeEvent(o: JsonObject): SpanEvent {
-  const ev: SpanEvent = { timeUnixNano: 0n, name: '', attributes: newAttributes(), droppedAttributesCount: 0 };
-  let key = '';
-  try {
-    for (key in o) {
-      const x = o[key];
-      switch (key) {
-        case 'timeUnixNano':
-        case 'time_unix_nano':
-          ev.timeUnixNano = asFixed64(x);
-          break;
-        case 'name':
-          ev.name = asString(x);
-          break;
-        case 'attributes':
-          decodeKeyValuesJson(x, ev.attributes, 0);
-          break;
-        case 'droppedAttributesCount':
-        case 'dropped_attributes_count':
-          ev.droppedAttributesCount = asInt32(x, true);
-          break;
-      }
-    }
-  } catch (e) {
-    throw addSegment(e, key);
-  }
-  return ev;
-}
-
-function decodeLink(o: JsonObject): SpanLink {
-  const link: SpanLink = {
-    traceId: '',
-    spanId: '',
-    traceState: '',
-    attributes: newAttributes(),
-    droppedAttributesCount: 0,
-    flags: 0,
-  };
-  let key = '';
-  try {
-    for (key in o) {
-      const x = o[key];
-      switch (key) {
-        case 'traceId':
-        case 'trace_id':
-          link.traceId = asHexId(x);
-          break;
-        case 'spanId':
-        case 'span_id':
-          link.spanId = asHexId(x);
-          break;
-        case 'traceState':
-        case 'trace_state':
-          link.traceState = asString(x);
-          break;
-        case 'attributes':
-          decodeKeyValuesJson(x, link.attributes, 0);
-          break;
-        case 'droppedAttributesCount':
-        case 'dropped_attributes_count':
-          link.droppedAttributesCount = asInt32(x, true);
-          break;
-        case 'flags':
-          link.flags = asInt32(x, true);
-          break;
-      }
-    }
-  } catch (e) {
-    throw addSegment(e, key);
-  }
-  return link;
-}
-
-function decodeStatus(v: unknown, span: Span): void {
-  const o = asObject(v);
-  if (o === null) return;
-  let key = '';
-  try {
-    for (key in o) {
-      const x = o[key];
-      if (key === 'message') span.status.message = asString(x);
-      else if (key === 'code') span.status.code = asEnum(x, STATUS_CODES, 'StatusCode') as StatusCode;
-    }
-  } catch (e) {
-    throw addSegment(e, key);
-  }
 }

@@ -9,10 +9,14 @@ import { TRACES_ENVELOPE, type DecodePlace } from './envelope.ts';
 import { enumProblem, idProblem, ZERO_SPAN_ID, ZERO_TRACE_ID } from './item-checks.ts';
 import { readKeyValue } from './proto-common-decode.ts';
 import { protoRequestDecoder } from './proto-envelope-decode.ts';
-import { enterMessage, isField, leaveMessage, otherField, readFixed32, readFixed64, readId, readLen, readString, readTag, schema, segmentOf, within } from './proto-read.ts';
+import { isField, otherField, readFixed32, readFixed64, readId, readLen, readString, readTag, schema, segmentOf, within } from './proto-read.ts';
 import type { Reader } from './proto-read.ts';
-import { EVENT, LINK, SPAN, STATUS } from './proto-schema.ts';
+import { readNested, type IdLengths } from './message-codec.ts';
+import { addLink, EVENT_CODEC, LINK_CODEC, STATUS_CODEC } from './span-part-codecs.ts';
+import { SPAN } from './proto-schema.ts';
 
+
+const PROTO_ID_NAMES = { traceId: 'trace_id', spanId: 'span_id' };
 
 export const decodeTracesProtobuf = protoRequestDecoder(TRACES_ENVELOPE, decodeSpan);
 
@@ -85,19 +89,21 @@ function decodeSpan(r: Reader, place: DecodePlace, index: number): Span | null {
           span.droppedAttributesCount = r.uint32();
           break;
         case events:
-          readEvent(r, span);
+          span.events.push(readNested(r, EVENT_CODEC));
           break;
         case dropped_events_count:
           span.droppedEventsCount = r.uint32();
           break;
-        case links:
-          linkProblem = readLink(r, span, linkProblem);
+        case links: {
+          const ids: IdLengths = {};
+          linkProblem = addLink(span, readNested(r, LINK_CODEC, ids), ids, linkProblem, PROTO_ID_NAMES);
           break;
+        }
         case dropped_links_count:
           span.droppedLinksCount = r.uint32();
           break;
         case status:
-          readStatus(r, span);
+          span.status = readNested(r, STATUS_CODEC);
           break;
         case flags:
           span.flags = readFixed32(r);
@@ -130,88 +136,4 @@ function decodeSpan(r: Reader, place: DecodePlace, index: number): Span | null {
   }
   place.accepted++;
   return span;
-}
-
-/** Decodes the Event that starts here into `span.events`. */
-function readEvent(r: Reader, span: Span): void {
-  const { time_unix_nano, name, attributes, dropped_attributes_count } = EVENT.tag;
-  const outer = enterMessage(r);
-  const ev = { timeUnixNano: 0n, name: '', attributes: newAttributes(), droppedAttributesCount: 0 };
-  let tag = 0;
-  let attrIndex = 0;
-  try {
-    for (; r.pos < r.len; tag = 0) {
-      tag = readTag(r);
-      if (tag === attributes) {
-        readKeyValue(r, ev.attributes);
-        attrIndex++;
-      } else if (tag === time_unix_nano) ev.timeUnixNano = readFixed64(r);
-      else if (tag === name) ev.name = readString(r);
-      else if (tag === dropped_attributes_count) ev.droppedAttributesCount = r.uint32();
-      else otherField(r, tag, EVENT);
-    }
-  } catch (e) {
-    throw within(e, r, segmentOf(EVENT, tag, isField(tag, attributes) ? attrIndex : -1));
-  }
-  leaveMessage(r, outer);
-  span.events.push(ev);
-}
-
-/**
- * Decodes the Link that starts here into `span.links`; returns the span's first link
- * problem (`problem` if there was one already).
- */
-function readLink(r: Reader, span: Span, problem: string): string {
-  const { trace_id, span_id, trace_state, attributes, dropped_attributes_count, flags } = LINK.tag;
-  const outer = enterMessage(r);
-  const link = { traceId: '', spanId: '', traceState: '', attributes: newAttributes(), droppedAttributesCount: 0, flags: 0 };
-  let traceIdBytes = 0;
-  let spanIdBytes = 0;
-  let tag = 0;
-  let attrIndex = 0;
-  try {
-    for (; r.pos < r.len; tag = 0) {
-      tag = readTag(r);
-      if (tag === trace_id) {
-        traceIdBytes = readLen(r);
-        link.traceId = readId(r, traceIdBytes);
-      } else if (tag === span_id) {
-        spanIdBytes = readLen(r);
-        link.spanId = readId(r, spanIdBytes);
-      } else if (tag === trace_state) link.traceState = readString(r);
-      else if (tag === attributes) {
-        readKeyValue(r, link.attributes);
-        attrIndex++;
-      } else if (tag === dropped_attributes_count) link.droppedAttributesCount = r.uint32();
-      else if (tag === flags) link.flags = readFixed32(r);
-      else otherField(r, tag, LINK);
-    }
-  } catch (e) {
-    throw within(e, r, segmentOf(LINK, tag, isField(tag, attributes) ? attrIndex : -1));
-  }
-  leaveMessage(r, outer);
-  const i = span.links.length;
-  span.links.push(link);
-  return (
-    problem ||
-    idProblem(`links[${i}].trace_id`, link.traceId, traceIdBytes, 16, true) ||
-    idProblem(`links[${i}].span_id`, link.spanId, spanIdBytes, 8, true)
-  );
-}
-
-function readStatus(r: Reader, span: Span): void {
-  const { message, code } = STATUS.tag;
-  const outer = enterMessage(r);
-  let tag = 0;
-  try {
-    for (; r.pos < r.len; tag = 0) {
-      tag = readTag(r);
-      if (tag === message) span.status.message = readString(r);
-      else if (tag === code) span.status.code = r.int32() as StatusCode;
-      else otherField(r, tag, STATUS);
-    }
-  } catch (e) {
-    throw within(e, r, segmentOf(STATUS, tag, -1));
-  }
-  leaveMessage(r, outer);
 }
