@@ -4,13 +4,15 @@
  * carry ids to check, have a decoder per format.
  */
 import { newAttributes } from './telemetry.ts';
-import type { Exemplar, ExponentialHistogramBuckets, ExponentialHistogramDataPoint, HistogramDataPoint, NumberDataPoint, SummaryDataPoint, ValueAtQuantile } from './telemetry.ts';
+import type { AggregationTemporality, Exemplar, ExponentialHistogramBuckets, ExponentialHistogramDataPoint, HistogramDataPoint, Metric, MetricData, NumberDataPoint, SummaryDataPoint, ValueAtQuantile } from './telemetry.ts';
+import { addSegment } from './decode-error.ts';
+import type { DecodePlace } from './envelope.ts';
 import { exponentialHistogramProblem, histogramProblem, idProblem, quantileProblem } from './item-checks.ts';
-import { asCount, asDouble, asInt64, forEachElement } from './json-common-decode.ts';
-import { ATTRIBUTES, COUNT, DOUBLE, ID, messageCodec, readNested, scalar, type IdLengths, OPTIONAL_DOUBLE, packed, SINT32, TIME, UINT32, message, type FieldReader, type MessageCodec } from './message-codec.ts';
-import { FIXED64, readDouble, readFixed64Number, readPackedDoubles, readPackedFixed64Numbers, readPackedUint64Numbers, readSfixed64, readUint64Number, VARINT } from './proto-read.ts';
-import { BUCKETS, EXEMPLAR, EXP_POINT, HISTOGRAM_POINT, NUMBER_POINT, QUANTILE, SUMMARY_POINT } from './proto-schema.ts';
-import type { MetricKind } from './metric-data.ts';
+import { asBool, asCount, asDouble, asEnum, asInt64, asObject, forEachElement, jsonFault, type JsonObject } from './json-common-decode.ts';
+import { ATTRIBUTES, COUNT, DOUBLE, ID, message, messageCodec, OPTIONAL_DOUBLE, packed, readNested, scalar, SINT32, STRING, TIME, UINT32, type FieldReader, type IdLengths, type MessageCodec } from './message-codec.ts';
+import { metricData, type MetricKind } from './metric-data.ts';
+import { enterMessage, fault, FIXED64, isField, leaveMessage, otherField, readDouble, readFixed64Number, readPackedDoubles, readPackedFixed64Numbers, readPackedUint64Numbers, readSfixed64, readTag, readUint64Number, segmentOf, VARINT, within, type Reader } from './proto-read.ts';
+import { BUCKETS, DATA, EXEMPLAR, EXP_POINT, HISTOGRAM_POINT, METRIC, NO_FIELDS, NUMBER_POINT, QUANTILE, SUMMARY_POINT } from './proto-schema.ts';
 
 export type Point = NumberDataPoint | HistogramDataPoint | ExponentialHistogramDataPoint | SummaryDataPoint;
 
@@ -184,6 +186,152 @@ export function checkPoint(kind: MetricKind, p: Point, check: PointCheck, spelli
       check.problem = quantileProblem(`${name('quantile_values')}[${i}].quantile`, q[i].quantile);
     }
   }
+}
+
+// ------------------------------------------------------------------ metrics and their data
+
+/** Where a metric is: the request's DecodePlace and the metric's path below its scope. */
+interface MetricCtx {
+  place: DecodePlace;
+  at: string;
+}
+
+/** One arm of Metric's data oneof (Gauge, Sum…): its points are the items counted and rejected. */
+function metricDataReader(kind: MetricKind): FieldReader {
+  return {
+    tags: (tag) => [tag],
+    proto: (r, into, prop, _tag, ctx) => {
+      into[prop] = decodeDataProto(r, (ctx as MetricCtx).place, (ctx as MetricCtx).at, kind);
+    },
+    json: (x, into, prop, ctx) => {
+      into[prop] = decodeDataJson(x, (ctx as MetricCtx).place, (ctx as MetricCtx).at, kind);
+    },
+  };
+}
+
+const METRIC_CODEC = messageCodec(METRIC, (): Metric => ({ name: '', description: '', unit: '', metadata: newAttributes(), data: { type: 'empty' } }), {
+  name: ['name', STRING],
+  description: ['description', STRING],
+  unit: ['unit', STRING],
+  gauge: ['data', metricDataReader('gauge')],
+  sum: ['data', metricDataReader('sum')],
+  histogram: ['data', metricDataReader('histogram')],
+  exponential_histogram: ['data', metricDataReader('exponential_histogram')],
+  summary: ['data', metricDataReader('summary')],
+  metadata: ['metadata', ATTRIBUTES],
+});
+
+/** The item decoders of the metrics envelope (a metric is never dropped; its invalid points are). */
+export function decodeMetricProto(r: Reader, place: DecodePlace, index: number): Metric {
+  return METRIC_CODEC.decodeProto(r, { place, at: `metrics[${index}].` });
+}
+
+export function decodeMetricJson(o: JsonObject, place: DecodePlace, index: number): Metric {
+  return METRIC_CODEC.decodeJson(o, { place, at: `metrics[${index}].` });
+}
+
+const TEMPORALITIES = [
+  'AGGREGATION_TEMPORALITY_UNSPECIFIED',
+  'AGGREGATION_TEMPORALITY_DELTA',
+  'AGGREGATION_TEMPORALITY_CUMULATIVE',
+];
+
+
+/** Decodes a Gauge/Sum/Histogram/ExponentialHistogram/Summary message; `at` is the metric's path. */
+function decodeDataProto(r: Reader, place: DecodePlace, at: string, kind: MetricKind): MetricData {
+  const { data_points, aggregation_temporality, is_monotonic } = DATA.tag;
+  const outer = enterMessage(r);
+  const points: Point[] = [];
+  const check: PointCheck = { problem: '' };
+  let temporality = 0;
+  let monotonic = false;
+  let tag = 0;
+  let pointIndex = 0;
+  const hasTemporality = kind !== 'gauge' && kind !== 'summary';
+  try {
+    for (; r.pos < r.len; tag = 0) {
+      tag = readTag(r);
+      if (tag === data_points) {
+        const pointOuter = enterMessage(r);
+        check.problem = '';
+        const point = POINT_CODECS[kind].decodeProto(r, check);
+        checkPoint(kind, point, check, 'proto');
+        leaveMessage(r, pointOuter);
+        if (check.problem === '') {
+          points.push(point);
+          place.accepted++;
+        } else place.reject(`${at}${kind}.data_points[${pointIndex}].${check.problem} (data point dropped)`);
+        pointIndex++;
+      } else if (tag === aggregation_temporality && hasTemporality) {
+        temporality = r.int32();
+      } else if (tag === is_monotonic && kind === 'sum') {
+        monotonic = r.bool();
+      } else if (isField(tag, data_points) || (isField(tag, aggregation_temporality) && hasTemporality) || (isField(tag, is_monotonic) && kind === 'sum')) {
+        otherField(r, tag, DATA);
+      } else {
+        otherField(r, tag, NO_FIELDS);
+      }
+    }
+    if (temporality < 0 || temporality > 2) {
+      tag = aggregation_temporality;
+      throw fault(
+        `aggregation_temporality ${temporality} is not valid (0 unspecified, 1 delta, 2 cumulative)`,
+        'set aggregation_temporality to 1 (delta) or 2 (cumulative)',
+        r.pos,
+      );
+    }
+  } catch (e) {
+    throw within(e, r, segmentOf(DATA, tag, isField(tag, data_points) ? pointIndex : -1));
+  }
+  leaveMessage(r, outer);
+  return metricData(kind, points, temporality as AggregationTemporality, monotonic);
+}
+
+/** The same from OTLP/JSON (paths in its spelling: exponentialHistogram, dataPoints). */
+function decodeDataJson(v: unknown, place: DecodePlace, at: string, kind: MetricKind): MetricData {
+  const spelled = kind === 'exponential_histogram' ? 'exponentialHistogram' : kind;
+  const o = asObject(v) ?? {};
+  const points: Point[] = [];
+  const check: PointCheck = { problem: '' };
+  let temporality = 0;
+  let monotonic = false;
+  let key = '';
+  try {
+    for (key in o) {
+      const x = o[key];
+      switch (key) {
+        case 'dataPoints':
+        case 'data_points':
+          forEachElement(x, (element, i) => {
+            check.problem = '';
+            const point = POINT_CODECS[kind].decodeJson(element, check);
+            checkPoint(kind, point, check, 'json');
+            if (check.problem === '') {
+              points.push(point);
+              place.accepted++;
+            } else place.reject(`${at}${spelled}.dataPoints[${i}].${check.problem} (data point dropped)`);
+          });
+          break;
+        case 'aggregationTemporality':
+        case 'aggregation_temporality':
+          if (kind !== 'gauge' && kind !== 'summary') temporality = asEnum(x, TEMPORALITIES, 'AggregationTemporality');
+          if (temporality < 0 || temporality > 2) {
+            throw jsonFault(
+              `aggregationTemporality ${temporality} is not valid (0 unspecified, 1 delta, 2 cumulative)`,
+              'send 1 or AGGREGATION_TEMPORALITY_DELTA, 2 or AGGREGATION_TEMPORALITY_CUMULATIVE',
+            );
+          }
+          break;
+        case 'isMonotonic':
+        case 'is_monotonic':
+          if (kind === 'sum') monotonic = asBool(x);
+          break;
+      }
+    }
+  } catch (e) {
+    throw addSegment(e, key);
+  }
+  return metricData(kind, points, temporality as AggregationTemporality, monotonic);
 }
 
 // ------------------------------------------------------------------ exemplars

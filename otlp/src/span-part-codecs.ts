@@ -1,9 +1,30 @@
-/** The parts of a Span that are plain messages (events, links, status), from both wire formats. */
+/** The parts of a Span that are plain messages (events, links, status), from both wire formats, and an empty Span. */
 import { newAttributes } from './telemetry.ts';
 import type { Span, SpanEvent, SpanLink, SpanStatus } from './telemetry.ts';
 import { idProblem } from './item-checks.ts';
 import { ATTRIBUTES, enumeration, FLAGS, ID, messageCodec, STRING, TIME, UINT32, type IdLengths } from './message-codec.ts';
 import { EVENT, LINK, STATUS } from './proto-schema.ts';
+
+export function emptySpan(): Span {
+  return {
+    traceId: '',
+    spanId: '',
+    traceState: '',
+    parentSpanId: '',
+    flags: 0,
+    name: '',
+    kind: 0,
+    startTimeUnixNano: 0n,
+    endTimeUnixNano: 0n,
+    attributes: newAttributes(),
+    droppedAttributesCount: 0,
+    events: [],
+    droppedEventsCount: 0,
+    links: [],
+    droppedLinksCount: 0,
+    status: { code: 0, message: '' },
+  };
+}
 
 export const STATUS_CODES = ['STATUS_CODE_UNSET', 'STATUS_CODE_OK', 'STATUS_CODE_ERROR'];
 

@@ -1,5 +1,4 @@
 /** OTLP/JSON ExportTraceServiceRequest → model. */
-import { newAttributes } from './telemetry.ts';
 import type { Span, SpanKind, StatusCode } from './telemetry.ts';
 import { addSegment } from './decode-error.ts';
 import { TRACES_ENVELOPE, type DecodePlace } from './envelope.ts';
@@ -8,7 +7,7 @@ import { asEnum, asFixed64, asHexId, asInt32, asString, decodeKeyValuesJson, for
 import type { JsonObject } from './json-common-decode.ts';
 import { jsonRequestDecoder } from './json-envelope-decode.ts';
 import type { IdLengths } from './message-codec.ts';
-import { addLink, EVENT_CODEC, LINK_CODEC, STATUS_CODEC } from './span-part-codecs.ts';
+import { addLink, emptySpan, EVENT_CODEC, LINK_CODEC, STATUS_CODEC } from './span-part-codecs.ts';
 
 const SPAN_KINDS = [
   'SPAN_KIND_UNSPECIFIED',
@@ -25,24 +24,7 @@ export const decodeTracesJson = jsonRequestDecoder(TRACES_ENVELOPE, decodeSpan);
 
 /** Decodes one span; returns null (and records why) when the span is invalid. */
 function decodeSpan(o: JsonObject, place: DecodePlace, index: number): Span | null {
-  const span: Span = {
-    traceId: '',
-    spanId: '',
-    traceState: '',
-    parentSpanId: '',
-    flags: 0,
-    name: '',
-    kind: 0,
-    startTimeUnixNano: 0n,
-    endTimeUnixNano: 0n,
-    attributes: newAttributes(),
-    droppedAttributesCount: 0,
-    events: [],
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
-    status: { code: 0, message: '' },
-  };
+  const span = emptySpan();
   let linkProblem = '';
   let key = '';
   try {

@@ -3,7 +3,6 @@
  * the span decoder, under the shared envelope decoder. Field numbers are from
  * opentelemetry/proto/trace/v1/trace.proto.
  */
-import { newAttributes } from './telemetry.ts';
 import type { Span, SpanKind, StatusCode } from './telemetry.ts';
 import { TRACES_ENVELOPE, type DecodePlace } from './envelope.ts';
 import { enumProblem, idProblem, ZERO_SPAN_ID, ZERO_TRACE_ID } from './item-checks.ts';
@@ -12,7 +11,7 @@ import { protoRequestDecoder } from './proto-envelope-decode.ts';
 import { isField, otherField, readFixed32, readFixed64, readId, readLen, readString, readTag, schema, segmentOf, within } from './proto-read.ts';
 import type { Reader } from './proto-read.ts';
 import { readNested, type IdLengths } from './message-codec.ts';
-import { addLink, EVENT_CODEC, LINK_CODEC, STATUS_CODEC } from './span-part-codecs.ts';
+import { addLink, emptySpan, EVENT_CODEC, LINK_CODEC, STATUS_CODEC } from './span-part-codecs.ts';
 import { SPAN } from './proto-schema.ts';
 
 
@@ -26,24 +25,7 @@ function decodeSpan(r: Reader, place: DecodePlace, index: number): Span | null {
   const { attributes, trace_id, span_id, trace_state, parent_span_id, name, kind, start_time_unix_nano } = SPAN.tag;
   const { end_time_unix_nano, dropped_attributes_count, events, dropped_events_count, links, dropped_links_count } = SPAN.tag;
   const { status, flags } = SPAN.tag;
-  const span: Span = {
-    traceId: '',
-    spanId: '',
-    traceState: '',
-    parentSpanId: '',
-    flags: 0,
-    name: '',
-    kind: 0,
-    startTimeUnixNano: 0n,
-    endTimeUnixNano: 0n,
-    attributes: newAttributes(),
-    droppedAttributesCount: 0,
-    events: [],
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
-    status: { code: 0, message: '' },
-  };
+  const span = emptySpan();
   let traceIdBytes = 0;
   let spanIdBytes = 0;
   let parentBytes = 0;
