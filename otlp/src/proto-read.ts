@@ -366,37 +366,37 @@ let lastTraceHex = '00000000000000000000000000000000';
 const TWO32 = 4294967296;
 const TWO32N = 4294967296n;
 
+/** Claims the `n` fixed bytes at r.pos; returns where they start. */
+function fixedAt(r: Reader, n: number): number {
+  const p = r.pos;
+  if (r.len - p < n) throw truncatedFixed(r, n);
+  r.pos = p + n;
+  return p;
+}
+
+/** The little-endian uint32 at b[p]. */
+function u32(b: Uint8Array, p: number): number {
+  return (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
+}
+
 /** fixed64 → bigint, exactly (timestamps need all 64 bits). */
 export function readFixed64(r: Reader): bigint {
-  const p = r.pos;
-  if (r.len - p < 8) throw truncatedFixed(r, 8);
-  const b = r.buf;
-  const lo = (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
-  const hi = (b[p + 4] | (b[p + 5] << 8) | (b[p + 6] << 16) | (b[p + 7] << 24)) >>> 0;
-  r.pos = p + 8;
+  const p = fixedAt(r, 8);
+  const lo = u32(r.buf, p);
+  const hi = u32(r.buf, p + 4);
   return hi === 0 ? BigInt(lo) : BigInt(hi) * TWO32N + BigInt(lo);
 }
 
 /** fixed64 used as a count → number (exact up to 2^53). */
 export function readFixed64Number(r: Reader): number {
-  const p = r.pos;
-  if (r.len - p < 8) throw truncatedFixed(r, 8);
-  const b = r.buf;
-  const lo = (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
-  const hi = (b[p + 4] | (b[p + 5] << 8) | (b[p + 6] << 16) | (b[p + 7] << 24)) >>> 0;
-  r.pos = p + 8;
-  return hi * TWO32 + lo;
+  const p = fixedAt(r, 8);
+  return u32(r.buf, p + 4) * TWO32 + u32(r.buf, p);
 }
 
 /** sfixed64 → number when safe, else bigint. */
 export function readSfixed64(r: Reader): number | bigint {
-  const p = r.pos;
-  if (r.len - p < 8) throw truncatedFixed(r, 8);
-  const b = r.buf;
-  const lo = (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
-  const hi = (b[p + 4] | (b[p + 5] << 8) | (b[p + 6] << 16) | (b[p + 7] << 24)) >>> 0;
-  r.pos = p + 8;
-  return int64FromBits(lo, hi);
+  const p = fixedAt(r, 8);
+  return int64FromBits(u32(r.buf, p), u32(r.buf, p + 4));
 }
 
 function truncatedFixed(r: Reader, n: number): DecodeFault {
@@ -489,9 +489,9 @@ const f64Bytes = new Uint8Array(f64.buffer);
 
 /** double (fixed 8 bytes, little-endian). */
 export function readDouble(r: Reader): number {
-  const p = r.pos;
-  if (r.len - p < 8) throw truncatedFixed(r, 8);
+  const p = fixedAt(r, 8);
   const b = r.buf;
+  // unrolled: this runs once per double on the decode path
   f64Bytes[0] = b[p];
   f64Bytes[1] = b[p + 1];
   f64Bytes[2] = b[p + 2];
@@ -500,17 +500,12 @@ export function readDouble(r: Reader): number {
   f64Bytes[5] = b[p + 5];
   f64Bytes[6] = b[p + 6];
   f64Bytes[7] = b[p + 7];
-  r.pos = p + 8;
   return f64[0];
 }
 
 /** fixed32 (flags). */
 export function readFixed32(r: Reader): number {
-  const p = r.pos;
-  if (r.len - p < 4) throw truncatedFixed(r, 4);
-  const b = r.buf;
-  r.pos = p + 4;
-  return (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
+  return u32(r.buf, fixedAt(r, 4));
 }
 
 // ------------------------------------------------------------------ key cache
