@@ -13,14 +13,10 @@ export function emptyResource(): Resource {
 }
 
 export const SCOPE_CODEC = messageCodec(SCOPE, emptyScope, {
-  name: ['name', STRING],
-  version: ['version', STRING],
-  attributes: ['attributes', ATTRIBUTES],
-  dropped_attributes_count: ['droppedAttributesCount', UINT32],
+  name: STRING, version: STRING, attributes: ATTRIBUTES, dropped_attributes_count: UINT32,
 });
 
 /** entity_refs are not modelled: skipped. */
 export const RESOURCE_CODEC = messageCodec(RESOURCE, emptyResource, {
-  attributes: ['attributes', ATTRIBUTES],
-  dropped_attributes_count: ['droppedAttributesCount', UINT32],
+  attributes: ATTRIBUTES, dropped_attributes_count: UINT32,
 });

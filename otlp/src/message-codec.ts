@@ -163,8 +163,15 @@ export function readNested<T>(r: Reader, codec: MessageCodec<T>, ctx?: unknown):
   return value;
 }
 
-/** Field name in the schema → [model property, how it is read]. */
-export type FieldTable<Name extends string> = Partial<Record<Name, readonly [prop: string, reader: FieldReader]>>;
+/**
+ * Field name in the schema → how it is read, into the property of the same name in
+ * lowerCamelCase (`trace_id` → traceId), or [another property, how it is read].
+ */
+export type FieldTable<Name extends string> = Partial<Record<Name, FieldReader | readonly [prop: string, reader: FieldReader]>>;
+
+function camelCase(name: string): string {
+  return name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+}
 
 /** `ctx` is handed to every field reader (a data point's check, for its exemplars). */
 export interface MessageCodec<T> {
@@ -193,10 +200,10 @@ export function messageCodec<T, Name extends string>(schema: MessageSchema<Name>
       skipped.push(schema.tag[name]);
       continue;
     }
-    const bound = { prop: entry[0], reader: entry[1] };
-    for (const tag of entry[1].tags(schema.tag[name])) byTag[tag] = bound;
+    const bound = Array.isArray(entry) ? { prop: entry[0], reader: entry[1] } : { prop: camelCase(name), reader: entry as FieldReader };
+    for (const tag of bound.reader.tags(schema.tag[name])) byTag[tag] = bound;
     byKey.set(name, bound);
-    byKey.set(name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), bound);
+    byKey.set(camelCase(name), bound);
   }
 
   function decodeProto(r: Reader, ctx?: unknown): T {

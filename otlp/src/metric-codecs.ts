@@ -71,27 +71,21 @@ const EXPLICIT_BOUNDS = packed(FIXED64, readDouble, readPackedDoubles, asDouble)
 // ------------------------------------------------------------------ messages
 
 const QUANTILE_CODEC = messageCodec(QUANTILE, (): ValueAtQuantile => ({ quantile: 0, value: 0 }), {
-  quantile: ['quantile', DOUBLE],
-  value: ['value', DOUBLE],
+  quantile: DOUBLE, value: DOUBLE,
 });
 
 const BUCKETS_CODEC = messageCodec(BUCKETS, (): ExponentialHistogramBuckets => ({ offset: 0, bucketCounts: [] }), {
-  offset: ['offset', SINT32],
-  bucket_counts: ['bucketCounts', packed(VARINT, readUint64Number, readPackedUint64Numbers, asCount)],
+  offset: SINT32, bucket_counts: packed(VARINT, readUint64Number, readPackedUint64Numbers, asCount),
 });
 
-const POINT_TIMES = { start_time_unix_nano: ['startTimeUnixNano', TIME], time_unix_nano: ['timeUnixNano', TIME] } as const;
+const POINT_TIMES = { start_time_unix_nano: TIME, time_unix_nano: TIME } as const;
 
 const NUMBER_POINT_CODEC = messageCodec(
   NUMBER_POINT,
   (): NumberDataPoint => ({ attributes: newAttributes(), startTimeUnixNano: 0n, timeUnixNano: 0n, value: 0, valueType: 'double', exemplars: [], flags: 0 }),
   {
-    ...POINT_TIMES,
-    attributes: ['attributes', ATTRIBUTES],
-    as_double: ['value', pointValue('double')],
-    as_int: ['value', pointValue('int')],
-    exemplars: ['exemplars', EXEMPLARS],
-    flags: ['flags', UINT32],
+    ...POINT_TIMES, attributes: ATTRIBUTES, as_double: ['value', pointValue('double')],
+    as_int: ['value', pointValue('int')], exemplars: EXEMPLARS, flags: UINT32,
   },
 );
 
@@ -99,48 +93,22 @@ const HISTOGRAM_POINT_CODEC = messageCodec(
   HISTOGRAM_POINT,
   (): HistogramDataPoint => ({ attributes: newAttributes(), startTimeUnixNano: 0n, timeUnixNano: 0n, count: 0, bucketCounts: [], explicitBounds: [], exemplars: [], flags: 0 }),
   {
-    ...POINT_TIMES,
-    attributes: ['attributes', ATTRIBUTES],
-    count: ['count', COUNT],
-    sum: ['sum', OPTIONAL_DOUBLE],
-    bucket_counts: ['bucketCounts', BUCKET_COUNTS],
-    explicit_bounds: ['explicitBounds', EXPLICIT_BOUNDS],
-    exemplars: ['exemplars', EXEMPLARS],
-    flags: ['flags', UINT32],
-    min: ['min', OPTIONAL_DOUBLE],
-    max: ['max', OPTIONAL_DOUBLE],
+    ...POINT_TIMES, attributes: ATTRIBUTES, count: COUNT, sum: OPTIONAL_DOUBLE, bucket_counts: BUCKET_COUNTS,
+    explicit_bounds: EXPLICIT_BOUNDS, exemplars: EXEMPLARS, flags: UINT32, min: OPTIONAL_DOUBLE,
+    max: OPTIONAL_DOUBLE,
   },
 );
 
 const EXP_POINT_CODEC = messageCodec(
   EXP_POINT,
   (): ExponentialHistogramDataPoint => ({
-    attributes: newAttributes(),
-    startTimeUnixNano: 0n,
-    timeUnixNano: 0n,
-    count: 0,
-    scale: 0,
-    zeroCount: 0,
-    positive: { offset: 0, bucketCounts: [] },
-    negative: { offset: 0, bucketCounts: [] },
-    flags: 0,
-    exemplars: [],
-    zeroThreshold: 0,
+    attributes: newAttributes(), startTimeUnixNano: 0n, timeUnixNano: 0n, count: 0, scale: 0, zeroCount: 0,
+    positive: { offset: 0, bucketCounts: [] }, negative: { offset: 0, bucketCounts: [] }, flags: 0, exemplars: [], zeroThreshold: 0,
   }),
   {
-    ...POINT_TIMES,
-    attributes: ['attributes', ATTRIBUTES],
-    count: ['count', COUNT],
-    sum: ['sum', OPTIONAL_DOUBLE],
-    scale: ['scale', SINT32],
-    zero_count: ['zeroCount', COUNT],
-    positive: ['positive', message(BUCKETS_CODEC)],
-    negative: ['negative', message(BUCKETS_CODEC)],
-    flags: ['flags', UINT32],
-    exemplars: ['exemplars', EXEMPLARS],
-    min: ['min', OPTIONAL_DOUBLE],
-    max: ['max', OPTIONAL_DOUBLE],
-    zero_threshold: ['zeroThreshold', DOUBLE],
+    ...POINT_TIMES, attributes: ATTRIBUTES, count: COUNT, sum: OPTIONAL_DOUBLE, scale: SINT32,
+    zero_count: COUNT, positive: message(BUCKETS_CODEC), negative: message(BUCKETS_CODEC), flags: UINT32,
+    exemplars: EXEMPLARS, min: OPTIONAL_DOUBLE, max: OPTIONAL_DOUBLE, zero_threshold: DOUBLE,
   },
 );
 
@@ -148,21 +116,14 @@ const SUMMARY_POINT_CODEC = messageCodec(
   SUMMARY_POINT,
   (): SummaryDataPoint => ({ attributes: newAttributes(), startTimeUnixNano: 0n, timeUnixNano: 0n, count: 0, sum: 0, quantileValues: [], flags: 0 }),
   {
-    ...POINT_TIMES,
-    attributes: ['attributes', ATTRIBUTES],
-    count: ['count', COUNT],
-    sum: ['sum', DOUBLE],
-    quantile_values: ['quantileValues', message(QUANTILE_CODEC, true)],
-    flags: ['flags', UINT32],
+    ...POINT_TIMES, attributes: ATTRIBUTES, count: COUNT, sum: DOUBLE,
+    quantile_values: message(QUANTILE_CODEC, true), flags: UINT32,
   },
 );
 
 export const POINT_CODECS: Record<MetricKind, MessageCodec<Point>> = {
-  gauge: NUMBER_POINT_CODEC,
-  sum: NUMBER_POINT_CODEC,
-  histogram: HISTOGRAM_POINT_CODEC,
-  exponential_histogram: EXP_POINT_CODEC,
-  summary: SUMMARY_POINT_CODEC,
+  gauge: NUMBER_POINT_CODEC, sum: NUMBER_POINT_CODEC, histogram: HISTOGRAM_POINT_CODEC,
+  exponential_histogram: EXP_POINT_CODEC, summary: SUMMARY_POINT_CODEC,
 };
 
 // ------------------------------------------------------------------ rules
@@ -210,15 +171,10 @@ function metricDataReader(kind: MetricKind): FieldReader {
 }
 
 const METRIC_CODEC = messageCodec(METRIC, (): Metric => ({ name: '', description: '', unit: '', metadata: newAttributes(), data: { type: 'empty' } }), {
-  name: ['name', STRING],
-  description: ['description', STRING],
-  unit: ['unit', STRING],
-  gauge: ['data', metricDataReader('gauge')],
-  sum: ['data', metricDataReader('sum')],
-  histogram: ['data', metricDataReader('histogram')],
+  name: STRING, description: STRING, unit: STRING, gauge: ['data', metricDataReader('gauge')],
+  sum: ['data', metricDataReader('sum')], histogram: ['data', metricDataReader('histogram')],
   exponential_histogram: ['data', metricDataReader('exponential_histogram')],
-  summary: ['data', metricDataReader('summary')],
-  metadata: ['metadata', ATTRIBUTES],
+  summary: ['data', metricDataReader('summary')], metadata: ATTRIBUTES,
 });
 
 /** The item decoders of the metrics envelope (a metric is never dropped; its invalid points are). */
@@ -341,12 +297,8 @@ const EXEMPLAR_CODEC = messageCodec(
   EXEMPLAR,
   (): Exemplar => ({ filteredAttributes: newAttributes(), timeUnixNano: 0n, value: 0, spanId: '', traceId: '' }),
   {
-    filtered_attributes: ['filteredAttributes', ATTRIBUTES],
-    time_unix_nano: ['timeUnixNano', TIME],
-    as_double: ['value', DOUBLE],
-    as_int: ['value', scalar(readSfixed64, asInt64)],
-    span_id: ['spanId', ID],
-    trace_id: ['traceId', ID],
+    filtered_attributes: ATTRIBUTES, time_unix_nano: TIME, as_double: ['value', DOUBLE],
+    as_int: ['value', scalar(readSfixed64, asInt64)], span_id: ID, trace_id: ID,
   },
 );
 

@@ -6,23 +6,11 @@ import { ATTRIBUTES, enumeration, FLAGS, ID, messageCodec, STRING, TIME, UINT32,
 import { EVENT, LINK, STATUS } from './proto-schema.ts';
 
 export function emptySpan(): Span {
+  // one literal (called once per span): every span gets the same hidden class
   return {
-    traceId: '',
-    spanId: '',
-    traceState: '',
-    parentSpanId: '',
-    flags: 0,
-    name: '',
-    kind: 0,
-    startTimeUnixNano: 0n,
-    endTimeUnixNano: 0n,
-    attributes: newAttributes(),
-    droppedAttributesCount: 0,
-    events: [],
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
-    status: { code: 0, message: '' },
+    traceId: '', spanId: '', traceState: '', parentSpanId: '', flags: 0, name: '', kind: 0,
+    startTimeUnixNano: 0n, endTimeUnixNano: 0n, attributes: newAttributes(), droppedAttributesCount: 0,
+    events: [], droppedEventsCount: 0, links: [], droppedLinksCount: 0, status: { code: 0, message: '' },
   };
 }
 
@@ -32,10 +20,7 @@ export const EVENT_CODEC = messageCodec(
   EVENT,
   (): SpanEvent => ({ timeUnixNano: 0n, name: '', attributes: newAttributes(), droppedAttributesCount: 0 }),
   {
-    time_unix_nano: ['timeUnixNano', TIME],
-    name: ['name', STRING],
-    attributes: ['attributes', ATTRIBUTES],
-    dropped_attributes_count: ['droppedAttributesCount', UINT32],
+    time_unix_nano: TIME, name: STRING, attributes: ATTRIBUTES, dropped_attributes_count: UINT32,
   },
 );
 
@@ -43,18 +28,13 @@ export const LINK_CODEC = messageCodec(
   LINK,
   (): SpanLink => ({ traceId: '', spanId: '', traceState: '', attributes: newAttributes(), droppedAttributesCount: 0, flags: 0 }),
   {
-    trace_id: ['traceId', ID],
-    span_id: ['spanId', ID],
-    trace_state: ['traceState', STRING],
-    attributes: ['attributes', ATTRIBUTES],
-    dropped_attributes_count: ['droppedAttributesCount', UINT32],
-    flags: ['flags', FLAGS],
+    trace_id: ID, span_id: ID, trace_state: STRING, attributes: ATTRIBUTES, dropped_attributes_count: UINT32,
+    flags: FLAGS,
   },
 );
 
 export const STATUS_CODEC = messageCodec(STATUS, (): SpanStatus => ({ code: 0, message: '' }), {
-  message: ['message', STRING],
-  code: ['code', enumeration(STATUS_CODES, 'StatusCode')],
+  message: STRING, code: enumeration(STATUS_CODES, 'StatusCode'),
 });
 
 /** Appends a decoded link to the span; returns the span's first link problem ('' when none). */
