@@ -8,6 +8,8 @@ import { ATTRIBUTES, enumeration, FLAGS, ID, messageCodec, scalar, STRING, TIME,
 import { decodeAnyValue } from './proto-common-decode.ts';
 import { enterMessage, leaveMessage, type Reader } from './proto-read.ts';
 import { LOG_RECORD } from './proto-schema.ts';
+import { writeAnyValue } from './proto-common-encode.ts';
+import type { ProtoWriter } from './proto-writer.ts';
 
 const LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'];
 /** SEVERITY_NUMBER_UNSPECIFIED, SEVERITY_NUMBER_TRACE, _TRACE2 … SEVERITY_NUMBER_FATAL4 (index = value). */
@@ -23,6 +25,13 @@ function readBody(r: Reader): AnyValue {
   return body;
 }
 
+function writeBody(w: ProtoWriter, field: number, body: AnyValue): void {
+  if (body === null) return;
+  const start = w.begin(field);
+  writeAnyValue(w, body);
+  w.end(start);
+}
+
 export const LOG_RECORD_CODEC = messageCodec(
   LOG_RECORD,
   (): LogRecord => ({
@@ -32,7 +41,7 @@ export const LOG_RECORD_CODEC = messageCodec(
   {
     time_unix_nano: TIME, observed_time_unix_nano: TIME,
     severity_number: enumeration(SEVERITY_NUMBERS, 'SeverityNumber'), severity_text: STRING,
-    body: ['body', scalar(readBody, (x) => decodeAnyValueJson(x, 0))], attributes: ATTRIBUTES,
+    body: scalar(readBody, (x) => decodeAnyValueJson(x, 0), writeBody), attributes: ATTRIBUTES,
     dropped_attributes_count: UINT32, flags: FLAGS, trace_id: ID, span_id: ID, event_name: STRING,
   },
 );

@@ -35,13 +35,17 @@ import {
   readLen,
   readString,
   readTag,
+  FIXED64,
   segmentOf,
+  VARINT,
   within,
   withWireType,
   type MessageSchema,
   type Reader,
 } from './proto-read.ts';
 import type { Attributes } from './telemetry.ts';
+import { writeFlags, writeIdField, writeKeyValues, writeStringField, writeTimeField, writeUint32Field } from './proto-common-encode.ts';
+import type { ProtoWriter } from './proto-writer.ts';
 
 /** How one field is read from protobuf and from JSON into its model property. */
 export interface FieldReader {
@@ -51,10 +55,16 @@ export interface FieldReader {
   json(x: unknown, into: Record<string, unknown>, prop: string, ctx: unknown): void;
   /** the element index for error paths, for repeated fields */
   index?(into: Record<string, unknown>, prop: string, attrIndex: number): number;
+  /** writes the field as protobuf, leaving out a default value (proto3) */
+  write(w: ProtoWriter, field: number, from: Record<string, unknown>, prop: string): void;
 }
 
-export function scalar<V>(readProto: (r: Reader) => V, readJson: (x: unknown) => V, optional = false): FieldReader {
+/** Writes one scalar value of a field (or nothing, for a default value). */
+export type ScalarWriter<V> = (w: ProtoWriter, field: number, value: V) => void;
+
+export function scalar<V>(readProto: (r: Reader) => V, readJson: (x: unknown) => V, write: ScalarWriter<V>, optional = false): FieldReader {
   return {
+    write: (w, field, from, prop) => write(w, field, from[prop] as V),
     tags: (tag) => [tag],
     proto: (r, into, prop) => {
       into[prop] = readProto(r);
@@ -66,18 +76,40 @@ export function scalar<V>(readProto: (r: Reader) => V, readJson: (x: unknown) =>
   };
 }
 
-export const STRING = scalar(readString, asString);
-export const TIME = scalar(readFixed64, asFixed64);
-export const UINT32 = scalar((r) => r.uint32(), (x) => asInt32(x, true));
-export const SINT32 = scalar((r) => r.sint32(), (x) => asInt32(x, false));
-export const FLAGS = scalar(readFixed32, (x) => asInt32(x, true));
-export const COUNT = scalar(readFixed64Number, asCount);
-export const DOUBLE = scalar(readDouble, asDouble);
-export const OPTIONAL_DOUBLE = scalar(readDouble, asDouble, true);
+export const STRING = scalar(readString, asString, writeStringField);
+export const TIME = scalar(readFixed64, asFixed64, writeTimeField);
+export const UINT32 = scalar((r) => r.uint32(), (x) => asInt32(x, true), writeUint32Field);
+export const SINT32 = scalar((r) => r.sint32(), (x) => asInt32(x, false), (w, field, v: number) => {
+  if (v === 0) return;
+  w.tag(field, VARINT);
+  w.sint32(v);
+});
+export const FLAGS = scalar(readFixed32, (x) => asInt32(x, true), writeFlags);
+export const COUNT = scalar(readFixed64Number, asCount, (w, field, v: number) => {
+  if (v === 0) return;
+  w.tag(field, FIXED64);
+  w.fixed64(v);
+});
+export const DOUBLE = scalar(readDouble, asDouble, (w, field, v: number) => {
+  if (v !== 0) writeDouble(w, field, v);
+});
+/** A double with explicit presence (histogram sum, min, max): absent is not zero. */
+export const OPTIONAL_DOUBLE = scalar(readDouble, asDouble, (w, field, v: number | undefined) => {
+  if (v !== undefined) writeDouble(w, field, v);
+}, true);
+
+export function writeDouble(w: ProtoWriter, field: number, v: number): void {
+  w.tag(field, FIXED64);
+  w.double(v);
+}
 
 /** An enum: its number in protobuf, its number or name in JSON. */
 export function enumeration(names: readonly string[], enumName: string): FieldReader {
-  return scalar((r) => r.int32(), (x) => asEnum(x, names, enumName));
+  return scalar((r) => r.int32(), (x) => asEnum(x, names, enumName), (w, field, v: number) => {
+    if (v === 0) return;
+    w.tag(field, VARINT);
+    w.int32(v);
+  });
 }
 
 /** Byte lengths of the ids one codec call read, by property: the ctx of messages with ids. */
@@ -89,6 +121,7 @@ export type IdLengths = Record<string, number>;
  */
 export const ID: FieldReader = {
   tags: (tag) => [tag],
+  write: (w, field, from, prop) => writeIdField(w, field, from[prop] as string),
   proto: (r, into, prop, _tag, ctx) => {
     const n = readLen(r);
     into[prop] = readId(r, n);
@@ -104,6 +137,7 @@ export const ID: FieldReader = {
 /** Repeated KeyValue into the Attributes property. */
 export const ATTRIBUTES: FieldReader = {
   tags: (tag) => [tag],
+  write: (w, field, from, prop) => writeKeyValues(w, field, from[prop] as Attributes),
   proto: (r, into, prop) => readKeyValue(r, into[prop] as Attributes),
   json: (x, into, prop) => decodeKeyValuesJson(x, into[prop] as Attributes, 0),
   index: (_into, _prop, attrIndex) => attrIndex,
@@ -115,9 +149,17 @@ export function packed(
   readOne: (r: Reader) => number,
   readPacked: (r: Reader, out: number[]) => void,
   readJson: (x: unknown) => number,
+  writeOne: (w: ProtoWriter, v: number) => void,
 ): FieldReader {
   return {
     tags: (tag) => [tag, withWireType(tag, unpackedWire)],
+    write: (w, field, from, prop) => {
+      const values = from[prop] as number[];
+      if (values.length === 0) return;
+      const start = w.begin(field);
+      for (const v of values) writeOne(w, v);
+      w.end(start);
+    },
     proto: (r, into, prop, tag) => {
       const out = into[prop] as number[];
       if ((tag & 7) === LEN) readPacked(r, out);
@@ -142,6 +184,10 @@ export function packed(
 export function message<T>(codec: MessageCodec<T>, repeated = false): FieldReader {
   return {
     tags: (tag) => [tag],
+    write: (w, field, from, prop) => {
+      if (repeated) for (const value of from[prop] as T[]) writeNested(w, field, codec, value);
+      else writeNested(w, field, codec, from[prop] as T);
+    },
     proto: (r, into, prop, _tag, ctx) => {
       const value = readNested(r, codec, ctx);
       if (repeated) (into[prop] as T[]).push(value);
@@ -163,6 +209,13 @@ export function readNested<T>(r: Reader, codec: MessageCodec<T>, ctx?: unknown):
   return value;
 }
 
+/** Writes `value` as the sub-message field `field`. */
+export function writeNested<T>(w: ProtoWriter, field: number, codec: MessageCodec<T>, value: T): void {
+  const start = w.begin(field);
+  codec.encodeProto(w, value);
+  w.end(start);
+}
+
 /**
  * Field name in the schema → how it is read, into the property of the same name in
  * lowerCamelCase (`trace_id` → traceId), or [another property, how it is read].
@@ -179,6 +232,8 @@ export interface MessageCodec<T> {
   decodeProto(r: Reader, ctx?: unknown): T;
   /** decodes a JSON object (null: the empty message) */
   decodeJson(v: unknown, ctx?: unknown): T;
+  /** writes the message's fields (its body, without tag and length) */
+  encodeProto(w: ProtoWriter, value: T): void;
 }
 
 interface BoundField {
@@ -243,6 +298,16 @@ export function messageCodec<T, Name extends string>(schema: MessageSchema<Name>
     return into as T;
   }
 
-  return { decodeProto, decodeJson };
+  const writes = (Object.keys(schema.field) as Name[]).flatMap((name) => {
+    const bound = byKey.get(name);
+    return bound === undefined ? [] : [{ field: schema.field[name], prop: bound.prop, reader: bound.reader }];
+  });
+
+  function encodeProto(w: ProtoWriter, value: T): void {
+    const from = value as Record<string, unknown>;
+    for (const f of writes) f.reader.write(w, f.field, from, f.prop);
+  }
+
+  return { decodeProto, decodeJson, encodeProto };
 }
 

@@ -9,9 +9,10 @@ import { addSegment } from './decode-error.ts';
 import type { DecodePlace } from './envelope.ts';
 import { exponentialHistogramProblem, histogramProblem, idProblem, quantileProblem } from './item-checks.ts';
 import { asBool, asCount, asDouble, asEnum, asInt64, asObject, forEachElement, jsonFault, type JsonObject } from './json-common-decode.ts';
-import { ATTRIBUTES, COUNT, DOUBLE, ID, message, messageCodec, OPTIONAL_DOUBLE, packed, readNested, scalar, SINT32, STRING, TIME, UINT32, type FieldReader, type IdLengths, type MessageCodec } from './message-codec.ts';
+import { ATTRIBUTES, COUNT, DOUBLE, ID, message, messageCodec, writeDouble, writeNested, OPTIONAL_DOUBLE, packed, readNested, scalar, SINT32, STRING, TIME, UINT32, type FieldReader, type IdLengths, type MessageCodec } from './message-codec.ts';
 import { metricData, type MetricKind } from './metric-data.ts';
 import { enterMessage, fault, FIXED64, isField, leaveMessage, otherField, readDouble, readFixed64Number, readPackedDoubles, readPackedFixed64Numbers, readPackedUint64Numbers, readSfixed64, readTag, readUint64Number, segmentOf, VARINT, within, type Reader } from './proto-read.ts';
+import type { ProtoWriter } from './proto-writer.ts';
 import { BUCKETS, DATA, EXEMPLAR, EXP_POINT, HISTOGRAM_POINT, METRIC, NO_FIELDS, NUMBER_POINT, QUANTILE, SUMMARY_POINT } from './proto-schema.ts';
 
 export type Point = NumberDataPoint | HistogramDataPoint | ExponentialHistogramDataPoint | SummaryDataPoint;
@@ -32,6 +33,12 @@ function pointValue(valueType: 'double' | 'int'): FieldReader {
   const readJson = valueType === 'int' ? asInt64 : asDouble;
   return {
     tags: (tag) => [tag],
+    // the value oneof is always written: a present zero differs from an absent value
+    write: (w, field, from) => {
+      if ((from.valueType === 'int') !== (valueType === 'int')) return;
+      if (valueType === 'int') writeSfixed64(w, field, from.value as number | bigint);
+      else writeDouble(w, field, Number(from.value));
+    },
     proto: (r, into) => {
       into.value = readProto(r);
       into.valueType = valueType;
@@ -46,6 +53,9 @@ function pointValue(valueType: 'double' | 'int'): FieldReader {
 /** Exemplars: their id problems become the data point's problem (ctx, a PointCheck). */
 const EXEMPLARS: FieldReader = {
   tags: (tag) => [tag],
+  write: (w, field, from, prop) => {
+    for (const ex of from[prop] as Exemplar[]) writeNested(w, field, EXEMPLAR_CODEC, ex);
+  },
   proto: (r, into, prop, _tag, ctx) => {
     const list = into[prop] as Exemplar[];
     const ids: IdLengths = {};
@@ -65,8 +75,8 @@ const EXEMPLARS: FieldReader = {
   index: (into, prop) => (into[prop] as Exemplar[]).length,
 };
 
-const BUCKET_COUNTS = packed(FIXED64, readFixed64Number, readPackedFixed64Numbers, asCount);
-const EXPLICIT_BOUNDS = packed(FIXED64, readDouble, readPackedDoubles, asDouble);
+const BUCKET_COUNTS = packed(FIXED64, readFixed64Number, readPackedFixed64Numbers, asCount, (w, v) => w.fixed64(v));
+const EXPLICIT_BOUNDS = packed(FIXED64, readDouble, readPackedDoubles, asDouble, (w, v) => w.double(v));
 
 // ------------------------------------------------------------------ messages
 
@@ -75,7 +85,7 @@ const QUANTILE_CODEC = messageCodec(QUANTILE, (): ValueAtQuantile => ({ quantile
 });
 
 const BUCKETS_CODEC = messageCodec(BUCKETS, (): ExponentialHistogramBuckets => ({ offset: 0, bucketCounts: [] }), {
-  offset: SINT32, bucket_counts: packed(VARINT, readUint64Number, readPackedUint64Numbers, asCount),
+  offset: SINT32, bucket_counts: packed(VARINT, readUint64Number, readPackedUint64Numbers, asCount, (w, v) => w.varint(v)),
 });
 
 const POINT_TIMES = { start_time_unix_nano: TIME, time_unix_nano: TIME } as const;
@@ -159,8 +169,25 @@ interface MetricCtx {
 
 /** One arm of Metric's data oneof (Gauge, Sum…): its points are the items counted and rejected. */
 function metricDataReader(kind: MetricKind): FieldReader {
+  const type = kind === 'exponential_histogram' ? 'exponentialHistogram' : kind;
   return {
     tags: (tag) => [tag],
+    write: (w, field, from, prop) => {
+      const data = from[prop] as MetricData;
+      if (data.type !== type) return;
+      const start = w.begin(field);
+      for (const p of data.dataPoints) writeNested(w, DATA.field.data_points, POINT_CODECS[kind], p as Point);
+      const temporality = 'aggregationTemporality' in data ? data.aggregationTemporality : 0;
+      if (temporality !== 0) {
+        w.varint(DATA.tag.aggregation_temporality);
+        w.int32(temporality);
+      }
+      if (data.type === 'sum' && data.isMonotonic) {
+        w.varint(DATA.tag.is_monotonic);
+        w.bool(true);
+      }
+      w.end(start);
+    },
     proto: (r, into, prop, _tag, ctx) => {
       into[prop] = decodeDataProto(r, (ctx as MetricCtx).place, (ctx as MetricCtx).at, kind);
     },
@@ -170,7 +197,7 @@ function metricDataReader(kind: MetricKind): FieldReader {
   };
 }
 
-const METRIC_CODEC = messageCodec(METRIC, (): Metric => ({ name: '', description: '', unit: '', metadata: newAttributes(), data: { type: 'empty' } }), {
+export const METRIC_CODEC = messageCodec(METRIC, (): Metric => ({ name: '', description: '', unit: '', metadata: newAttributes(), data: { type: 'empty' } }), {
   name: STRING, description: STRING, unit: STRING, gauge: ['data', metricDataReader('gauge')],
   sum: ['data', metricDataReader('sum')], histogram: ['data', metricDataReader('histogram')],
   exponential_histogram: ['data', metricDataReader('exponential_histogram')],
@@ -297,10 +324,28 @@ const EXEMPLAR_CODEC = messageCodec(
   EXEMPLAR,
   (): Exemplar => ({ filteredAttributes: newAttributes(), timeUnixNano: 0n, value: 0, spanId: '', traceId: '' }),
   {
-    filtered_attributes: ATTRIBUTES, time_unix_nano: TIME, as_double: ['value', DOUBLE],
-    as_int: ['value', scalar(readSfixed64, asInt64)], span_id: ID, trace_id: ID,
+    filtered_attributes: ATTRIBUTES, time_unix_nano: TIME, as_double: ['value', exemplarValue('double')],
+    as_int: ['value', exemplarValue('int')], span_id: ID, trace_id: ID,
   },
 );
+
+/** Exemplar value: as_double → number, as_int → number or bigint; written back as_int only for a bigint. */
+function exemplarValue(as: 'double' | 'int'): FieldReader {
+  const read = as === 'int' ? scalar(readSfixed64, asInt64, () => {}) : scalar(readDouble, asDouble, () => {});
+  return {
+    ...read,
+    write: (w, field, from) => {
+      const isInt = typeof from.value === 'bigint';
+      if (isInt && as === 'int') writeSfixed64(w, field, from.value as bigint);
+      else if (!isInt && as === 'double') writeDouble(w, field, from.value as number);
+    },
+  };
+}
+
+function writeSfixed64(w: ProtoWriter, field: number, v: number | bigint): void {
+  w.tag(field, FIXED64);
+  w.sfixed64(v);
+}
 
 /** An exemplar's id problem becomes its data point's problem. */
 function checkExemplar(ex: Exemplar, ids: IdLengths, check: PointCheck, index: number, spelling: Spelling): void {

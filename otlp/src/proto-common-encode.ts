@@ -3,9 +3,9 @@
  * the field writers every encoder uses. Default values are left out, as proto3
  * serializers do. A tag is a varint, so `w.varint(X.tag.name)` writes field `name`'s tag.
  */
-import type { AnyValue, Attributes, InstrumentationScope, KeyValueList, Resource } from './telemetry.ts';
+import type { AnyValue, Attributes, KeyValueList } from './telemetry.ts';
 import { FIXED32, FIXED64, LEN, VARINT } from './proto-read.ts';
-import { ANY_VALUE, KEY_VALUE, RESOURCE, SCOPE, VALUES } from './proto-schema.ts';
+import { ANY_VALUE, KEY_VALUE, VALUES } from './proto-schema.ts';
 import type { ProtoWriter } from './proto-writer.ts';
 
 /**
@@ -66,22 +66,6 @@ export function writeKeyValues(w: ProtoWriter, field: number, attrs: Attributes)
     w.end(vs);
     w.end(start);
   }
-}
-
-export function writeResource(w: ProtoWriter, field: number, r: Resource): void {
-  const start = w.begin(field);
-  writeKeyValues(w, RESOURCE.field.attributes, r.attributes);
-  writeUint32Field(w, RESOURCE.field.dropped_attributes_count, r.droppedAttributesCount);
-  w.end(start);
-}
-
-export function writeScope(w: ProtoWriter, field: number, s: InstrumentationScope): void {
-  const start = w.begin(field);
-  writeStringField(w, SCOPE.field.name, s.name);
-  writeStringField(w, SCOPE.field.version, s.version);
-  writeKeyValues(w, SCOPE.field.attributes, s.attributes);
-  writeUint32Field(w, SCOPE.field.dropped_attributes_count, s.droppedAttributesCount);
-  w.end(start);
 }
 
 /** A string field, left out when empty. */

@@ -4,7 +4,9 @@
  * the writer of one item.
  */
 import type { AnyResourceLevel, AnyScopeLevel, Envelope } from './envelope.ts';
-import { writeResource, writeScope, writeStringField } from './proto-common-encode.ts';
+import { RESOURCE_CODEC, SCOPE_CODEC } from './common-codecs.ts';
+import { writeNested } from './message-codec.ts';
+import { writeStringField } from './proto-common-encode.ts';
 import { EXPORT_REQUEST, LEVEL } from './proto-schema.ts';
 import { ProtoWriter } from './proto-writer.ts';
 
@@ -20,10 +22,10 @@ export function protoRequestEncoder<Item, ScopeLevel extends AnyScopeLevel, Reso
     const w = new ProtoWriter(4096);
     for (const resourceLevel of envelope.resourcesOf(data)) {
       const resourceStart = w.begin(EXPORT_REQUEST.field.resource_list);
-      writeResource(w, head, resourceLevel.resource);
+      writeNested(w, head, RESOURCE_CODEC, resourceLevel.resource);
       for (const scopeLevel of envelope.scopesOf(resourceLevel)) {
         const scopeStart = w.begin(list);
-        writeScope(w, head, scopeLevel.scope);
+        writeNested(w, head, SCOPE_CODEC, scopeLevel.scope);
         for (const item of envelope.itemsOf(scopeLevel)) writeItem(w, list, item);
         writeStringField(w, schema_url, scopeLevel.schemaUrl);
         w.end(scopeStart);

@@ -7,16 +7,8 @@ import { asEnum, asFixed64, asHexId, asInt32, asString, decodeKeyValuesJson, for
 import type { JsonObject } from './json-common-decode.ts';
 import { jsonRequestDecoder } from './json-envelope-decode.ts';
 import type { IdLengths } from './message-codec.ts';
-import { addLink, emptySpan, EVENT_CODEC, LINK_CODEC, STATUS_CODEC } from './span-part-codecs.ts';
+import { addLink, emptySpan, SPAN_KINDS, EVENT_CODEC, LINK_CODEC, STATUS_CODEC } from './span-part-codecs.ts';
 
-const SPAN_KINDS = [
-  'SPAN_KIND_UNSPECIFIED',
-  'SPAN_KIND_INTERNAL',
-  'SPAN_KIND_SERVER',
-  'SPAN_KIND_CLIENT',
-  'SPAN_KIND_PRODUCER',
-  'SPAN_KIND_CONSUMER',
-];
 
 const JSON_ID_NAMES = { traceId: 'traceId', spanId: 'spanId' };
 
