@@ -44,9 +44,7 @@ export const TRACES_ENVELOPE: Envelope<Span, ScopeSpans, ResourceSpans, TracesDa
   scopeLevel: (scope, spans, schemaUrl) => ({ scope, spans, schemaUrl }),
   resourceLevel: (resource, scopeSpans, schemaUrl) => ({ resource, scopeSpans, schemaUrl }),
   data: (resourceSpans) => ({ resourceSpans }),
-  resourcesOf: (d) => d.resourceSpans,
-  scopesOf: (rs) => rs.scopeSpans,
-  itemsOf: (ss) => ss.spans,
+  resourcesOf: (d) => d.resourceSpans, scopesOf: (rs) => rs.scopeSpans, itemsOf: (ss) => ss.spans,
 };
 
 export const METRICS_ENVELOPE: Envelope<Metric, ScopeMetrics, ResourceMetrics, MetricsData> = {
@@ -56,9 +54,7 @@ export const METRICS_ENVELOPE: Envelope<Metric, ScopeMetrics, ResourceMetrics, M
   scopeLevel: (scope, metrics, schemaUrl) => ({ scope, metrics, schemaUrl }),
   resourceLevel: (resource, scopeMetrics, schemaUrl) => ({ resource, scopeMetrics, schemaUrl }),
   data: (resourceMetrics) => ({ resourceMetrics }),
-  resourcesOf: (d) => d.resourceMetrics,
-  scopesOf: (rm) => rm.scopeMetrics,
-  itemsOf: (sm) => sm.metrics,
+  resourcesOf: (d) => d.resourceMetrics, scopesOf: (rm) => rm.scopeMetrics, itemsOf: (sm) => sm.metrics,
 };
 
 export const LOGS_ENVELOPE: Envelope<LogRecord, ScopeLogs, ResourceLogs, LogsData> = {
@@ -68,9 +64,7 @@ export const LOGS_ENVELOPE: Envelope<LogRecord, ScopeLogs, ResourceLogs, LogsDat
   scopeLevel: (scope, logRecords, schemaUrl) => ({ scope, logRecords, schemaUrl }),
   resourceLevel: (resource, scopeLogs, schemaUrl) => ({ resource, scopeLogs, schemaUrl }),
   data: (resourceLogs) => ({ resourceLogs }),
-  resourcesOf: (d) => d.resourceLogs,
-  scopesOf: (rl) => rl.scopeLogs,
-  itemsOf: (sl) => sl.logRecords,
+  resourcesOf: (d) => d.resourceLogs, scopesOf: (rl) => rl.scopeLogs, itemsOf: (sl) => sl.logRecords,
 };
 
 /**

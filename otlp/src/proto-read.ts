@@ -568,24 +568,24 @@ export function readKey(r: Reader): string {
 
 // ------------------------------------------------------------------ packed repeated scalars
 
-/** Packed repeated fixed64 (histogram bucket_counts) appended to `out` as numbers. */
-export function readPackedFixed64Numbers(r: Reader, out: number[]): void {
+/** Packed repeated 8-byte values (`typeName`), each read by `readOne`, appended to `out`. */
+function readPacked8(r: Reader, out: number[], readOne: (r: Reader) => number, typeName: string): void {
   const n = readLen(r);
   if (n % 8 !== 0) {
-    throw fault(`packed fixed64 field is ${n} bytes long, not a multiple of 8`, HINT_NOT_PROTOBUF, r.pos);
+    throw fault(`packed ${typeName} field is ${n} bytes long, not a multiple of 8`, HINT_NOT_PROTOBUF, r.pos);
   }
   const end = r.pos + n;
-  while (r.pos < end) out.push(readFixed64Number(r));
+  while (r.pos < end) out.push(readOne(r));
+}
+
+/** Packed repeated fixed64 (histogram bucket_counts) appended to `out` as numbers. */
+export function readPackedFixed64Numbers(r: Reader, out: number[]): void {
+  readPacked8(r, out, readFixed64Number, 'fixed64');
 }
 
 /** Packed repeated double (explicit_bounds) appended to `out`. */
 export function readPackedDoubles(r: Reader, out: number[]): void {
-  const n = readLen(r);
-  if (n % 8 !== 0) {
-    throw fault(`packed double field is ${n} bytes long, not a multiple of 8`, HINT_NOT_PROTOBUF, r.pos);
-  }
-  const end = r.pos + n;
-  while (r.pos < end) out.push(readDouble(r));
+  readPacked8(r, out, readDouble, 'double');
 }
 
 /** Packed repeated uint64 varints (exponential histogram bucket_counts) appended to `out`. */
