@@ -3,6 +3,8 @@
  * rejected) and google.rpc.Status for errors, in protobuf and OTLP/JSON.
  */
 import type { Signal } from './telemetry.ts';
+import { writeStringField } from './proto-common-encode.ts';
+import { EXPORT_RESPONSE, PARTIAL_SUCCESS, RPC_STATUS } from './proto-schema.ts';
 import { ProtoWriter } from './proto-writer.ts';
 
 export interface PartialSuccess {
@@ -10,7 +12,7 @@ export interface PartialSuccess {
   message: string;
 }
 
-/** The name of the rejected-count field of Export<Signal>PartialSuccess (field 1). */
+/** The OTLP/JSON name of the rejected-count field of Export<Signal>PartialSuccess. */
 const REJECTED_FIELD: Record<Signal, string> = {
   traces: 'rejectedSpans',
   metrics: 'rejectedDataPoints',
@@ -18,21 +20,18 @@ const REJECTED_FIELD: Record<Signal, string> = {
 };
 
 /**
- * Export{Trace,Metrics,Logs}ServiceResponse { partial_success = 1 { rejected_* = 1 (int64),
- * error_message = 2 } }. Without `partial` (full success) the message is empty.
+ * Export{Trace,Metrics,Logs}ServiceResponse { partial_success { rejected_* (int64),
+ * error_message } }. Without `partial` (full success) the message is empty.
  */
 export function encodeExportResponseProtobuf(_signal: Signal, partial?: PartialSuccess): Uint8Array {
   if (partial === undefined) return new Uint8Array(0);
   const w = new ProtoWriter(64 + partial.message.length * 3);
-  const start = w.begin(1);
+  const start = w.begin(EXPORT_RESPONSE.field.partial_success);
   if (partial.rejected !== 0) {
-    w.tag(1, 0);
+    w.varint(PARTIAL_SUCCESS.tag.rejected);
     w.int64(partial.rejected);
   }
-  if (partial.message !== '') {
-    w.tag(2, 2);
-    w.string(partial.message);
-  }
+  writeStringField(w, PARTIAL_SUCCESS.field.error_message, partial.message);
   w.end(start);
   return w.finish();
 }
@@ -46,17 +45,14 @@ export function encodeExportResponseJson(signal: Signal, partial?: PartialSucces
   return JSON.stringify({ partialSuccess: body });
 }
 
-/** google.rpc.Status { code = 1 (int32), message = 2, details = 3 (none) }. */
+/** google.rpc.Status { code (int32), message, details (none) }. */
 export function encodeStatusProtobuf(code: number, message: string): Uint8Array {
   const w = new ProtoWriter(32 + message.length * 3);
   if (code !== 0) {
-    w.tag(1, 0);
+    w.varint(RPC_STATUS.tag.code);
     w.int32(code);
   }
-  if (message !== '') {
-    w.tag(2, 2);
-    w.string(message);
-  }
+  writeStringField(w, RPC_STATUS.field.message, message);
   return w.finish();
 }
 

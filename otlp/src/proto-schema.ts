@@ -80,3 +80,9 @@ export const EXEMPLAR = schema({
   filtered_attributes: [7, LEN], time_unix_nano: [2, FIXED64], as_double: [3, FIXED64], as_int: [6, FIXED64],
   span_id: [4, LEN], trace_id: [5, LEN],
 });
+
+// ------------------------------------------------------------------ responses (collector/*/v1, google.rpc)
+/** Export<Signal>ServiceResponse and its Export<Signal>PartialSuccess (rejected_spans, …). */
+export const EXPORT_RESPONSE = schema({ partial_success: [1, LEN] });
+export const PARTIAL_SUCCESS = schema({ rejected: [1, VARINT], error_message: [2, LEN] });
+export const RPC_STATUS = schema({ code: [1, VARINT], message: [2, LEN], details: [3, LEN] });
