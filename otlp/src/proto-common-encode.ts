@@ -15,30 +15,20 @@ import type { ProtoWriter } from './proto-writer.ts';
 export function writeAnyValue(w: ProtoWriter, v: AnyValue): void {
   const T = ANY_VALUE.tag;
   if (v === null) return;
-  switch (typeof v) {
-    case 'string':
-      w.varint(T.string_value);
-      w.string(v);
-      return;
-    case 'boolean':
-      w.varint(T.bool_value);
-      w.bool(v);
-      return;
-    case 'number':
-      if (Number.isSafeInteger(v)) {
-        w.varint(T.int_value);
-        w.int64(v);
-      } else {
-        w.varint(T.double_value);
-        w.double(v);
-      }
-      return;
-    case 'bigint':
-      w.varint(T.int_value);
-      w.int64(v);
-      return;
-  }
-  if (v instanceof Uint8Array) {
+  const type = typeof v;
+  if (type === 'string') {
+    w.varint(T.string_value);
+    w.string(v as string);
+  } else if (type === 'boolean') {
+    w.varint(T.bool_value);
+    w.bool(v as boolean);
+  } else if (type === 'bigint' || (type === 'number' && Number.isSafeInteger(v))) {
+    w.varint(T.int_value);
+    w.int64(v as number | bigint);
+  } else if (type === 'number') {
+    w.varint(T.double_value);
+    w.double(v as number);
+  } else if (v instanceof Uint8Array) {
     w.varint(T.bytes_value);
     w.bytes(v);
   } else if (Array.isArray(v)) {

@@ -414,11 +414,8 @@ export function int64FromBits(lo: number, hi: number): number | bigint {
   return BigInt.asIntN(64, BigInt(hi) * TWO32N + BigInt(lo));
 }
 
-let varLo = 0;
-let varHi = 0;
-
-/** Reads a 64-bit varint into varLo/varHi (unsigned 32-bit halves). */
-function readVarint64(r: Reader): void {
+/** Reads a 64-bit varint: as int64 (number when safe, else bigint) when `signed`, else as a count. */
+function readVarint64(r: Reader, signed: boolean): number | bigint {
   const b = r.buf;
   const end = r.len;
   let p = r.pos;
@@ -430,9 +427,7 @@ function readVarint64(r: Reader): void {
     lo |= (x & 0x7f) << shift;
     if (x < 0x80) {
       r.pos = p;
-      varLo = lo >>> 0;
-      varHi = 0;
-      return;
+      return lo >>> 0;
     }
   }
   if (p >= end) throw truncatedVarint(r);
@@ -449,8 +444,7 @@ function readVarint64(r: Reader): void {
     }
   }
   r.pos = p;
-  varLo = lo >>> 0;
-  varHi = hi >>> 0;
+  return signed ? int64FromBits(lo >>> 0, hi >>> 0) : (hi >>> 0) * TWO32 + (lo >>> 0);
 }
 
 function truncatedVarint(r: Reader): DecodeFault {
@@ -466,20 +460,12 @@ export function readInt64(r: Reader): number | bigint {
     r.pos = p + 1;
     return b[p];
   }
-  readVarint64(r);
-  return int64FromBits(varLo, varHi);
+  return readVarint64(r, true);
 }
 
 /** uint64 varint used as a count → number. */
 export function readUint64Number(r: Reader): number {
-  const b = r.buf;
-  const p = r.pos;
-  if (p < r.len && b[p] < 0x80) {
-    r.pos = p + 1;
-    return b[p];
-  }
-  readVarint64(r);
-  return varHi * TWO32 + varLo;
+  return readVarint64(r, false) as number;
 }
 
 // a double's 8 bytes copied into a Float64Array's storage: protobuf doubles are
