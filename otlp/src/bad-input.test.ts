@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  OtlpDecodeError,
-  decodeLogsJson,
-  decodeLogsProtobuf,
-  decodeMetricsJson,
-  decodeMetricsProtobuf,
-  decodeTracesJson,
-  decodeTracesProtobuf,
-} from './index.ts';
+import { OtlpDecodeError, decodeLogsJson, decodeLogsProtobuf, decodeMetricsJson, decodeMetricsProtobuf, decodeTracesJson, decodeTracesProtobuf } from './index.ts';
 import { ProtoWriter } from './proto-writer.ts';
 
 /** Runs `f`, expecting an OtlpDecodeError, and returns it. */

@@ -2,17 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { newAttributes } from './telemetry.ts';
 import type { MetricsData, TracesData } from './telemetry.ts';
-import {
-  OtlpDecodeError,
-  decodeLogsJson,
-  decodeLogsProtobuf,
-  decodeMetricsJson,
-  decodeMetricsProtobuf,
-  decodeTracesJson,
-  decodeTracesProtobuf,
-  encodeMetricsProtobuf,
-  encodeTracesProtobuf,
-} from './index.ts';
+import { OtlpDecodeError, decodeLogsJson, decodeLogsProtobuf, decodeMetricsJson, decodeMetricsProtobuf, decodeTracesJson, decodeTracesProtobuf, encodeMetricsProtobuf, encodeTracesProtobuf } from './index.ts';
 
 const PROTOBUF = [decodeTracesProtobuf, decodeMetricsProtobuf, decodeLogsProtobuf];
 const JSON_DECODERS = [decodeTracesJson, decodeMetricsJson, decodeLogsJson];
