@@ -17,7 +17,7 @@ import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otl
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { decodeTracesJson, decodeTracesProtobuf } from '../collector/src/otlp/index.ts';
+import { decodeTracesJson, decodeTracesProtobuf } from '@lookout/otlp';
 import { recordFigure } from './lib/figures.ts';
 
 const seconds = Number(process.argv[2] ?? 2);

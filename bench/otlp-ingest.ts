@@ -17,7 +17,7 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type Re
 import { SpanKind } from '@opentelemetry/api';
 import { parseConfig } from '../collector/src/config/load.ts';
 import { startCollector } from '../collector/src/collector.ts';
-import { decodeTracesJson, decodeTracesProtobuf } from '../collector/src/otlp/index.ts';
+import { decodeTracesJson, decodeTracesProtobuf } from '@lookout/otlp';
 import { recordFigure } from './lib/figures.ts';
 
 const run = promisify(execFile);

@@ -16,7 +16,7 @@ import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { parseConfig } from '../collector/src/config/load.ts';
 import { startCollector, type RunningCollector } from '../collector/src/collector.ts';
 import { templateRoute } from '../collector/src/logs/index.ts';
-import { decodeTracesProtobuf } from '../collector/src/otlp/index.ts';
+import { decodeTracesProtobuf } from '@lookout/otlp';
 import { requestSeriesConfigSchema, RequestPipeline } from '../collector/src/processors/index.ts';
 import { recordFigure } from './lib/figures.ts';
 import { serverSpans } from './lib/server-spans.ts';

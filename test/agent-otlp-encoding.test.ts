@@ -3,7 +3,7 @@ import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
-import { decodeTracesProtobuf } from '../collector/src/otlp/index.ts';
+import { decodeTracesProtobuf } from '@lookout/otlp';
 import { encodeResource, encodeSpan, encodeTraceRequest } from '../agents/node/src/otlp-trace-encoder.ts';
 
 /**

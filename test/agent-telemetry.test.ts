@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Batch, HistogramDataPoint, LogRecord, LogsData, MetricsData, Span, TracesData } from '../collector/src/model/telemetry.ts';
+import type { Batch, HistogramDataPoint, LogRecord, LogsData, MetricsData, Span, TracesData } from '@lookout/otlp';
 import { DEFAULT_DURATION_BUCKETS_SECONDS } from '../alerts/src/sli-series.ts';
 import { startTestCollector, type TestCollector } from './helpers/collector.ts';
 import { eventually, startAgentApp, type AgentApp, type Loader } from './fixtures/agent-apps/harness.ts';

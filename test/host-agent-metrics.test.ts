@@ -9,7 +9,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Metric, MetricsData } from '../collector/src/model/telemetry.ts';
+import type { Metric, MetricsData } from '@lookout/otlp';
 import { startTestCollector, type TestCollector } from './helpers/collector.ts';
 import { sleep, startAgentProcess, writeConfig, type AgentProcess } from './helpers/host-agent.ts';
 

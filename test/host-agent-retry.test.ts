@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeLogsProtobuf } from '../collector/src/otlp/logs-proto-decode.ts';
+import { decodeLogsProtobuf } from '@lookout/otlp';
 import { startTestCollector, type TestCollector } from './helpers/collector.ts';
 import { receivedLines, sleep, startAgentProcess, writeConfig, type AgentProcess } from './helpers/host-agent.ts';
 import { freePort } from './helpers/server-process.ts';

@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import protobuf from 'protobufjs/minimal.js';
 import { compress } from 'snappyjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Batch, LogRecord, LogsData } from '../collector/src/model/telemetry.ts';
+import type { Batch, LogRecord, LogsData } from '@lookout/otlp';
 import { startTestCollector, type TestCollector } from './helpers/collector.ts';
 
 const TOKEN = 'tenant-token-0123456789abcdef';

@@ -6,7 +6,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Batch, LogRecord, LogsData } from '../collector/src/model/telemetry.ts';
+import type { Batch, LogRecord, LogsData } from '@lookout/otlp';
 import { startTestCollector, type TestCollector } from './helpers/collector.ts';
 
 const LOGGER = spawnSync('logger', ['--version'], { encoding: 'utf8' }).status === 0 ? 'logger' : undefined;

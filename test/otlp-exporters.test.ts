@@ -27,7 +27,7 @@ import { OTLPMetricExporter as GrpcMetricExporter } from '@opentelemetry/exporte
 import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { OTLPLogExporter as GrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
-import type { Attributes, LogsData, Metric, MetricsData, Span, TracesData } from '../collector/src/model/telemetry.ts';
+import type { Attributes, LogsData, Metric, MetricsData, Span, TracesData } from '@lookout/otlp';
 import { startTestCollector, type TestCollector } from './helpers/collector.ts';
 
 const nanos = (time: HrTime): bigint => BigInt(time[0]) * 1_000_000_000n + BigInt(time[1]);

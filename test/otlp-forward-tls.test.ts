@@ -9,7 +9,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { ExportResultCode } from '@opentelemetry/core';
-import type { TracesData } from '../collector/src/model/telemetry.ts';
+import type { TracesData } from '@lookout/otlp';
 import { requireBinary } from './helpers/binaries.ts';
 import { createCertificateFactory, wholeSeconds, type CertificateFactory } from './helpers/certs.ts';
 import { startTestCollector, type TestCollector } from './helpers/collector.ts';

@@ -16,7 +16,7 @@ import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor, ty
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
-import type { Signal, TracesData } from '../collector/src/model/telemetry.ts';
+import type { Signal, TracesData } from '@lookout/otlp';
 import { startTestCollector, type TestCollector } from './helpers/collector.ts';
 import { freePort } from './helpers/server-process.ts';
 

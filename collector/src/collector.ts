@@ -13,7 +13,7 @@ import type { OtlpExporter } from './exporters/otlp-exporter.ts';
 import type { ReceivedMetrics } from './exporters/received-metrics.ts';
 import type { RemoteWriteExporter } from './exporters/remote-write-exporter.ts';
 import { templateRoute, toLogStreamOptions } from './logs/index.ts';
-import type { Signal } from './model/telemetry.ts';
+import type { Signal } from '@lookout/otlp';
 import { BoundedQueue, type Consumer } from './pipeline/bounded-queue.ts';
 import { PipelineGraph, type PipelineEdge, type PipelineNode } from './pipeline/graph.ts';
 import { queueNode } from './pipeline/queue-component.ts';

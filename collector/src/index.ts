@@ -1,8 +1,9 @@
 export { buildCollector, startCollector, PIPELINE, type BuiltCollector, type CollectorOptions, type RunningCollector } from './collector.ts';
 export type { ComponentContext, ComponentFactory, Component, ComponentKind } from './component/component.ts';
 export { PipelineGraph, PipelineGraphError, stopOrder, type PipelineEdge, type PipelineNode, type ComponentView } from './pipeline/graph.ts';
-export { parseConfig, loadConfigFile, defaultConfig, ConfigError, interpolateEnv, type ConfigProblem } from './config/load.ts';
-export { parseDuration, parseSize, durationSchema, sizeSchema } from './core/units.ts';
+export { parseConfig, loadConfigFile, defaultConfig, ConfigError, type ConfigProblem } from './config/load.ts';
+export { durationSchema, sizeSchema } from './core/units.ts';
+
 export { configSchema, type LookoutConfig } from './config/schema.ts';
 export { BoundedQueue, type Consumer, type OfferResult } from './pipeline/bounded-queue.ts';
 export { createSelfMetrics, type SelfMetrics } from './pipeline/self-metrics.ts';
@@ -17,9 +18,9 @@ export type {
   Signal,
   Span,
   TracesData,
-} from './model/telemetry.ts';
+} from '@lookout/otlp';
 export type { RequestObservation } from './model/request.ts';
-export { newAttributes, AggregationTemporality } from './model/telemetry.ts';
+export { newAttributes, AggregationTemporality } from '@lookout/otlp';
 export type {
   KeyValueList,
   Resource,
@@ -30,6 +31,7 @@ export type {
   ScopeMetrics,
   ResourceLogs,
   ScopeLogs,
-} from './model/telemetry.ts';
-export { encodeLogsProtobuf } from './otlp/logs-proto-encode.ts';
-export { encodeMetricsProtobuf } from './otlp/metrics-proto-encode.ts';
+} from '@lookout/otlp';
+// the model, codec and config helpers live in @lookout/otlp; re-exported for the
+// collector's embedders
+export { encodeLogsProtobuf, encodeMetricsProtobuf, interpolateEnv, parseDuration, parseSize } from '@lookout/otlp';

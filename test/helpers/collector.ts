@@ -1,7 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { parseConfig } from '../../collector/src/config/load.ts';
 import { startCollector, type RunningCollector } from '../../collector/src/collector.ts';
-import type { Batch, Signal } from '../../collector/src/model/telemetry.ts';
+import type { Batch, Signal } from '@lookout/otlp';
 
 export interface TestCollector {
   collector: RunningCollector;

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Batch, LogsData } from '../../collector/src/model/telemetry.ts';
+import type { Batch, LogsData } from '@lookout/otlp';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 

@@ -9,7 +9,7 @@ let cli;
 if (existsSync(compiled)) {
   cli = await import(pathToFileURL(compiled).href);
 } else {
-  // from sources, workspace packages (@lookout/collector) resolve to their sources too
+  // from sources, workspace packages (@lookout/otlp) resolve to their sources too
   const addCondition =
     'export async function resolve(specifier, context, next) {' +
     ' return next(specifier, { ...context, conditions: [...context.conditions, "lookout-source"] }); }';

@@ -1,5 +1,5 @@
 import { hostname, uptime } from 'node:os';
-import { encodeMetricsProtobuf, newAttributes, type Attributes } from '@lookout/collector';
+import { encodeMetricsProtobuf, newAttributes, type Attributes } from '@lookout/otlp';
 import { CheckpointStore } from './checkpoint/checkpoint-store.ts';
 import { lockDataDir } from './checkpoint/data-dir-lock.ts';
 import type { AgentConfig } from './config/schema.ts';

@@ -3,7 +3,7 @@ import type { Registry } from 'prom-client';
 import type { ZodType } from 'zod';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
-import type { Signal } from '../model/telemetry.ts';
+import type { Signal } from '@lookout/otlp';
 import type { BoundedQueue } from '../pipeline/bounded-queue.ts';
 import type { SelfMetrics } from '../pipeline/self-metrics.ts';
 import type { Component, ComponentKind } from '../pipeline/graph.ts';

@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, defaultConfig, interpolateEnv, loadConfigFile, parseConfig } from './load.ts';
+import { interpolateEnv } from '@lookout/otlp';
+import { ConfigError, defaultConfig, loadConfigFile, parseConfig } from './load.ts';
 import { parseDuration, parseSize } from '../core/units.ts';
 
 function problems(text: string, env: NodeJS.ProcessEnv = {}): string[] {

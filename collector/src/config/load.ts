@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { humanIssueText, type IssueFacts } from './problem-text.ts';
+import { interpolateEnv } from '@lookout/otlp';
 import { configSchema, type LookoutConfig } from './schema.ts';
 
 /** One thing wrong with a config file: where, what, and how to fix it. */
@@ -32,25 +33,6 @@ export function formatProblem(problem: ConfigProblem): string {
 /** In file order: by line, then column; problems of the whole file first. */
 export function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
   return [...problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
-}
-
-const ENV_REFERENCE = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
-
-/**
- * Replaces ${VAR} and ${VAR:-default} in one string; `$$` stands for a literal `$`.
- * Returns the names of variables that are unset and have no default.
- */
-export function interpolateEnv(text: string, env: NodeJS.ProcessEnv): { value: string; missing: string[] } {
-  const missing: string[] = [];
-  const value = text.replace(ENV_REFERENCE, (whole, name: string | undefined, fallback: string | undefined) => {
-    if (whole === '$$') return '$';
-    const found = env[name!];
-    if (found !== undefined && found !== '') return found;
-    if (fallback !== undefined) return fallback;
-    missing.push(name!);
-    return '';
-  });
-  return { value, missing };
 }
 
 function describeValue(value: unknown): string {

@@ -1,6 +1,6 @@
 import type { ComponentFactory } from '../component/component.ts';
 import { remainingMs } from '../component/component.ts';
-import type { Batch } from '../model/telemetry.ts';
+import type { Batch } from '@lookout/otlp';
 import { lokiExporterConfigSchema, type LokiExporterConfig } from './loki-config.ts';
 import { LokiExporter } from './loki-exporter.ts';
 import { otlpExporterConfigSchema, type OtlpExporterConfig } from './otlp-exporter-config.ts';

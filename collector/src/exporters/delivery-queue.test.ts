@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeExportResponseProtobuf } from '../otlp/index.ts';
+import { encodeExportResponseProtobuf } from '@lookout/otlp';
 import { DeliveryQueue, type DeliveryEvents, type DeliverySettings, type SendOutcome } from './delivery-queue.ts';
 import { otlpSignalUrl } from './otlp-exporter.ts';
 import { decodePartialSuccess } from './otlp-response.ts';

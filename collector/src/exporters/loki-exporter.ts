@@ -1,6 +1,6 @@
 import type { Logger } from '../core/logger.ts';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { Batch } from '../model/telemetry.ts';
+import type { Batch } from '@lookout/otlp';
 import { fullJitterDelay, parseRetryAfter } from '../core/backoff.ts';
 import type { LokiExporterConfig } from './loki-config.ts';
 import { entriesOfBatch, lokiPushBody, type LokiExportEntry } from './loki-payload.ts';

@@ -1,5 +1,5 @@
 import { severityBucket } from '../logs/index.ts';
-import type { AnyValue, Batch, LogRecord } from '../model/telemetry.ts';
+import type { AnyValue, Batch, LogRecord } from '@lookout/otlp';
 import { logSourceOf } from '../processors/log-metrics.ts';
 import { serviceNameOf } from '../processors/span-observation.ts';
 

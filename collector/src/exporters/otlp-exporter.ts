@@ -3,10 +3,10 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { Logger } from '../core/logger.ts';
 import type { Registry } from 'prom-client';
-import type { Batch, LogsData, MetricsData, Signal, SignalData, TracesData } from '../model/telemetry.ts';
+import type { Batch, LogsData, MetricsData, Signal, SignalData, TracesData } from '@lookout/otlp';
 import { parseRetryAfter } from '../core/backoff.ts';
 // The OTLP codec is moving to @lookout/otlp; this index is its public surface.
-import { encodeLogsProtobuf, encodeMetricsProtobuf, encodeTracesProtobuf } from '../otlp/index.ts';
+import { encodeLogsProtobuf, encodeMetricsProtobuf, encodeTracesProtobuf } from '@lookout/otlp';
 import { DeliveryQueue, type SendOutcome } from './delivery-queue.ts';
 import { createExporterMetrics, deliveryEventsFor, type ExporterMetrics } from './exporter-metrics.ts';
 import { headerValue, httpPost } from './http-post.ts';

@@ -1,5 +1,5 @@
 import { Client, credentials, Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
-import type { Signal } from '../model/telemetry.ts';
+import type { Signal } from '@lookout/otlp';
 import type { SendOutcome } from './delivery-queue.ts';
 import { decodePartialSuccess } from './otlp-response.ts';
 

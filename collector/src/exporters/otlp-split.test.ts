@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newAttributes, type LogsData, type MetricsData, type TracesData } from '../model/telemetry.ts';
+import { newAttributes, type LogsData, type MetricsData, type TracesData } from '@lookout/otlp';
 import { splitSignalData } from './otlp-split.ts';
 
 const resource = (name: string) => ({ attributes: Object.assign(newAttributes(), { 'service.name': name }), droppedAttributesCount: 0 });

@@ -5,7 +5,7 @@
  * a backend accepts (Tempo's gRPC limit is 4 MiB by default); the exporter sends it in
  * batchItems-sized requests instead.
  */
-import type { LogsData, Metric, MetricsData, Signal, SignalData, TracesData } from '../model/telemetry.ts';
+import type { LogsData, Metric, MetricsData, Signal, SignalData, TracesData } from '@lookout/otlp';
 
 function pointsOf(metric: Metric): readonly unknown[] {
   return 'dataPoints' in metric.data ? metric.data.dataPoints : [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AggregationTemporality, newAttributes, type Attributes, type Metric, type MetricData, type MetricsData } from '../model/telemetry.ts';
+import { AggregationTemporality, newAttributes, type Attributes, type Metric, type MetricData, type MetricsData } from '@lookout/otlp';
 import { convertMetrics, exponentialToExplicit, jobAndInstance, TARGET_INFO, type PromPoint } from './prom-conversion.ts';
 import { promMetricName, sanitizeLabelName, sanitizeMetricName, unitSuffix } from './prom-naming.ts';
 import { PromSeriesStore, samplesOf } from './prom-series-store.ts';

@@ -23,8 +23,8 @@ import type {
   MetricsData,
   NumberDataPoint,
   SummaryDataPoint,
-} from '../model/telemetry.ts';
-import { AggregationTemporality } from '../model/telemetry.ts';
+} from '@lookout/otlp';
+import { AggregationTemporality } from '@lookout/otlp';
 import { attributeValueString, promMetricName, sanitizeLabelName, type PromType } from './prom-naming.ts';
 
 /** Label pairs sorted by name; no empty values (Prometheus treats those as absent). */

@@ -11,7 +11,7 @@
  * - monotonic sums (Prometheus counters) end in `_total`;
  * - label names match [a-zA-Z_][a-zA-Z0-9_]* the same way.
  */
-import type { AnyValue } from '../model/telemetry.ts';
+import type { AnyValue } from '@lookout/otlp';
 
 /** The Prometheus types a converted family can have. */
 export type PromType = 'counter' | 'gauge' | 'histogram' | 'summary';

@@ -1,6 +1,6 @@
 import { Counter, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { AggregationTemporality, newAttributes, type Batch, type MetricsData } from '../model/telemetry.ts';
+import { AggregationTemporality, newAttributes, type Batch, type MetricsData } from '@lookout/otlp';
 import type { PromPoint } from './prom-conversion.ts';
 import { ReceivedMetrics } from './received-metrics.ts';
 

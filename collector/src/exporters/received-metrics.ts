@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { Batch } from '../model/telemetry.ts';
+import type { Batch } from '@lookout/otlp';
 import { convertMetrics, type PromPoint } from './prom-conversion.ts';
 import { PromSeriesStore } from './prom-series-store.ts';
 import type { ReceivedMetricsConfig } from './received-metrics-config.ts';

@@ -1,8 +1,8 @@
-import type { Attributes } from '../model/telemetry.ts';
+import type { Attributes } from '@lookout/otlp';
 import { newRecord, parseUint, stripCr, unparsed } from './record.ts';
 import type { LineParser, ParsedLine } from './record.ts';
 import { Severity } from './severity.ts';
-import { scanClfTimestamp, scanned } from './timestamp.ts';
+import { scanClfTimestamp, type ScanEnd } from './timestamp.ts';
 import { setMethod, splitTarget } from './http-attributes.ts';
 
 /** Attribute that carries the request duration, in seconds, when the line has one. */
@@ -41,9 +41,10 @@ export function parseAccessLogLine(input: string, nowMs: number): ParsedLine {
   const userEnd = line.indexOf(' [', identEnd + 1);
   if (userEnd < 0) return unparsed(input, nowMs);
   // authuser may hold spaces only when quoted; keep the scan linear by trusting ' [' here
-  const time = scanClfTimestamp(line, userEnd + 2);
+  const at: ScanEnd = { end: 0 };
+  const time = scanClfTimestamp(line, userEnd + 2, at);
   if (time === undefined) return unparsed(input, nowMs);
-  let i = scanned.end;
+  let i = at.end;
   if (line.charCodeAt(i) !== 93 /* ] */ || line.charCodeAt(i + 1) !== 32 || line.charCodeAt(i + 2) !== 34 /* " */) {
     return unparsed(input, nowMs);
   }

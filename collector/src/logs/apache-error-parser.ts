@@ -1,8 +1,8 @@
-import type { Attributes } from '../model/telemetry.ts';
+import type { Attributes } from '@lookout/otlp';
 import { newRecord, parseUint, stripCr, unparsed } from './record.ts';
 import type { LineParser, ParsedLine, ParserOptions } from './record.ts';
 import { apacheLevel } from './severity.ts';
-import { scanCtimeTimestamp, scanned } from './timestamp.ts';
+import { scanCtimeTimestamp, type ScanEnd } from './timestamp.ts';
 
 /**
  * Apache error log, 2.2 and 2.4 forms:
@@ -16,9 +16,10 @@ export function createApacheErrorParser(options: ParserOptions = {}): LineParser
   return function parseApacheErrorLine(input: string, nowMs: number): ParsedLine {
     const line = stripCr(input);
     if (line.charCodeAt(0) !== 91 /* [ */) return unparsed(input, nowMs);
-    const time = scanCtimeTimestamp(line, 1, offset);
+    const at: ScanEnd = { end: 0 };
+    const time = scanCtimeTimestamp(line, 1, offset, at);
     if (time === undefined) return unparsed(input, nowMs);
-    let i = scanned.end;
+    let i = at.end;
     if (line.charCodeAt(i) !== 93 || line.charCodeAt(i + 1) !== 32 || line.charCodeAt(i + 2) !== 91) {
       return unparsed(input, nowMs);
     }

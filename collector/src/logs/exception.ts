@@ -1,4 +1,4 @@
-import type { Attributes } from '../model/telemetry.ts';
+import type { Attributes } from '@lookout/otlp';
 
 /** The exception.* attributes of the OpenTelemetry semantic conventions. */
 export interface ExceptionInfo {

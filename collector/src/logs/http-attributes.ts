@@ -1,4 +1,4 @@
-import type { Attributes } from '../model/telemetry.ts';
+import type { Attributes } from '@lookout/otlp';
 
 /**
  * A request target (`/a/b?x=1`, `http://host/a?x=1`, `*`) → url.path and url.query

@@ -1,5 +1,5 @@
-import { newAttributes } from '../model/telemetry.ts';
-import type { AnyValue, Attributes, LogRecord } from '../model/telemetry.ts';
+import { newAttributes } from '@lookout/otlp';
+import type { AnyValue, Attributes, LogRecord } from '@lookout/otlp';
 import { setException } from './exception.ts';
 import { newRecord, normaliseSpanId, normaliseTraceId, unparsed } from './record.ts';
 import type { LineParser, ParsedLine, ParserOptions } from './record.ts';

@@ -1,9 +1,9 @@
-import type { Attributes } from '../model/telemetry.ts';
+import type { Attributes } from '@lookout/otlp';
 import { setException, splitMessageAndStack } from './exception.ts';
 import { newRecord, parseUint, stripCr, unparsed } from './record.ts';
 import type { LineParser, ParsedLine, ParserOptions } from './record.ts';
 import { levelFromWord } from './severity.ts';
-import { scanIsoTimestamp, scanTimeOfDay, scanned } from './timestamp.ts';
+import { scanIsoTimestamp, scanTimeOfDay, type ScanEnd } from './timestamp.ts';
 
 /**
  * Lines of log4j/logback-style layouts: a timestamp, then in any order a level, a
@@ -30,9 +30,10 @@ export function createLog4jParser(options: ParserOptions = {}): LineParser {
     if (bracketed) i = 1;
     const c0 = line.charCodeAt(i);
     if (c0 < 48 || c0 > 57) return unparsed(input, nowMs);
-    const time = line.charCodeAt(i + 2) === 58 ? scanTimeOfDay(line, i, nowMs, offset) : scanIsoTimestamp(line, i, offset);
+    const at: ScanEnd = { end: 0 };
+    const time = line.charCodeAt(i + 2) === 58 ? scanTimeOfDay(line, i, nowMs, offset, at) : scanIsoTimestamp(line, i, offset, at);
     if (time === undefined) return unparsed(input, nowMs);
-    i = scanned.end;
+    i = at.end;
     if (bracketed) {
       if (line.charCodeAt(i) !== 93) return unparsed(input, nowMs);
       i++;

@@ -1,4 +1,4 @@
-import type { LogRecord } from '../model/telemetry.ts';
+import type { LogRecord } from '@lookout/otlp';
 import { newRecord, normaliseSpanId, normaliseTraceId, stripCr, unparsed } from './record.ts';
 import type { LineParser, ParsedLine, ParserOptions } from './record.ts';
 import { levelFromWord } from './severity.ts';

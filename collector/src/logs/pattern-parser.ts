@@ -1,4 +1,4 @@
-import type { LogRecord } from '../model/telemetry.ts';
+import type { LogRecord } from '@lookout/otlp';
 import { REQUEST_DURATION_ATTRIBUTE } from './access-log-parser.ts';
 import { setMethod, splitTarget } from './http-attributes.ts';
 import { newRecord, normaliseSpanId, normaliseTraceId, parseUint, stripCr, unparsed } from './record.ts';

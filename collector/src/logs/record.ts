@@ -1,5 +1,5 @@
-import { newAttributes } from '../model/telemetry.ts';
-import type { AnyValue, LogRecord } from '../model/telemetry.ts';
+import { newAttributes } from '@lookout/otlp';
+import type { AnyValue, LogRecord } from '@lookout/otlp';
 import { observedNanos } from './timestamp.ts';
 
 /** What every parser returns: a record, and whether the line matched the format. */

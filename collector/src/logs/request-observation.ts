@@ -1,4 +1,4 @@
-import type { LogRecord } from '../model/telemetry.ts';
+import type { LogRecord } from '@lookout/otlp';
 import type { RequestObservation } from '../model/request.ts';
 import { REQUEST_DURATION_ATTRIBUTE } from './access-log-parser.ts';
 import { INVALID_ROUTE, templateRoute } from './route-template.ts';

@@ -1,9 +1,9 @@
-import { newAttributes } from '../model/telemetry.ts';
-import type { Attributes, LogRecord } from '../model/telemetry.ts';
+import { newAttributes } from '@lookout/otlp';
+import type { Attributes, LogRecord } from '@lookout/otlp';
 import { newRecord, parseUint, stripCr, unparsed } from './record.ts';
 import type { LineParser, ParsedLine, ParserOptions } from './record.ts';
 import { levelFromWord, syslogSeverityNumber, syslogSeverityText } from './severity.ts';
-import { scanBsdTimestamp, scanIsoTimestamp, scanned } from './timestamp.ts';
+import { scanBsdTimestamp, scanIsoTimestamp, type ScanEnd } from './timestamp.ts';
 
 /**
  * Syslog messages, RFC 5424 and RFC 3164 (BSD), with or without the `<PRI>` (files
@@ -79,10 +79,11 @@ function parse5424(
   if (line.charCodeAt(i) === 45 /* - */) {
     i++;
   } else {
-    const ns = scanIsoTimestamp(line, i, offset);
+    const at: ScanEnd = { end: 0 };
+    const ns = scanIsoTimestamp(line, i, offset, at);
     if (ns === undefined) return unparsed(input, nowMs);
     time = ns;
-    i = scanned.end;
+    i = at.end;
   }
   if (line.charCodeAt(i) !== 32) return unparsed(input, nowMs);
   const host = field(line, i + 1);
@@ -178,13 +179,14 @@ function isTagChar(c: number): boolean {
 function parse3164(input: string, line: string, start: number, pri: number, nowMs: number, offset: number): ParsedLine {
   const first = line.charCodeAt(start);
   // an RFC 3339 stamp (rsyslog's file format) always has its 'T'; a space there is a log4j-style line
+  const at: ScanEnd = { end: 0 };
   const time =
     first >= 48 && first <= 57
       ? line.charCodeAt(start + 10) === 84
-        ? scanIsoTimestamp(line, start, offset)
+        ? scanIsoTimestamp(line, start, offset, at)
         : undefined
-      : scanBsdTimestamp(line, start, nowMs, offset);
-  if (time === undefined || line.charCodeAt(scanned.end) !== 32 || line.charCodeAt(scanned.end + 1) === 32) {
+      : scanBsdTimestamp(line, start, nowMs, offset, at);
+  if (time === undefined || line.charCodeAt(at.end) !== 32 || line.charCodeAt(at.end + 1) === 32) {
     if (pri < 0) return unparsed(input, nowMs);
     // RFC 3164 4.3.2: a PRI without a valid timestamp: the rest is all content
     const record = newRecord(line.slice(start), nowMs);
@@ -196,7 +198,7 @@ function parse3164(input: string, line: string, start: number, pri: number, nowM
   setPriority(record, pri);
   const attributes = record.attributes;
   const n = line.length;
-  let i = scanned.end + 1;
+  let i = at.end + 1;
   // HOSTNAME, unless the next word is already the tag (`app:` or `app[pid]`)
   let wordEnd = i;
   while (wordEnd < n && line.charCodeAt(wordEnd) !== 32) wordEnd++;

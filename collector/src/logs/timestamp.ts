@@ -4,15 +4,18 @@
  *
  * Each `scan*` function reads a timestamp starting at `start` and returns nanoseconds
  * since the epoch, or undefined when the text there is not that kind of timestamp; on
- * success it leaves the index just past the timestamp in `scanned.end`.
+ * success it sets `at.end` to the index just past the timestamp (a caller's own small
+ * result object: no module state between a scan and its caller).
  * Times written without a zone are read as local time at `utcOffsetMinutes` east of UTC.
  */
 
 const MS_PER_DAY = 86_400_000;
 const NS_PER_MS = 1_000_000n;
 
-/** Where the last successful scan ended. Module state, but only ever read right after a scan. */
-export const scanned = { end: 0 };
+/** Where a successful scan ended: passed in by the caller, set by the scan. */
+export interface ScanEnd {
+  end: number;
+}
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (month 1-12). */
 export function daysFromCivil(year: number, month: number, day: number): number {
@@ -109,7 +112,7 @@ function secondsToNanos(secondsMs: number, fraction: number): bigint | undefined
  * RFC 3339 / ISO 8601 / log4j: `2023-10-11T22:14:15.003Z`, `2015-07-29 17:41:44,747`,
  * `2023-10-11T22:14:15+02:00`, `...+0200`, `...+02`; seconds optional.
  */
-export function scanIsoTimestamp(s: string, start: number, utcOffsetMinutes: number): bigint | undefined {
+export function scanIsoTimestamp(s: string, start: number, utcOffsetMinutes: number, at: ScanEnd): bigint | undefined {
   const year = four(s, start);
   if (year < 0 || s.charCodeAt(start + 4) !== 45 /* - */) return undefined;
   const month = two(s, start + 5);
@@ -159,7 +162,7 @@ export function scanIsoTimestamp(s: string, start: number, utcOffsetMinutes: num
       }
     }
   }
-  scanned.end = i;
+  at.end = i;
   return secondsToNanos(civilToMs(year, month, day, hour, minute, second) - offset * 60_000, fraction);
 }
 
@@ -203,7 +206,7 @@ function clock(s: string, i: number): number {
 }
 
 /** Common Log Format `10/Oct/2000:13:55:36 -0700` (the part inside the brackets). */
-export function scanClfTimestamp(s: string, start: number): bigint | undefined {
+export function scanClfTimestamp(s: string, start: number, at: ScanEnd): bigint | undefined {
   const day = two(s, start);
   if (day < 0 || s.charCodeAt(start + 2) !== 47 /* / */) return undefined;
   const month = monthAt(s, start + 3);
@@ -231,7 +234,7 @@ export function scanClfTimestamp(s: string, start: number): bigint | undefined {
       i += 6;
     }
   }
-  scanned.end = i;
+  at.end = i;
   return secondsToNanos(daysFromCivil(year, month, day) * MS_PER_DAY + secs * 1000 - offset * 60_000, fraction);
 }
 
@@ -240,7 +243,7 @@ export function scanClfTimestamp(s: string, start: number): bigint | undefined {
  * fraction. There is no year: take the latest year in which the date is not more than
  * a day after `nowMs` (so a December line read on January 1st lands in last year).
  */
-export function scanBsdTimestamp(s: string, start: number, nowMs: number, utcOffsetMinutes: number): bigint | undefined {
+export function scanBsdTimestamp(s: string, start: number, nowMs: number, utcOffsetMinutes: number, at: ScanEnd): bigint | undefined {
   const month = monthAt(s, start);
   if (month === 0 || s.charCodeAt(start + 3) !== 32) return undefined;
   let day: number;
@@ -261,7 +264,7 @@ export function scanBsdTimestamp(s: string, start: number, nowMs: number, utcOff
   }
   const ms = inferYear(month, day, secs, nowMs, utcOffsetMinutes);
   if (ms === undefined) return undefined;
-  scanned.end = i;
+  at.end = i;
   return secondsToNanos(ms, fraction);
 }
 
@@ -284,7 +287,7 @@ export function inferYear(month: number, day: number, secs: number, nowMs: numbe
  * Apache error log / ctime: `Sun Dec 04 04:47:44 2005`, `Wed Oct 11 14:32:52.123456 2023`.
  * The weekday is checked for shape only.
  */
-export function scanCtimeTimestamp(s: string, start: number, utcOffsetMinutes: number): bigint | undefined {
+export function scanCtimeTimestamp(s: string, start: number, utcOffsetMinutes: number, at: ScanEnd): bigint | undefined {
   if (s.charCodeAt(start + 3) !== 32) return undefined;
   const month = monthAt(s, start + 4);
   if (month === 0 || s.charCodeAt(start + 7) !== 32) return undefined;
@@ -304,7 +307,7 @@ export function scanCtimeTimestamp(s: string, start: number, utcOffsetMinutes: n
   if (s.charCodeAt(i) !== 32) return undefined;
   const year = four(s, i + 1);
   if (year < 0 || !validDate(year, month, day)) return undefined;
-  scanned.end = i + 5;
+  at.end = i + 5;
   return secondsToNanos(daysFromCivil(year, month, day) * MS_PER_DAY + secs * 1000 - utcOffsetMinutes * 60_000, fraction);
 }
 
@@ -312,7 +315,7 @@ export function scanCtimeTimestamp(s: string, start: number, utcOffsetMinutes: n
  * A time of day alone (`14:32:52.123`, logback's default console layout): the date is
  * the latest day on which that time is not more than an hour after now.
  */
-export function scanTimeOfDay(s: string, start: number, nowMs: number, utcOffsetMinutes: number): bigint | undefined {
+export function scanTimeOfDay(s: string, start: number, nowMs: number, utcOffsetMinutes: number, at: ScanEnd): bigint | undefined {
   const secs = clock(s, start);
   if (secs < 0) return undefined;
   let i = start + 8;
@@ -330,7 +333,7 @@ export function scanTimeOfDay(s: string, start: number, nowMs: number, utcOffset
   const localDay = Math.floor((safeNow + offsetMs) / MS_PER_DAY);
   let ms = localDay * MS_PER_DAY + secs * 1000 - offsetMs;
   if (ms > safeNow + 3_600_000) ms -= MS_PER_DAY;
-  scanned.end = i;
+  at.end = i;
   return secondsToNanos(ms, fraction);
 }
 
@@ -373,18 +376,19 @@ export function parseAnyTimestamp(text: string, nowMs: number, utcOffsetMinutes:
     return undefined;
   }
   const c0 = t.charCodeAt(0);
+  const at: ScanEnd = { end: 0 };
   let ns: bigint | undefined;
   if (c0 >= 48 && c0 <= 57) {
-    ns = scanIsoTimestamp(t, 0, utcOffsetMinutes);
-    if (ns === undefined) ns = scanClfTimestamp(t, 0);
-    if (ns === undefined) ns = scanTimeOfDay(t, 0, nowMs, utcOffsetMinutes);
+    ns = scanIsoTimestamp(t, 0, utcOffsetMinutes, at);
+    if (ns === undefined) ns = scanClfTimestamp(t, 0, at);
+    if (ns === undefined) ns = scanTimeOfDay(t, 0, nowMs, utcOffsetMinutes, at);
     if (ns === undefined) {
       const n = Number(t);
       return Number.isFinite(n) && /^\d+(\.\d+)?$/.test(t) ? epochToNanos(n) : undefined;
     }
   } else {
-    ns = scanBsdTimestamp(t, 0, nowMs, utcOffsetMinutes);
-    if (ns === undefined) ns = scanCtimeTimestamp(t, 0, utcOffsetMinutes);
+    ns = scanBsdTimestamp(t, 0, nowMs, utcOffsetMinutes, at);
+    if (ns === undefined) ns = scanCtimeTimestamp(t, 0, utcOffsetMinutes, at);
   }
-  return ns !== undefined && scanned.end === t.length ? ns : undefined;
+  return ns !== undefined && at.end === t.length ? ns : undefined;
 }

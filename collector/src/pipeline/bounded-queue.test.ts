@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Batch } from '../model/telemetry.ts';
+import type { Batch } from '@lookout/otlp';
 import { BoundedQueue } from './bounded-queue.ts';
 
 function batch(items: number, bytes = items * 100, signal: Batch['signal'] = 'traces'): Batch {

@@ -1,4 +1,4 @@
-import type { Batch, Signal } from '../model/telemetry.ts';
+import type { Batch, Signal } from '@lookout/otlp';
 
 export type Consumer<S extends Signal = Signal> = (batch: Batch<S>) => void | Promise<void>;
 

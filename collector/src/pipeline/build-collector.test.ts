@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildCollector, type BuiltCollector } from '../collector.ts';
 import { parseConfig } from '../config/load.ts';
-import type { Batch } from '../model/telemetry.ts';
+import type { Batch } from '@lookout/otlp';
 import type { ComponentView } from './graph.ts';
 
 /** An OTLP/JSON export of one server span of `service`. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../test/helpers/manual-clock.ts';
-import type { Batch } from '../model/telemetry.ts';
+import type { Batch } from '@lookout/otlp';
 import { PipelineGraph, PipelineGraphError, stopOrder, type Component, type PipelineEdge, type PipelineNode } from './graph.ts';
 
 function recorder() {

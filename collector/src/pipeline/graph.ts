@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.ts';
-import type { Batch, Signal } from '../model/telemetry.ts';
+import type { Batch, Signal } from '@lookout/otlp';
 
 /**
  * The pipeline as data: which component feeds which. An edge `from → to` says data goes

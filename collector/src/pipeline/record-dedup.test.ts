@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newAttributes, type LogRecord, type LogsData } from '../model/telemetry.ts';
+import { newAttributes, type LogRecord, type LogsData } from '@lookout/otlp';
 import { dropRepeatedLogRecords, RecentRecordIds } from './record-dedup.ts';
 
 function record(body: string, uid?: string): LogRecord {

@@ -1,4 +1,4 @@
-import type { LogsData } from '../model/telemetry.ts';
+import type { LogsData } from '@lookout/otlp';
 
 /** The OpenTelemetry attribute that names a log record uniquely (semconv `log.record.uid`). */
 export const LOG_RECORD_UID = 'log.record.uid';

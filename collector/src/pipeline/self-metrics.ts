@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Signal } from '../model/telemetry.ts';
+import type { Signal } from '@lookout/otlp';
 
 /**
  * The collector's own metrics, on GET /metrics. Names are stable and documented in

@@ -1,7 +1,7 @@
 import type { ComponentFactory } from '../component/component.ts';
 import type { RequestSli } from '../core/sli.ts';
 import type { RouteTemplater } from './span-observation.ts';
-import type { Batch } from '../model/telemetry.ts';
+import type { Batch } from '@lookout/otlp';
 import type { SliConfig } from '../store/config.ts';
 import { logMetricsConfigSchema, requestSeriesConfigSchema, type LogMetricsConfig, type RequestSeriesConfig } from './config.ts';
 import { LogMetrics, type LogRequestTarget } from './log-metrics.ts';

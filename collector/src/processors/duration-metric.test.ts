@@ -6,7 +6,7 @@ import {
   type HistogramDataPoint,
   type Metric,
   type MetricsData,
-} from '../model/telemetry.ts';
+} from '@lookout/otlp';
 import { CumulativeTracker } from './cumulative-tracker.ts';
 import { DurationMetricReader, type PointOutcome } from './duration-metric.ts';
 import { explicitBucketMap } from './rebucket.ts';

@@ -6,7 +6,7 @@ import {
   type ExponentialHistogramDataPoint,
   type HistogramDataPoint,
   type MetricsData,
-} from '../model/telemetry.ts';
+} from '@lookout/otlp';
 import { CumulativeTracker, type DeltaOutcome } from './cumulative-tracker.ts';
 import { boundedRoute, httpMethodOf, httpStatusOf, normaliseMethod, stringAttribute } from './http-semantics.ts';
 import { addExplicitPoint, addExponentialPoint } from './rebucket.ts';

@@ -1,4 +1,4 @@
-import type { AnyValue, Attributes } from '../model/telemetry.ts';
+import type { AnyValue, Attributes } from '@lookout/otlp';
 
 /**
  * Reading OpenTelemetry HTTP semantic conventions, stable (http.request.method,

@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { newAttributes, type Batch, type LogRecord, type LogsData } from '../model/telemetry.ts';
+import { newAttributes, type Batch, type LogRecord, type LogsData } from '@lookout/otlp';
 import { parseAccessLogLine } from '../logs/index.ts';
 import { requestSeriesConfigSchema } from './config.ts';
 import { isRequestRecord, LogMetrics, logSourceOf } from './log-metrics.ts';

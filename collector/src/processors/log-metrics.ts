@@ -1,6 +1,6 @@
 import { Counter, type Registry } from 'prom-client';
 import { requestFromLogRecord, severityBucket } from '../logs/index.ts';
-import type { Attributes, Batch, LogRecord, LogsData } from '../model/telemetry.ts';
+import type { Attributes, Batch, LogRecord, LogsData } from '@lookout/otlp';
 import { MAX_ROUTE_LENGTH } from './http-semantics.ts';
 import type { RequestPipeline } from './request-pipeline.ts';
 import { serviceNameOf } from './span-observation.ts';

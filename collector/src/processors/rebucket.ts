@@ -1,4 +1,4 @@
-import type { ExponentialHistogramDataPoint, HistogramDataPoint } from '../model/telemetry.ts';
+import type { ExponentialHistogramDataPoint, HistogramDataPoint } from '@lookout/otlp';
 import { bucketIndex } from './duration-bounds.ts';
 
 /**

@@ -10,7 +10,7 @@ import {
   type MetricsData,
   type Span,
   type TracesData,
-} from '../model/telemetry.ts';
+} from '@lookout/otlp';
 import { RequestPipeline } from './request-pipeline.ts';
 import type { RequestSli } from './sli-matcher.ts';
 

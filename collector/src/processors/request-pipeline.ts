@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { RequestObservation } from '../model/request.ts';
-import type { MetricsData, TracesData } from '../model/telemetry.ts';
+import type { MetricsData, TracesData } from '@lookout/otlp';
 import type { RequestSeriesConfig } from './config.ts';
 import { CumulativeTracker } from './cumulative-tracker.ts';
 import { mergeDurationBounds } from './duration-bounds.ts';

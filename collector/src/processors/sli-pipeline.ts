@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Logger } from '../core/logger.ts';
 import type { Registry } from 'prom-client';
-import type { Batch } from '../model/telemetry.ts';
+import type { Batch } from '@lookout/otlp';
 import { registerSliStoreMetrics, SliStore, type SliConfig } from '../store/index.ts';
 import type { RequestSeriesConfig } from './config.ts';
 import { RequestPipeline } from './request-pipeline.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newAttributes, SpanKind, StatusCode, type AnyValue, type Span } from '../model/telemetry.ts';
+import { newAttributes, SpanKind, StatusCode, type AnyValue, type Span } from '@lookout/otlp';
 import { serviceNameOf, spanToObservation } from './span-observation.ts';
 
 /** Stand-in for the log parsers' templateRoute: digits become :id. */

@@ -1,5 +1,5 @@
 import type { RequestObservation } from '../model/request.ts';
-import { SpanKind, StatusCode, type Attributes, type Span } from '../model/telemetry.ts';
+import { SpanKind, StatusCode, type Attributes, type Span } from '@lookout/otlp';
 import { boundedRoute, httpMethodOf, httpStatusOf, normaliseMethod, requestPathOf, stringAttribute } from './http-semantics.ts';
 
 /** Turns a raw request path into a route template (`/users/123` → `/users/:id`). */

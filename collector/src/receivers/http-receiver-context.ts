@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { queueRefusal, refusal, RefusalError, type Sender } from '../core/errors.ts';
-import type { Signal } from '../model/telemetry.ts';
+import type { Signal } from '@lookout/otlp';
 import type { TenantAuthenticator } from './auth.ts';
 import type { IngestContext, IngestOutcome } from './ingest.ts';
 

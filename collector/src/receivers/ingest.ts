@@ -1,8 +1,8 @@
 import { DROP_REASONS, REFUSALS } from '../core/errors.ts';
-import type { Batch, Signal, SignalData } from '../model/telemetry.ts';
+import type { Batch, Signal, SignalData } from '@lookout/otlp';
 import type { BoundedQueue } from '../pipeline/bounded-queue.ts';
 import type { SelfMetrics } from '../pipeline/self-metrics.ts';
-import { OtlpDecodeError, type DecodeResult } from '../otlp/index.ts';
+import { OtlpDecodeError, type DecodeResult } from '@lookout/otlp';
 import { dropRepeatedLogRecords, type RecentRecordIds } from '../pipeline/record-dedup.ts';
 
 export type IngestOutcome =

@@ -1,4 +1,4 @@
-import { newAttributes, type Attributes, type LogRecord, type LogsData } from '../model/telemetry.ts';
+import { newAttributes, type Attributes, type LogRecord, type LogsData } from '@lookout/otlp';
 import { serviceFromLabels, type StreamLabels } from '../logs/index.ts';
 
 /**

@@ -10,8 +10,7 @@
  *                 2 line (string), 3 structuredMetadata (LabelPairAdapter: 1 name, 2 value; repeated)
  * Unknown fields are skipped, as protobuf requires.
  */
-import { DecodeFault } from '../otlp/decode-error.ts';
-import { enterMessage, leaveMessage, newReader, readInt64, readTag, within, type Reader } from '../otlp/proto-read.ts';
+import { DecodeFault, enterMessage, leaveMessage, newReader, readInt64, readTag, within, type Reader } from '@lookout/otlp';
 import { labelProblem, parseLokiLabels } from './log-batch.ts';
 
 export interface LokiEntry {

@@ -9,13 +9,13 @@ import {
   type ServiceDefinition,
 } from '@grpc/grpc-js';
 import { queueRefusal, refusal, REFUSALS } from '../core/errors.ts';
-import type { Signal } from '../model/telemetry.ts';
+import type { Signal } from '@lookout/otlp';
 import {
   decodeLogsProtobuf,
   decodeMetricsProtobuf,
   decodeTracesProtobuf,
   encodeExportResponseProtobuf,
-} from '../otlp/index.ts';
+} from '@lookout/otlp';
 import { DEFAULT_TENANT, type TenantAuthenticator } from './auth.ts';
 import { ingest, type IngestContext } from './ingest.ts';
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Signal } from '../model/telemetry.ts';
+import type { Signal } from '@lookout/otlp';
 import {
   decodeLogsJson,
   decodeLogsProtobuf,
@@ -11,7 +11,7 @@ import {
   encodeExportResponseProtobuf,
   encodeStatusJson,
   encodeStatusProtobuf,
-} from '../otlp/index.ts';
+} from '@lookout/otlp';
 import { refusal } from '../core/errors.ts';
 import { DEFAULT_TENANT, type TenantAuthenticator } from './auth.ts';
 import {

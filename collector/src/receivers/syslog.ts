@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { DROP_REASONS } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { createSyslogFrameDecoder, createSyslogParser, parseUtcOffset, UNKNOWN_SERVICE, type LineParser, type SyslogFrameDecoder } from '../logs/index.ts';
-import { newAttributes } from '../model/telemetry.ts';
+import { newAttributes } from '@lookout/otlp';
 import { DEFAULT_TENANT } from './auth.ts';
 import { ingest, type IngestContext, type IngestOutcome } from './ingest.ts';
 import { approximateBytes, LOG_FORMAT_ATTRIBUTE, LogsBatchBuilder } from './log-batch.ts';

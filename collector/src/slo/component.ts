@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ComponentFactory } from '../component/component.ts';
-import type { Batch } from '../model/telemetry.ts';
+import type { Batch } from '@lookout/otlp';
 import { notifyConfigSchema } from '../notify/config.ts';
 import type { Notifier } from '../notify/notifier.ts';
 import type { SliPipeline } from '../processors/sli-pipeline.ts';

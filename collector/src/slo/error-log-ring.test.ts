@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AnyValue, Attributes, LogsData } from '../model/telemetry.ts';
+import type { AnyValue, Attributes, LogsData } from '@lookout/otlp';
 import { ErrorLogRing } from './error-log-ring.ts';
 import { expandLinkTemplate } from './notifications.ts';
 

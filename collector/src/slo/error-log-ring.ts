@@ -1,4 +1,4 @@
-import type { AnyValue, LogsData } from '../model/telemetry.ts';
+import type { AnyValue, LogsData } from '@lookout/otlp';
 import { serviceNameOf } from '../processors/span-observation.ts';
 
 /** OTel severity number of ERROR: records at or above it are kept as samples. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Attributes, Metric, MetricsData, NumberDataPoint } from '../model/telemetry.ts';
+import type { Attributes, Metric, MetricsData, NumberDataPoint } from '@lookout/otlp';
 import type { ProbeMetrics } from '../probes/probe-metrics.ts';
 import type { RunOutcome } from '../probes/scheduler.ts';
 import type { TlsProbeResult } from '../probes/tls-probe.ts';

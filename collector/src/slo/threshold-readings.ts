@@ -1,4 +1,4 @@
-import type { Attributes, MetricsData, NumberDataPoint } from '../model/telemetry.ts';
+import type { Attributes, MetricsData, NumberDataPoint } from '@lookout/otlp';
 import type { HttpProbeResult } from '../probes/http-probe.ts';
 import type { PostgresProbeResult } from '../probes/postgres-probe.ts';
 import type { ProbeKind, ProbeMetrics } from '../probes/probe-metrics.ts';

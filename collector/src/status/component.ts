@@ -1,7 +1,7 @@
 import type { Logger as PinoLogger } from 'pino';
 import { z } from 'zod';
 import type { ComponentFactory } from '../component/component.ts';
-import type { Batch, Signal } from '../model/telemetry.ts';
+import type { Batch, Signal } from '@lookout/otlp';
 import type { Consumer } from '../pipeline/bounded-queue.ts';
 import type { Alerting, SloPlan } from '../slo/index.ts';
 import { createStatusPage, type ReadAuthorizer, type StatusPage, type StatusPageOptions } from './status-page.ts';

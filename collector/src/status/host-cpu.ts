@@ -1,4 +1,4 @@
-import type { MetricsData } from '../model/telemetry.ts';
+import type { MetricsData } from '@lookout/otlp';
 
 /**
  * CPU busy share per host from `system.cpu.utilization` (the host agent and the OTel

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newAttributes, type LogRecord, type LogsData } from '../model/telemetry.ts';
+import { newAttributes, type LogRecord, type LogsData } from '@lookout/otlp';
 import { RecentLogs } from './recent-logs.ts';
 
 function record(severityNumber: number, body: string, traceId = '', timeMs = 0): LogRecord {

@@ -1,4 +1,4 @@
-import type { AnyValue, LogsData } from '../model/telemetry.ts';
+import type { AnyValue, LogsData } from '@lookout/otlp';
 import { serviceNameOf } from '../processors/span-observation.ts';
 
 /** OTel severity numbers: WARN is 13–16, ERROR 17–20, FATAL 21–24. */

@@ -1,4 +1,4 @@
-import { SpanKind, StatusCode, type AnyValue, type Attributes, type Span, type TracesData } from '../model/telemetry.ts';
+import { SpanKind, StatusCode, type AnyValue, type Attributes, type Span, type TracesData } from '@lookout/otlp';
 import { serviceNameOf, spanToObservation, type RouteTemplater } from '../processors/span-observation.ts';
 
 /**

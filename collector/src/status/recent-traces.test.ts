@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { newAttributes, SpanKind, StatusCode, type Span, type TracesData } from '../model/telemetry.ts';
+import { newAttributes, SpanKind, StatusCode, type Span, type TracesData } from '@lookout/otlp';
 import { evictionOrder, groupRawSpans, groupSpans, rawVerdict, slowDecision, summarise } from './recent-trace-selection.ts';
 import { RecentTraces } from './recent-traces.ts';
 

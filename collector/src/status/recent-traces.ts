@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { TracesData } from '../model/telemetry.ts';
+import type { TracesData } from '@lookout/otlp';
 import type { RouteTemplater } from '../processors/span-observation.ts';
 import {
   evictionOrder,

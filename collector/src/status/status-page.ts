@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { SloEvaluation } from '@lookout/alerts';
 import { lastCompleteMinute } from '@lookout/alerts';
-import type { Batch, Signal } from '../model/telemetry.ts';
+import type { Batch, Signal } from '@lookout/otlp';
 import type { Consumer } from '../pipeline/bounded-queue.ts';
 import type { SelfMetrics } from '../pipeline/self-metrics.ts';
 import type { RouteTemplater } from '../processors/span-observation.ts';

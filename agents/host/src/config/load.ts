@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
-import { interpolateEnv } from '@lookout/collector';
+import { interpolateEnv } from '@lookout/otlp';
 import { agentConfigSchema, type AgentConfig } from './schema.ts';
 
 /** One thing wrong with the config: where, what, how to fix. */

@@ -1,2 +1,2 @@
 // The agent reads sizes and durations exactly as lookout.yaml does: one parser for both.
-export { parseDuration, parseSize } from '@lookout/collector';
+export { parseDuration, parseSize } from '@lookout/otlp';

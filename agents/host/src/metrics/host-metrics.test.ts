@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeMetricsProtobuf, newAttributes, type Metric } from '@lookout/collector';
-import { decodeMetricsProtobuf } from '../../../../collector/src/otlp/metrics-proto-decode.ts';
+import { decodeMetricsProtobuf, encodeMetricsProtobuf, newAttributes, type Metric } from '@lookout/otlp';
 import { filesystemFigures, parseMounts } from '../resources/filesystems.ts';
 import { parseResourceFiles, type ResourceSnapshot } from '../resources/read-resources.ts';
 import { buildMetricsData, hostMetrics } from './host-metrics.ts';

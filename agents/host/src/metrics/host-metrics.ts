@@ -5,7 +5,7 @@ import {
   type Metric,
   type MetricsData,
   type NumberDataPoint,
-} from '@lookout/collector';
+} from '@lookout/otlp';
 import { CPU_MODES, cpuUtilisation, type CpuMode } from '../resources/cpu.ts';
 import type { ResourceSnapshot } from '../resources/read-resources.ts';
 import type { ScopeInfo } from '../ship/log-records.ts';

@@ -1,4 +1,4 @@
-import type { Metric } from '@lookout/collector';
+import type { Metric } from '@lookout/otlp';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import { gauge, sum } from './host-metrics.ts';
 

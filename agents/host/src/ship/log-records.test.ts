@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeLogsProtobuf, newAttributes } from '@lookout/collector';
-import { decodeLogsProtobuf } from '../../../../collector/src/otlp/logs-proto-decode.ts';
+import { decodeLogsProtobuf, encodeLogsProtobuf, newAttributes } from '@lookout/otlp';
 import { FileCursor, type TailLine } from '../tail/tail-line.ts';
 import { buildLogsData } from './log-records.ts';
 

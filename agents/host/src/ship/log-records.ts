@@ -1,4 +1,4 @@
-import { newAttributes, type Attributes, type LogRecord, type LogsData } from '@lookout/collector';
+import { newAttributes, type Attributes, type LogRecord, type LogsData } from '@lookout/otlp';
 import type { TailLine } from '../tail/tail-line.ts';
 
 /** Attribute names the agent sets on each record. */

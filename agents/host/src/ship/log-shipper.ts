@@ -1,4 +1,4 @@
-import { encodeLogsProtobuf, type Attributes } from '@lookout/collector';
+import { encodeLogsProtobuf, type Attributes } from '@lookout/otlp';
 import type { Logger } from '../logger.ts';
 import type { TailLine } from '../tail/tail-line.ts';
 import type { BackoffPolicy } from './backoff.ts';
