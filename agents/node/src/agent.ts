@@ -261,7 +261,11 @@ function startAgent(config: AgentConfig, log: AgentLog): LookoutAgent {
           failoverLogExporter,
           () => new Failover(config.endpoints!, { coolDownMs: config.failoverCoolDownMs, events: failoverEvents('logs', metrics, log) }),
         ),
-        config.logBatch, batcherEvents('logs', metrics, log), deadlineMs, resourceReady)
+        config.logBatch,
+        batcherEvents('logs', metrics, log),
+        deadlineMs,
+        resourceReady,
+      )
     : undefined;
   metrics.readQueueSizes(() => ({ traces: spanProcessor?.batcher.queued ?? 0, logs: logProcessor?.batcher.queued ?? 0 }));
 
