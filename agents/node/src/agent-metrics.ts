@@ -27,6 +27,8 @@ export class AgentMetrics {
   /** counts kept here too, for start()'s caller and tests */
   readonly dropped: Record<Signal, number> = { traces: 0, metrics: 0, logs: 0 };
   readonly exported: Record<Signal, number> = { traces: 0, metrics: 0, logs: 0 };
+  /** times a signal's exports moved to another collector endpoint (LOOKOUT_ENDPOINTS) */
+  readonly failovers: Record<Signal, number> = { traces: 0, metrics: 0, logs: 0 };
 
   constructor(
     service: string,
@@ -48,6 +50,12 @@ export class AgentMetrics {
         'lookout_agent_dropped_total',
         'Spans, metric data points and log records dropped, by reason (queue_full, export_failed, shutdown)',
         () => [...dropped.values()].map((entry) => ({ labels: { ...entry.labels }, value: entry.value })),
+      ),
+    );
+    const failovers = this.failovers;
+    this.registry.registerMetric(
+      customCounter('lookout_agent_failovers_total', 'Times exports moved to another collector endpoint', () =>
+        (Object.keys(failovers) as Signal[]).map((signal) => ({ labels: { signal }, value: failovers[signal] })),
       ),
     );
     const read = () => this.queueSizes();
@@ -73,6 +81,10 @@ export class AgentMetrics {
 
   countExported(signal: Signal, count: number): void {
     this.exported[signal] += count;
+  }
+
+  countFailover(signal: Signal): void {
+    this.failovers[signal]++;
   }
 
   countDropped(signal: Signal, count: number, reason: DropReason): void {

@@ -25,7 +25,9 @@ import { readAgentConfig, type AgentConfig, type AgentOptions, type Instrumentat
 import { LookoutContextManager } from './context-manager.ts';
 import { REQUEST_STATE, instrumentHttpServer, sdkServerSpans, type RequestState, type StartServerSpan } from './http-server-spans.ts';
 import { lightServerSpans } from './light-server-spans.ts';
-import { otlpTarget, OtlpHttpSender } from './otlp-http-sender.ts';
+import { Failover, type FailoverEvents } from './failover.ts';
+import { failoverLogExporter, failoverMetricExporter } from './failover-exporter.ts';
+import { FailoverOtlpSender, otlpTarget, OtlpHttpSender, type OtlpPoster } from './otlp-http-sender.ts';
 import { BoundedLogRecordProcessor, EncodedSpanProcessor } from './processors.ts';
 import { promRegistryProducer } from './prom-bridge.ts';
 import { buildResource } from './resource.ts';
@@ -74,8 +76,34 @@ function instrumentationsFor(config: AgentConfig): Instrumentation[] {
   return config.instrumentations.map((name) => factories[name]()).filter((i): i is Instrumentation => i !== undefined);
 }
 
-function otlpUrl(config: AgentConfig, path: string): { url?: string } {
-  return config.endpoint ? { url: `${config.endpoint}${path}` } : {};
+function otlpUrl(endpoint: string | undefined, path: string): { url?: string } {
+  return endpoint ? { url: `${endpoint}${path}` } : {};
+}
+
+function failoverEvents(signal: Signal, metrics: AgentMetrics, log: AgentLog): FailoverEvents {
+  return {
+    failedOver(from, to, reason) {
+      metrics.countFailover(signal);
+      log.warn(`${signal}: ${from} is unavailable (${reason}); sending to ${to}`, `failover-${signal}`);
+    },
+  };
+}
+
+/** The span sender: one endpoint as configured, or failover over LOOKOUT_ENDPOINTS / `endpoints`. */
+function spanSender(config: AgentConfig, metrics: AgentMetrics, log: AgentLog): OtlpPoster {
+  const endpoints = config.endpoints ?? [];
+  if (endpoints.length <= 1) return new OtlpHttpSender(otlpTarget(process.env, 'traces', config.endpoint));
+  return new FailoverOtlpSender(
+    endpoints.map((endpoint) => otlpTarget(process.env, 'traces', endpoint)),
+    { coolDownMs: config.failoverCoolDownMs, events: failoverEvents('traces', metrics, log) },
+  );
+}
+
+/** An OTel exporter per endpoint, behind a failover wrapper when there are several. */
+function perEndpoint<E>(config: AgentConfig, make: (endpoint: string | undefined) => E, wrap: (exporters: E[], failover: Failover) => E, failover: () => Failover): E {
+  const endpoints = config.endpoints ?? [];
+  if (endpoints.length <= 1) return make(config.endpoint);
+  return wrap(endpoints.map(make), failover());
 }
 
 /**
@@ -217,7 +245,7 @@ function startAgent(config: AgentConfig, log: AgentLog): LookoutAgent {
 
   const spanProcessor = config.traces
     ? new EncodedSpanProcessor(
-        new OtlpHttpSender(otlpTarget(process.env, 'traces', config.endpoint)),
+        spanSender(config, metrics, log),
         resource,
         config.spanBatch,
         batcherEvents('traces', metrics, log),
@@ -226,7 +254,18 @@ function startAgent(config: AgentConfig, log: AgentLog): LookoutAgent {
       )
     : undefined;
   const logProcessor = config.logs
-    ? new BoundedLogRecordProcessor(new OTLPLogExporter(otlpUrl(config, '/v1/logs')), config.logBatch, batcherEvents('logs', metrics, log), deadlineMs, resourceReady)
+    ? new BoundedLogRecordProcessor(
+        perEndpoint(
+          config,
+          (endpoint) => new OTLPLogExporter(otlpUrl(endpoint, '/v1/logs')),
+          failoverLogExporter,
+          () => new Failover(config.endpoints!, { coolDownMs: config.failoverCoolDownMs, events: failoverEvents('logs', metrics, log) }),
+        ),
+        config.logBatch,
+        batcherEvents('logs', metrics, log),
+        deadlineMs,
+        resourceReady,
+      )
     : undefined;
   metrics.readQueueSizes(() => ({ traces: spanProcessor?.batcher.queued ?? 0, logs: logProcessor?.batcher.queued ?? 0 }));
 
@@ -284,7 +323,16 @@ function startAgent(config: AgentConfig, log: AgentLog): LookoutAgent {
       resource,
       readers: [
         new PeriodicExportingMetricReader({
-          exporter: countingMetricExporter(new OTLPMetricExporter(otlpUrl(config, '/v1/metrics')), metrics, log),
+          exporter: countingMetricExporter(
+            perEndpoint<PushMetricExporter>(
+              config,
+              (endpoint) => new OTLPMetricExporter(otlpUrl(endpoint, '/v1/metrics')),
+              failoverMetricExporter,
+              () => new Failover(config.endpoints!, { coolDownMs: config.failoverCoolDownMs, events: failoverEvents('metrics', metrics, log) }),
+            ),
+            metrics,
+            log,
+          ),
           exportIntervalMillis: config.metricExportIntervalMs,
           exportTimeoutMillis: config.metricExportTimeoutMs,
           metricProducers: [promRegistryProducer(metrics.registry, resource, SCOPE, startTime, hrTime)],

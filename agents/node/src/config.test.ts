@@ -89,4 +89,31 @@ describe('readAgentConfig', () => {
     expect(messages).toContain('OTEL_TRACES_EXPORTER="zipkin": the Lookout agent exports OTLP only (ignoring zipkin). Use otlp or none.');
     expect(problems.map((p) => p.variable)).toContain('OTEL_BSP_MAX_QUEUE_SIZE');
   });
+
+  it('reads several collector endpoints for failover, skipping (and saying) what is not a base URL', () => {
+    const { config, problems } = readAgentConfig({
+      LOOKOUT_ENDPOINTS: 'http://a:4318/, ftp://b:21 ,not a url,https://c:4318,http://d:4318?x=1',
+      LOOKOUT_FAILOVER_COOL_DOWN_MS: '5000',
+    });
+    expect(config.endpoints).toEqual(['http://a:4318', 'https://c:4318']);
+    expect(config.endpoint).toBe('http://a:4318');
+    expect(config.failoverCoolDownMs).toBe(5000);
+    expect(problems.map((p) => p.message)).toEqual([
+      "LOOKOUT_ENDPOINTS: 'ftp://b:21' has scheme ftp: (only http: and https: are supported); skipped. List base URLs like http://collector-a:4318,http://collector-b:4318.",
+      "LOOKOUT_ENDPOINTS: 'not a url' is not a URL; skipped. List base URLs like http://collector-a:4318,http://collector-b:4318.",
+      "LOOKOUT_ENDPOINTS: 'http://d:4318?x=1' has a query or fragment (give the base URL; /v1/<signal> is appended); skipped. List base URLs like http://collector-a:4318,http://collector-b:4318.",
+    ]);
+  });
+
+  it('falls back to the OTEL endpoint when LOOKOUT_ENDPOINTS names none, and lets start() options win', () => {
+    const none = readAgentConfig({ LOOKOUT_ENDPOINTS: 'nope', LOOKOUT_FAILOVER_COOL_DOWN_MS: '-1' });
+    expect(none.config.endpoints).toBeUndefined();
+    expect(none.config.failoverCoolDownMs).toBe(30_000);
+    expect(none.problems.map((p) => p.variable)).toEqual(['LOOKOUT_ENDPOINTS', 'LOOKOUT_ENDPOINTS', 'LOOKOUT_FAILOVER_COOL_DOWN_MS']);
+    const options = readAgentConfig({ LOOKOUT_ENDPOINTS: 'http://env:4318' }, { endpoints: ['http://x:1', 'mailto:y', 'http://z:2/'] });
+    expect(options.config.endpoints).toEqual(['http://x:1', 'http://z:2']);
+    expect(options.problems.map((p) => p.message)).toEqual([
+      "start({ endpoints }): 'mailto:y' has scheme mailto: (only http: and https: are supported); skipped. Pass base URLs like http://collector-a:4318.",
+    ]);
+  });
 });

@@ -20,6 +20,10 @@ export interface AgentOptions {
   serviceVersion?: string;
   /** OTLP/HTTP base URL, e.g. http://127.0.0.1:4318 (default: the OTEL_EXPORTER_OTLP_* variables) */
   endpoint?: string;
+  /** several OTLP/HTTP base URLs, tried in order with failover (wins over `endpoint` and LOOKOUT_ENDPOINTS) */
+  endpoints?: string[];
+  /** how long an endpoint that failed is set aside before it is tried again */
+  failoverCoolDownMs?: number;
   traces?: boolean;
   metrics?: boolean;
   logs?: boolean;
@@ -39,7 +43,11 @@ export interface AgentConfig {
   disabled: boolean;
   serviceName?: string;
   serviceVersion?: string;
+  /** the first of `endpoints` (kept for callers that know one endpoint) */
   endpoint?: string;
+  /** OTLP/HTTP base URLs, failover order; undefined: the OTEL_EXPORTER_OTLP_* variables decide */
+  endpoints?: string[];
+  failoverCoolDownMs: number;
   traces: boolean;
   metrics: boolean;
   logs: boolean;
@@ -119,6 +127,23 @@ class Reader {
     return true;
   }
 
+  /** A comma-separated list of http(s) base URLs; bad entries are reported and skipped. */
+  endpointList(name: string): string[] | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) return undefined;
+    const endpoints: string[] = [];
+    for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const problem = endpointProblem(item);
+      if (problem === undefined) endpoints.push(item.replace(/\/+$/, ''));
+      else this.problems.push({ variable: name, value: raw, message: `${name}: '${item}' ${problem}; skipped. List base URLs like http://collector-a:4318,http://collector-b:4318.` });
+    }
+    if (endpoints.length === 0) {
+      this.problems.push({ variable: name, value: raw, message: `${name}="${raw}" names no usable endpoint; using OTEL_EXPORTER_OTLP_ENDPOINT (or its default) instead.` });
+      return undefined;
+    }
+    return endpoints;
+  }
+
   instrumentationList(name: string): InstrumentationName[] | undefined {
     const raw = this.string(name);
     if (raw === undefined) return undefined;
@@ -134,6 +159,19 @@ class Reader {
     }
     return known;
   }
+}
+
+/** Why a string is not a usable OTLP/HTTP base URL, or undefined when it is. */
+export function endpointProblem(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return 'is not a URL';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `has scheme ${url.protocol} (only http: and https: are supported)`;
+  if (url.search || url.hash) return 'has a query or fragment (give the base URL; /v1/<signal> is appended)';
+  return undefined;
 }
 
 function batch(reader: Reader, prefix: 'OTEL_BSP' | 'OTEL_BLRP', scheduledDelayMs: number): BatchConfig {
@@ -178,11 +216,25 @@ export function readAgentConfig(
 
   const metricsPortFromEnv = reader.string('LOOKOUT_METRICS_PORT') === undefined ? undefined : reader.integer('LOOKOUT_METRICS_PORT', 9464, 0, 65535);
 
+  const endpoints = (options.endpoints ?? (options.endpoint !== undefined ? [options.endpoint] : undefined))
+    ?.filter((endpoint) => {
+      const problem = endpointProblem(endpoint);
+      if (problem !== undefined) {
+        reader.problems.push({ variable: 'endpoints', value: endpoint, message: `start({ endpoints }): '${endpoint}' ${problem}; skipped. Pass base URLs like http://collector-a:4318.` });
+      }
+      return problem === undefined;
+    })
+    .map((e) => e.replace(/\/+$/, ''));
+  const endpointsFromEnv = reader.endpointList('LOOKOUT_ENDPOINTS');
+  const chosenEndpoints = endpoints !== undefined && endpoints.length > 0 ? endpoints : endpointsFromEnv;
+
   const config: AgentConfig = {
     disabled,
     serviceName: options.serviceName,
     serviceVersion: options.serviceVersion,
-    endpoint: options.endpoint?.replace(/\/+$/, ''),
+    endpoint: chosenEndpoints?.[0],
+    endpoints: chosenEndpoints,
+    failoverCoolDownMs: options.failoverCoolDownMs ?? reader.integer('LOOKOUT_FAILOVER_COOL_DOWN_MS', 30_000, 0, 3_600_000),
     traces: options.traces ?? reader.exporterEnabled('OTEL_TRACES_EXPORTER'),
     metrics: options.metrics ?? reader.exporterEnabled('OTEL_METRICS_EXPORTER'),
     logs: options.logs ?? reader.exporterEnabled('OTEL_LOGS_EXPORTER'),

@@ -72,22 +72,28 @@ function pathOf(url: string | undefined): string {
   return query === -1 ? url : url.slice(0, query);
 }
 
+/** Per socket: responses begun and not yet finished (more than one when pipelined). */
+const OPEN_RESPONSES = Symbol('lookout.agent.open-responses');
+type WithOpenResponses = { [OPEN_RESPONSES]?: Array<ServerResponse & WithState> };
+
 /**
- * Server spans and request timing from Node's own diagnostics channel
- * ('http.server.request.start', published right before the 'request' event) and one
- * 'close' listener per response. Minimal attributes: method, path, scheme, status,
- * route. Returns a function that stops it.
+ * Server spans and request timing from Node's own diagnostics channels:
+ * 'http.server.request.start' (published right before the 'request' event) starts
+ * the span, 'http.server.response.finish' ends it. No listener per request: a response
+ * that never finishes (the client went away, the socket was destroyed) is ended, as
+ * aborted, by one 'close' listener per socket. Minimal attributes: method, path,
+ * scheme, status, route. Returns a function that stops it.
  */
 export function instrumentHttpServer(options: HttpServerSpansOptions): () => void {
   const { startSpan, contextManager, observe, alwaysExtract, ignoredServers } = options;
   const now = options.now ?? (() => performance.now());
 
-  function onResponseClose(this: ServerResponse & WithState): void {
-    const state = this[REQUEST_STATE];
+  function endRequest(response: ServerResponse & WithState, aborted: boolean): void {
+    const state = response[REQUEST_STATE];
     if (state === undefined) return;
-    this[REQUEST_STATE] = undefined;
+    response[REQUEST_STATE] = undefined;
     try {
-      const statusCode = this.statusCode;
+      const statusCode = response.statusCode;
       const route = state.route;
       observe?.(route ?? UNKNOWN_ROUTE, state.method, statusCode, (now() - state.startMs) / 1000);
       const span = state.span;
@@ -98,12 +104,31 @@ export function instrumentHttpServer(options: HttpServerSpansOptions): () => voi
           span.updateName(`${state.method} ${route}`);
         }
         if (statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-        if (!this.writableFinished) span.setAttribute('http.aborted', true);
+        if (aborted) span.setAttribute('http.aborted', true);
         span.end();
       }
     } catch {
       // never let telemetry break the response path
     }
+  }
+
+  function onResponseFinish(message: unknown): void {
+    const { response, socket } = message as RequestStartMessage;
+    const open = (socket as (Socket & WithOpenResponses) | undefined)?.[OPEN_RESPONSES];
+    if (open !== undefined) {
+      // Responses finish in order: the first is the one in all but odd cases.
+      const index = open[0] === response ? 0 : open.indexOf(response as ServerResponse & WithState);
+      if (index === 0) open.shift();
+      else if (index > 0) open.splice(index, 1);
+    }
+    endRequest(response as ServerResponse & WithState, false);
+  }
+
+  function onSocketClose(this: Socket & WithOpenResponses): void {
+    const open = this[OPEN_RESPONSES];
+    if (open === undefined || open.length === 0) return;
+    this[OPEN_RESPONSES] = [];
+    for (const response of open) endRequest(response, !response.writableFinished);
   }
 
   function onRequestStart(message: unknown): void {
@@ -114,7 +139,13 @@ export function instrumentHttpServer(options: HttpServerSpansOptions): () => voi
       const state: RequestState = { type: RPCType.HTTP, method, startMs: now() };
       (response as WithState)[REQUEST_STATE] = state;
       (request as WithState)[REQUEST_STATE] = state;
-      response.on('close', onResponseClose);
+      const tracked = socket as Socket & WithOpenResponses;
+      let open = tracked[OPEN_RESPONSES];
+      if (open === undefined) {
+        tracked[OPEN_RESPONSES] = open = [];
+        socket.once('close', onSocketClose);
+      }
+      open.push(response);
       if (startSpan === undefined) return;
       const headers = request.headers;
       const parent =
@@ -138,5 +169,9 @@ export function instrumentHttpServer(options: HttpServerSpansOptions): () => voi
   }
 
   subscribe('http.server.request.start', onRequestStart);
-  return () => unsubscribe('http.server.request.start', onRequestStart);
+  subscribe('http.server.response.finish', onResponseFinish);
+  return () => {
+    unsubscribe('http.server.request.start', onRequestStart);
+    unsubscribe('http.server.response.finish', onResponseFinish);
+  };
 }

@@ -2,6 +2,7 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
+import { Failover, isUnavailableStatus, type FailoverEvents } from './failover.ts';
 
 const gzipAsync = promisify(gzip);
 
@@ -58,8 +59,14 @@ export class OtlpHttpError extends Error {
   }
 }
 
+/** Sends one OTLP protobuf body; resolves when a collector accepted it. */
+export interface OtlpPoster {
+  post(body: Uint8Array): Promise<void>;
+  close(): void;
+}
+
 /** POSTs OTLP protobuf bodies over one keep-alive connection pool. */
-export class OtlpHttpSender {
+export class OtlpHttpSender implements OtlpPoster {
   private readonly agent: HttpAgent;
   private readonly send: typeof httpRequest;
 
@@ -71,7 +78,11 @@ export class OtlpHttpSender {
 
   /** Resolves on a 2xx answer; rejects on any other status, a network error or the timeout. */
   async post(body: Uint8Array): Promise<void> {
-    const payload = this.target.gzip ? await gzipAsync(body) : body;
+    return this.postPayload(this.target.gzip ? await gzipAsync(body) : body);
+  }
+
+  /** Like post, with the body already compressed when the target asks for gzip. */
+  postPayload(payload: Uint8Array): Promise<void> {
     const headers: Record<string, string | number> = {
       ...this.target.headers,
       'content-type': 'application/x-protobuf',
@@ -96,5 +107,39 @@ export class OtlpHttpSender {
 
   close(): void {
     this.agent.destroy();
+  }
+}
+
+/** Whether a send error means "this collector is unavailable, try another": no answer, or 502/503/504. */
+export function isUnavailableError(error: unknown): boolean {
+  return error instanceof OtlpHttpError ? isUnavailableStatus(error.status) : true;
+}
+
+/**
+ * One signal's sender over several collectors (LOOKOUT_ENDPOINTS): the body is
+ * compressed once and goes to the endpoint the failover logic picks (failover.ts).
+ * All targets share headers, timeout and compression.
+ */
+export class FailoverOtlpSender implements OtlpPoster {
+  readonly failover: Failover;
+  private readonly senders: OtlpHttpSender[];
+  private readonly gzip: boolean;
+
+  constructor(targets: OtlpTarget[], options: { coolDownMs: number; now?: () => number; events?: FailoverEvents }) {
+    this.senders = targets.map((target) => new OtlpHttpSender(target));
+    this.gzip = targets[0]?.gzip ?? false;
+    this.failover = new Failover(
+      targets.map((target) => target.url.href),
+      options,
+    );
+  }
+
+  async post(body: Uint8Array): Promise<void> {
+    const payload = this.gzip ? await gzipAsync(body) : body;
+    return this.failover.run((index) => this.senders[index]!.postPayload(payload), isUnavailableError);
+  }
+
+  close(): void {
+    for (const sender of this.senders) sender.close();
   }
 }

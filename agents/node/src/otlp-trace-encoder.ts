@@ -66,21 +66,25 @@ export class ProtoWriter {
     // Short ASCII strings (names, keys, routes) are written byte by byte: cheaper than
     // two calls into C++ (byteLength, write) for a few dozen characters.
     if (value.length < 128) {
+      // One pass: copy while checking; on the first non-ASCII character, rewind.
       const n = value.length;
-      let ascii = true;
-      for (let i = 0; i < n; i++) {
-        if (value.charCodeAt(i) > 127) {
-          ascii = false;
-          break;
-        }
+      const mark = this.pos;
+      this.tag(field, WIRE_LEN);
+      this.ensure(n + 1);
+      const buf = this.buf;
+      let at = this.pos;
+      buf[at++] = n;
+      let i = 0;
+      for (; i < n; i++) {
+        const code = value.charCodeAt(i);
+        if (code > 127) break;
+        buf[at++] = code;
       }
-      if (ascii) {
-        this.tag(field, WIRE_LEN);
-        this.ensure(n + 1);
-        this.buf[this.pos++] = n;
-        for (let i = 0; i < n; i++) this.buf[this.pos++] = value.charCodeAt(i);
+      if (i === n) {
+        this.pos = at;
         return;
       }
+      this.pos = mark;
     }
     const length = Buffer.byteLength(value);
     this.tag(field, WIRE_LEN);
@@ -120,9 +124,19 @@ export class ProtoWriter {
     const ph = Math.floor(p / 65536);
     const r = (p - ph * 65536) * 65536 + q; // < 2^53: exact; total = ph * 2^32 + r
     const carry = Math.floor(r / 4294967296);
-    this.buf.writeUInt32LE(r - carry * 4294967296, this.pos);
-    this.buf.writeUInt32LE(ph + carry, this.pos + 4);
-    this.pos += 8;
+    const low = r - carry * 4294967296;
+    const high = ph + carry;
+    const buf = this.buf;
+    let at = this.pos;
+    buf[at++] = low & 255;
+    buf[at++] = (low >>> 8) & 255;
+    buf[at++] = (low >>> 16) & 255;
+    buf[at++] = low >>> 24;
+    buf[at++] = high & 255;
+    buf[at++] = (high >>> 8) & 255;
+    buf[at++] = (high >>> 16) & 255;
+    buf[at++] = high >>> 24;
+    this.pos = at;
   }
 
   fixed32(field: number, value: number): void {
@@ -195,9 +209,8 @@ function anyValue(w: ProtoWriter, field: number, value: AttributeValue | null | 
 }
 
 export function writeAttributes(w: ProtoWriter, field: number, attributes: Attributes): void {
-  const keys = Object.keys(attributes);
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]!;
+  // for-in: no keys array per call (attribute objects are plain, without inherited keys)
+  for (const key in attributes) {
     const value = attributes[key];
     if (value === undefined) continue;
     const kv = w.begin(field);

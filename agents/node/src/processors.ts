@@ -5,7 +5,7 @@ import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { BoundedBatcher, type BatcherEvents } from './bounded-batcher.ts';
 import type { BatchConfig } from './config.ts';
-import type { OtlpHttpSender } from './otlp-http-sender.ts';
+import type { OtlpPoster } from './otlp-http-sender.ts';
 import { encodeResource, encodeSpan, encodeTraceRequest, type EncodedSpan } from './otlp-trace-encoder.ts';
 
 interface CallbackExporter<T> {
@@ -49,7 +49,7 @@ export class EncodedSpanProcessor implements SpanProcessor {
   private resourceBytes: Buffer | undefined;
 
   constructor(
-    private readonly sender: OtlpHttpSender,
+    private readonly sender: OtlpPoster,
     resource: Resource,
     config: BatchConfig,
     events: BatcherEvents,

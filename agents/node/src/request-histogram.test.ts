@@ -46,4 +46,22 @@ describe('RequestHistogram', () => {
     histogram.observe('/', 'GET', 200, Number.NaN);
     expect(histogram.size).toBe(0);
   });
+
+  it('keeps counting into the right series on repeated requests (cached path), overflowed routes and odd methods included', async () => {
+    const histogram = new RequestHistogram('s', 2, [1]);
+    for (let i = 0; i < 3; i++) {
+      histogram.observe('/a', 'GET', 200, 0.5);
+      histogram.observe('/a', 'GET', 500, 0.5);
+      histogram.observe('/b', 'GET', 200, 2); // over the bound of 2 series: overflow
+      histogram.observe('/a', 'BREW', 999, 0.5); // not a normalized method, odd status
+    }
+    const { values } = await histogram.get();
+    const count = (route: string, method: string, cls: string) =>
+      values.find((v) => v.metricName.endsWith('_count') && v.labels.route === route && v.labels.method === method && v.labels.status_class === cls)?.value;
+    expect(count('/a', 'GET', '2xx')).toBe(3);
+    expect(count('/a', 'GET', '5xx')).toBe(3);
+    expect(count(OVERFLOW_ROUTE, 'GET', '2xx')).toBe(3);
+    expect(count(OVERFLOW_ROUTE, 'BREW', 'error')).toBe(3);
+    expect(count('/b', 'GET', '2xx')).toBeUndefined();
+  });
 });

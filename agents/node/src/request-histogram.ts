@@ -12,6 +12,17 @@ interface Series {
   count: number;
 }
 
+/** Methods as normalizeMethod gives them; any other method takes the slow path. */
+const METHOD_SLOTS = new Map(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', '_OTHER'].map((m, i) => [m, i]));
+
+/** (method, status class) as one small index, -1 when the method is not a known one. */
+function slotOf(method: string, statusCode: number): number {
+  const m = METHOD_SLOTS.get(method);
+  if (m === undefined) return -1;
+  const hundreds = Math.floor(statusCode / 100);
+  return m * 6 + (hundreds >= 1 && hundreds <= 5 ? hundreds : 0);
+}
+
 interface PromValue {
   labels: Record<string, string | number>;
   value: number;
@@ -33,6 +44,12 @@ export class RequestHistogram {
   readonly type = 'histogram';
   readonly aggregator = 'sum';
   private readonly series = new Map<string, Series>();
+  /**
+   * Fast path in front of `series`: route -> series by (method, status class) slot, so a
+   * request costs no key string. Only routes that have their own series are here (an
+   * overflowed route is not cached), so it is bounded like `series`.
+   */
+  private readonly byRoute = new Map<string, Array<Series | undefined>>();
   private readonly bounds: readonly number[];
 
   constructor(
@@ -49,9 +66,17 @@ export class RequestHistogram {
 
   observe(route: string, method: string, statusCode: number, seconds: number): void {
     if (!(seconds >= 0)) return;
-    const cls = statusClass(statusCode);
-    let series = this.series.get(`${route}\u0001${method}\u0001${cls}`);
-    if (series === undefined) series = this.addSeries(route, method, cls);
+    const slot = slotOf(method, statusCode);
+    let slots = this.byRoute.get(route);
+    let series = slots?.[slot];
+    if (series === undefined) {
+      const cls = statusClass(statusCode);
+      series = this.series.get(`${route}\u0001${method}\u0001${cls}`) ?? this.addSeries(route, method, cls);
+      if (series.labels.route === route && slot >= 0) {
+        if (slots === undefined) this.byRoute.set(route, (slots = []));
+        slots[slot] = series;
+      }
+    }
     const bounds = this.bounds;
     let i = 0;
     while (i < bounds.length && seconds > bounds[i]!) i++;
@@ -96,5 +121,6 @@ export class RequestHistogram {
 
   reset(): void {
     this.series.clear();
+    this.byRoute.clear();
   }
 }
