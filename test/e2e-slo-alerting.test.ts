@@ -207,7 +207,10 @@ describe('SLO alerting end to end: spans → SLI store → runtime → outbox �
     await new Promise((r) => setTimeout(r, 600));
     expect(sink.on('/hook')).toHaveLength(1);
 
-    // Good traffic again; 31 minutes on, minute m0 has left the 30m window.
+    // Good traffic again (some before the jump, so no evaluation between the jump and the
+    // next post can see the outage alone in the 1h window); 31 minutes on, minute m0 has
+    // left the 30m window.
+    await post(`${base}/v1/traces`, spans(200, now(), 200, 2000));
     offset += 30 * MINUTE;
     await post(`${base}/v1/traces`, spans(200, now(), 200, 1000));
     offset += MINUTE;
