@@ -10,6 +10,7 @@ import { sliStoreFile, startSliPipeline, type SliDefinition, type SliPipeline } 
 import { sliDefinitionsFromConfig } from './store/index.ts';
 import { templateRoute } from './logs/index.ts';
 import { createSelfMetrics, type SelfMetrics } from './pipeline/self-metrics.ts';
+import { createRecordRejections } from './pipeline/record-rejections.ts';
 import { TenantAuthenticator } from './receivers/auth.ts';
 import type { IngestContext } from './receivers/ingest.ts';
 import { startOtlpGrpcReceiver, type RunningGrpcReceiver } from './receivers/otlp-grpc.ts';
@@ -78,6 +79,14 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
   metrics.queueCapacityItems.set(config.pipeline.queue.maxItems);
   metrics.queueCapacityBytes.set(config.pipeline.queue.maxBytes);
   for (const consumer of options.consumers ?? []) queue.register(consumer.signal, consumer.name, consumer.consume);
+  // Issue 12 (defect 1): consumers skip a bad record on its own and count it here, by
+  // consumer and reason, instead of throwing and losing the acknowledged batch.
+  const rejections = createRecordRejections({
+    registry: metrics.registry,
+    now,
+    logError: ({ signal, consumer, err, since }) =>
+      logger.error({ err, signal, consumer, recordsSinceLastLog: since }, 'consumer failed on a record; that record skipped, the rest of its batch processed'),
+  });
 
   // ---- SLO specs (slo/): read before the SLI pipeline, which counts their SLIs ----
   // A bad spec file stops the start with file:line; PromQL SLIs are only warned about.
@@ -98,6 +107,7 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
       templateRoute,
       now,
       logger: logger.child({ component: 'sli' }),
+      rejectRecord: { traces: rejections.for('traces', 'request-series'), metrics: rejections.for('metrics', 'request-series') },
     });
     queue.register('traces', 'request-series', sli.consumeTraces);
     queue.register('metrics', 'request-series', sli.consumeMetrics);
@@ -111,12 +121,19 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
     const logMetrics = new LogMetrics({
       registry: metrics.registry,
       maxServices: config.logs.metrics.maxServices,
+      rejectRecord: rejections.for('logs', 'log-metrics'),
       ...(sli && config.logs.metrics.requests ? { requests: sli.pipeline } : {}),
     });
     queue.register('logs', 'log-metrics', (batch) => logMetrics.consume(batch, now()));
   }
   const lokiExporter = config.exporters.loki
-    ? new LokiExporter({ config: config.exporters.loki, registry: metrics.registry, logger: logger.child({ component: 'loki-exporter' }), now })
+    ? new LokiExporter({
+        config: config.exporters.loki,
+        registry: metrics.registry,
+        logger: logger.child({ component: 'loki-exporter' }),
+        now,
+        rejectRecord: rejections.for('logs', 'loki-exporter'),
+      })
     : undefined;
   if (lokiExporter) queue.register('logs', 'loki-exporter', (batch) => lokiExporter.consume(batch));
   const logReceiverMetrics = registerLogReceiverMetrics(metrics.registry);
@@ -203,8 +220,10 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
     logger,
     now,
   });
-  queue.register('logs', 'slo-error-logs', (batch) => alerting.errorLogs.consume(batch.data));
-  queue.register('metrics', 'threshold-host-readings', (batch) => alerting.readings.hostMetrics(batch.data, now()));
+  const rejectErrorLog = rejections.for('logs', 'slo-error-logs');
+  const rejectHostReading = rejections.for('metrics', 'threshold-host-readings');
+  queue.register('logs', 'slo-error-logs', (batch) => alerting.errorLogs.consume(batch.data, rejectErrorLog));
+  queue.register('metrics', 'threshold-host-readings', (batch) => alerting.readings.hostMetrics(batch.data, now(), rejectHostReading));
   // ---- end alerting ----
 
   let grpc: RunningGrpcReceiver | undefined;
