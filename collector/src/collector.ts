@@ -20,6 +20,7 @@ import { LokiExporter } from './exporters/loki-exporter.ts';
 import { toLogStreamOptions } from './logs/index.ts';
 import { registerLogReceiverMetrics } from './receivers/log-receiver-metrics.ts';
 import { LogStreams } from './receivers/log-streams.ts';
+import { otlpLogLinesHook } from './receivers/otlp-log-lines.ts';
 import { lokiPushReceiver } from './receivers/loki-push.ts';
 import { rawLinesReceiver } from './receivers/raw-lines-http.ts';
 import { startSyslogReceiver, type RunningSyslogReceiver } from './receivers/syslog.ts';
@@ -146,6 +147,8 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
     now,
     recentLogRecordIds:
       config.pipeline.dedupLogRecordIds > 0 ? new RecentRecordIds(config.pipeline.dedupLogRecordIds) : undefined,
+    // Issue 11: OTLP records that are raw lines (host agent) share the log receivers' streams.
+    parseLogLines: otlpLogLinesHook({ streams: logStreams, metrics: logReceiverMetrics, now }),
   };
   const auth = otlp.auth ? new TenantAuthenticator(otlp.auth.tenants) : undefined;
   const https = otlp.tls

@@ -15,6 +15,12 @@ export interface IngestContext {
   now: () => number;
   /** recent log.record.uid values; repeats are acknowledged but not delivered again */
   recentLogRecordIds?: RecentRecordIds;
+  /**
+   * Parses OTLP log records that are unparsed lines (receivers/otlp-log-lines.ts) in
+   * place and returns the record count; undefined when the receiver's records are not
+   * candidates (the log receivers parse their own lines).
+   */
+  parseLogLines?: (data: SignalData['logs'], receiver: string, tenant: string) => number | undefined;
 }
 
 /**
@@ -48,6 +54,11 @@ export function ingest<S extends Signal>(
       metrics.duplicateItems.inc({ receiver, signal }, repeated);
       decoded = { ...decoded, items: decoded.items - repeated };
     }
+  }
+  // Issue 11: lines shipped as OTLP bodies (the host agent) get the raw-lines parsing.
+  if (signal === 'logs' && context.parseLogLines && decoded.items > 0) {
+    const items = context.parseLogLines(decoded.data as SignalData['logs'], receiver, tenant);
+    if (items !== undefined) decoded = { ...decoded, items };
   }
   if (decoded.items === 0) {
     return { kind: 'accepted', rejected: decoded.rejected, rejectedMessage: decoded.rejectedMessage };
