@@ -12,6 +12,7 @@ import { templateRoute } from './logs/index.ts';
 import { createSelfMetrics, type SelfMetrics } from './pipeline/self-metrics.ts';
 import { createRecordRejections } from './pipeline/record-rejections.ts';
 import { TenantAuthenticator } from './receivers/auth.ts';
+import { installReadAuth } from './receivers/read-auth.ts';
 import type { IngestContext } from './receivers/ingest.ts';
 import { startOtlpGrpcReceiver, type RunningGrpcReceiver } from './receivers/otlp-grpc.ts';
 import { otlpHttpReceiver } from './receivers/otlp-http.ts';
@@ -166,6 +167,9 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
     ...(https ? { https } : {}),
   }) as unknown as FastifyInstance;
   http.decorateRequest('tenant', undefined);
+  // Issue 12 (defect 6): the read token guards /api/v1/*, pages and optionally /metrics.
+  if (otlp.readAuth) installReadAuth(http, otlp.readAuth, metrics.registry);
+  else if (auth) logger.warn({}, 'ingest auth is on but receivers.otlp.readAuth is not set: /api/v1/* (SLOs, alerts, sample log lines) is readable without a token');
 
   let ready = false;
   http.get('/healthz', async () => ({ status: 'ok' }));

@@ -53,6 +53,16 @@ const authSchema = z
   })
   .describe('bearer-token auth on the receivers, one token per tenant; off when absent');
 
+const readAuthSchema = z
+  .strictObject({
+    token: z
+      .string()
+      .min(16, 'a token must be at least 16 characters; generate one with `openssl rand -hex 32`')
+      .describe('bearer token for /api/v1/*, the status page and (with protectMetrics) /metrics; it cannot send data'),
+    protectMetrics: z.boolean().default(false).describe('/metrics needs the read token too (give Prometheus the token)'),
+  })
+  .describe('a read token for the APIs, separate from the ingest tokens; the read APIs are open when absent. /healthz and /readyz stay open');
+
 const otlpHttpSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
@@ -84,6 +94,13 @@ export const configSchema = z
             grpc: otlpGrpcSchema,
             tls: tlsSchema.optional(),
             auth: authSchema.optional(),
+            readAuth: readAuthSchema.optional(),
+          })
+          .superRefine((otlp, ctx) => {
+            // One token, one power: the read token must not also be a tenant's ingest token.
+            if (otlp.readAuth && otlp.auth?.tenants.some((tenant) => tenant.token === otlp.readAuth!.token)) {
+              ctx.addIssue({ code: 'custom', path: ['readAuth', 'token'], message: 'the read token is also a tenant token; give reading its own token' });
+            }
           })
           .prefault({}),
       })
