@@ -13,6 +13,8 @@ import { createSelfMetrics, type SelfMetrics } from './pipeline/self-metrics.ts'
 import { createRecordRejections } from './pipeline/record-rejections.ts';
 import { TenantAuthenticator } from './receivers/auth.ts';
 import { installReadAuth } from './receivers/read-auth.ts';
+import { httpServerTimeouts } from './receivers/http-timeouts.ts';
+import { installAbandonedRequestCheck } from './receivers/client-gone.ts';
 import type { IngestContext } from './receivers/ingest.ts';
 import { startOtlpGrpcReceiver, type RunningGrpcReceiver } from './receivers/otlp-grpc.ts';
 import { otlpHttpReceiver } from './receivers/otlp-http.ts';
@@ -160,16 +162,21 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
       }
     : null;
 
+  // Issue 12: header, request and idle deadlines, so stalled clients cannot hold sockets and bodies.
+  const timeouts = httpServerTimeouts(otlp.http);
   const http = Fastify({
     // Per-request logs (info) would flood at ingest rates; warnings and errors remain.
     loggerInstance: logger.child({ component: 'http' }, { level: 'warn' }),
     bodyLimit: otlp.http.maxBodyBytes,
-    ...(https ? { https } : {}),
+    ...timeouts.fastify,
+    ...(https ? { https: { ...https, ...timeouts.node } } : { http: timeouts.node }),
   }) as unknown as FastifyInstance;
   http.decorateRequest('tenant', undefined);
   // Issue 12 (defect 6): the read token guards /api/v1/*, pages and optionally /metrics.
   if (otlp.readAuth) installReadAuth(http, otlp.readAuth, metrics.registry);
   else if (auth) logger.warn({}, 'ingest auth is on but receivers.otlp.readAuth is not set: /api/v1/* (SLOs, alerts, sample log lines) is readable without a token');
+  // Issue 12 (defect 3): see a client's close before its batch is decoded and queued.
+  installAbandonedRequestCheck(http);
 
   let ready = false;
   http.get('/healthz', async () => ({ status: 'ok' }));

@@ -7,6 +7,7 @@ import { logsConfigSchema } from '../receivers/logs-config.ts';
 import { exportersConfigSchema } from '../exporters/loki-config.ts';
 import { slosConfigSchema, thresholdAlertsConfigSchema } from '../slo/config.ts';
 import { notifyConfigSchema } from '../notify/config.ts';
+import { httpTimeoutsProblems } from '../receivers/http-timeouts.ts';
 
 /**
  * The one schema of lookout.yaml: validation, defaults and the documented reference
@@ -72,6 +73,14 @@ const otlpHttpSchema = z
     maxDecompressedBytes: sizeSchema
       .default(32 * 1024 * 1024)
       .describe('largest body after gzip decompression (guards against gzip bombs)'),
+    headersTimeout: durationSchema.default(10_000).describe('a client must send its request headers within this, else 408 and closed'),
+    requestTimeout: durationSchema
+      .default(30_000)
+      .describe('a client must send its whole request, body included, within this, else 408 and closed (also the slowest body rate: maxBodyBytes / requestTimeout)'),
+    idleTimeout: durationSchema.default(60_000).describe('a connection with no bytes moving for this long is closed'),
+  })
+  .superRefine((http, ctx) => {
+    for (const problem of httpTimeoutsProblems(http)) ctx.addIssue({ code: 'custom', path: [problem.key], message: problem.message });
   })
   .prefault({});
 

@@ -3,11 +3,17 @@ import type { BoundedQueue } from '../pipeline/bounded-queue.ts';
 import type { SelfMetrics } from '../pipeline/self-metrics.ts';
 import { OtlpDecodeError, type DecodeResult } from '../otlp/index.ts';
 import { dropRepeatedLogRecords, type RecentRecordIds } from '../pipeline/record-dedup.ts';
+import type { ClientGone } from './client-gone.ts';
 
 export type IngestOutcome =
   | { kind: 'accepted'; rejected: number; rejectedMessage: string }
   | { kind: 'malformed'; message: string }
-  | { kind: 'refused'; reason: 'queue_full' | 'shutting_down'; retryAfterSeconds: number; items: number };
+  | { kind: 'refused'; reason: 'queue_full' | 'shutting_down'; retryAfterSeconds: number; items: number }
+  /** the client went away before its batch was queued: nothing queued, nobody to answer */
+  | { kind: 'abandoned'; items: number };
+
+/** The HTTP-like code an abandoned request is counted under (nginx's "client closed request"). */
+export const CLIENT_GONE_CODE = 499;
 
 export interface IngestContext {
   queue: BoundedQueue;
@@ -34,7 +40,13 @@ export function ingest<S extends Signal>(
   tenant: string,
   bytes: number,
   decode: () => DecodeResult<SignalData[S]>,
+  clientGone?: ClientGone,
 ): IngestOutcome {
+  // Issue 12 (defect 3): no work, and above all no acknowledgement, for a client that left.
+  if (clientGone?.()) {
+    context.metrics.refusedRequests.inc({ receiver, signal, reason: 'client_gone' });
+    return { kind: 'abandoned', items: 0 };
+  }
   let decoded: DecodeResult<SignalData[S]>;
   try {
     decoded = decode();
@@ -62,6 +74,12 @@ export function ingest<S extends Signal>(
   }
   if (decoded.items === 0) {
     return { kind: 'accepted', rejected: decoded.rejected, rejectedMessage: decoded.rejectedMessage };
+  }
+  if (clientGone?.()) {
+    // Gone while its body was decoded: its exporter will send it again.
+    metrics.refusedItems.inc({ receiver, signal, reason: 'client_gone' }, decoded.items);
+    metrics.refusedRequests.inc({ receiver, signal, reason: 'client_gone' });
+    return { kind: 'abandoned', items: decoded.items };
   }
   const batch: Batch<S> = {
     signal,

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { IngestContext, IngestOutcome } from './ingest.ts';
+import { CLIENT_GONE_CODE, type IngestContext, type IngestOutcome } from './ingest.ts';
 import type { TenantAuthenticator } from './auth.ts';
 import { RequestBodyError } from './request-body.ts';
 
@@ -66,6 +66,11 @@ export function setUpLogHttpContext(app: FastifyInstance, base: LogHttpReceiverB
 /** Counts and answers a refused or malformed ingest outcome; undefined when it was accepted. */
 export function answerRefusal(base: LogHttpReceiverBase, reply: FastifyReply, outcome: IngestOutcome): FastifyReply | undefined {
   const count = (code: number) => base.context.metrics.requests.inc({ receiver: base.receiver, signal: 'logs', code: String(code) });
+  if (outcome.kind === 'abandoned') {
+    // The client left before its lines were queued (issue 12, defect 3): nobody reads this.
+    count(CLIENT_GONE_CODE);
+    return reply.code(CLIENT_GONE_CODE).send();
+  }
   if (outcome.kind === 'malformed') {
     count(400);
     return base.sendError(reply, 400, outcome.message);

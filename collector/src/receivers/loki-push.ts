@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { uncompress } from 'snappyjs';
 import { DEFAULT_TENANT, type TenantAuthenticator } from './auth.ts';
 import { ingest, type IngestContext } from './ingest.ts';
+import { httpClientGone } from './client-gone.ts';
 import { approximateBytes, LogsBatchBuilder, resourceFromLabels, streamKey } from './log-batch.ts';
 import {
   answerRefusal,
@@ -133,7 +134,7 @@ export async function lokiPushReceiver(app: FastifyInstance, options: LokiPushOp
       items,
       rejected: 0,
       rejectedMessage: '',
-    }));
+    }), httpClientGone(request, reply)); // issue 12: a client that left is not ingested
     const refused = answerRefusal(base, reply, outcome);
     if (refused) return refused;
     context.metrics.requests.inc({ receiver, signal: 'logs', code: '204' });

@@ -13,7 +13,8 @@ import {
   encodeStatusProtobuf,
 } from '../otlp/index.ts';
 import { DEFAULT_TENANT, type TenantAuthenticator } from './auth.ts';
-import { ingest, type IngestContext } from './ingest.ts';
+import { CLIENT_GONE_CODE, ingest, type IngestContext } from './ingest.ts';
+import { httpClientGone } from './client-gone.ts';
 import { decompressBody, RequestBodyError } from './request-body.ts';
 
 /** google.rpc.Code values used in Status bodies. */
@@ -163,10 +164,20 @@ export async function otlpHttpReceiver(app: FastifyInstance, options: OtlpHttpOp
       return sendStatus(reply, encoding, error.httpStatus, RpcCode.INVALID_ARGUMENT, error.message);
     }
     const decoder = DECODERS[signal][encoding];
-    const outcome = ingest(context, signal, receiver, request.tenant ?? DEFAULT_TENANT, body.length, () =>
-      decoder(body),
+    const outcome = ingest(
+      context,
+      signal,
+      receiver,
+      request.tenant ?? DEFAULT_TENANT,
+      body.length,
+      () => decoder(body),
+      httpClientGone(request, reply),
     );
     switch (outcome.kind) {
+      case 'abandoned':
+        // Nobody reads this answer; it only ends the exchange (issue 12, defect 3).
+        count(CLIENT_GONE_CODE);
+        return reply.code(CLIENT_GONE_CODE).send();
       case 'malformed':
         count(400);
         return sendStatus(reply, encoding, 400, RpcCode.INVALID_ARGUMENT, outcome.message);

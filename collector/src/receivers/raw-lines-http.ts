@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { resolveLogFormat, LOG_FORMATS, type LogFormat, type ParsedLine } from '../logs/index.ts';
 import { DEFAULT_TENANT, type TenantAuthenticator } from './auth.ts';
 import { ingest, type IngestContext } from './ingest.ts';
+import { httpClientGone } from './client-gone.ts';
 import { approximateBytes, labelProblem, LogsBatchBuilder, parseLabelList, resourceFromLabels, streamKey } from './log-batch.ts';
 import {
   answerRefusal,
@@ -156,7 +157,7 @@ export async function rawLinesReceiver(app: FastifyInstance, options: RawLinesOp
       items,
       rejected: 0,
       rejectedMessage: '',
-    }));
+    }), httpClientGone(request, reply)); // issue 12: a client that left is not ingested
     const refused = answerRefusal(base, reply, outcome);
     if (refused) return refused;
     context.metrics.requests.inc({ receiver, signal: 'logs', code: '200' });
