@@ -15,6 +15,8 @@ import { TenantAuthenticator } from './receivers/auth.ts';
 import { installReadAuth } from './receivers/read-auth.ts';
 import { httpServerTimeouts } from './receivers/http-timeouts.ts';
 import { installAbandonedRequestCheck } from './receivers/client-gone.ts';
+import { Admission } from './receivers/admission.ts';
+import { installAdmission, type AdmissionRoute } from './receivers/admission-hook.ts';
 import type { IngestContext } from './receivers/ingest.ts';
 import { startOtlpGrpcReceiver, type RunningGrpcReceiver } from './receivers/otlp-grpc.ts';
 import { otlpHttpReceiver } from './receivers/otlp-http.ts';
@@ -177,12 +179,33 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
   else if (auth) logger.warn({}, 'ingest auth is on but receivers.otlp.readAuth is not set: /api/v1/* (SLOs, alerts, sample log lines) is readable without a token');
   // Issue 12 (defect 3): see a client's close before its batch is decoded and queued.
   installAbandonedRequestCheck(http);
+  // Issue 12 (defects 2, 4): refuse from the headers, before any body byte is read.
+  http.server.maxConnections = otlp.http.maxConnections;
+  const admission = new Admission({
+    maxInFlightBytes: config.pipeline.admission.maxInFlightBytes,
+    queueMaxItems: config.pipeline.queue.maxItems,
+    queueMaxBytes: config.pipeline.queue.maxBytes,
+  });
+  const admissionRoutes = new Map<string, AdmissionRoute>();
+  if (otlp.http.enabled) {
+    for (const signal of ['traces', 'metrics', 'logs'] as const) {
+      admissionRoutes.set(`/v1/${signal}`, { receiver: 'otlp-http', signal, bodyLimit: otlp.http.maxBodyBytes, otlp: true });
+    }
+  }
+  if (config.logs.raw.enabled) admissionRoutes.set('/v1/logs/raw', { receiver: 'raw-lines', signal: 'logs', bodyLimit: config.logs.raw.maxBodyBytes, otlp: false });
+  if (config.logs.loki.enabled) admissionRoutes.set('/loki/api/v1/push', { receiver: 'loki-push', signal: 'logs', bodyLimit: config.logs.loki.maxBodyBytes, otlp: false });
+  const queueDepth = () => ({ items: queue.depthItems, bytes: queue.depthBytes });
+  installAdmission(http, { admission, queueDepth, routes: admissionRoutes, metrics, registry: metrics.registry });
 
   let ready = false;
   http.get('/healthz', async () => ({ status: 'ok' }));
   http.get('/readyz', async (_request, reply) => {
     if (!ready) return reply.code(503).send({ status: 'starting' });
-    return { status: 'ready', queueItems: queue.depthItems, queueBytes: queue.depthBytes };
+    // Overloaded (new ingest would get 429): 503, so a load balancer sends traffic elsewhere.
+    if (admission.overloaded(queueDepth())) {
+      return reply.code(503).send({ status: 'overloaded', queueItems: queue.depthItems, queueBytes: queue.depthBytes, inFlightBytes: admission.bytesInFlight });
+    }
+    return { status: 'ready', queueItems: queue.depthItems, queueBytes: queue.depthBytes, inFlightBytes: admission.bytesInFlight };
   });
   http.get('/metrics', async (_request, reply) => {
     reply.type(metrics.registry.contentType);

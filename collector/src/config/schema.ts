@@ -78,6 +78,12 @@ const otlpHttpSchema = z
       .default(30_000)
       .describe('a client must send its whole request, body included, within this, else 408 and closed (also the slowest body rate: maxBodyBytes / requestTimeout)'),
     idleTimeout: durationSchema.default(60_000).describe('a connection with no bytes moving for this long is closed'),
+    maxConnections: z
+      .number({ error: 'maxConnections must be a whole number, e.g. 2048' })
+      .int('maxConnections must be a whole number, e.g. 2048')
+      .min(1, 'maxConnections must be at least 1')
+      .default(2048)
+      .describe('open connections on the HTTP listener at most; more are closed as they arrive'),
   })
   .superRefine((http, ctx) => {
     for (const problem of httpTimeoutsProblems(http)) ctx.addIssue({ code: 'custom', path: [problem.key], message: problem.message });
@@ -122,6 +128,14 @@ export const configSchema = z
             maxBytes: sizeSchema.default(256 * 1024 * 1024).describe('encoded bytes waiting'),
           })
           .prefault({}),
+        admission: z
+          .strictObject({
+            maxInFlightBytes: sizeSchema
+              .default(128 * 1024 * 1024)
+              .describe('declared body bytes of HTTP ingest requests being read or decoded at once; over it, 429 before the body is read'),
+          })
+          .prefault({})
+          .describe('admission before work: requests are refused from their headers when the queue or the in-flight budget is full'),
         dedupLogRecordIds: z
           .number()
           .int()
