@@ -42,7 +42,7 @@ describe('abandoned and stalled requests (raw sockets, real collector)', () => {
   let url: string;
 
   beforeAll(async () => {
-    test = await startTestCollector(JSON.stringify({ receivers: { otlp: { http: { headersTimeout: '500ms', requestTimeout: '1s' } } } }));
+    test = await startTestCollector(JSON.stringify({ receivers: { otlp: { http: { headersTimeout: '500ms', requestTimeout: '1s', minBodyBytesPerSecond: 0 } } } }));
     url = test.collector.httpUrl;
   });
   afterAll(async () => {
@@ -102,5 +102,41 @@ describe('abandoned and stalled requests (raw sockets, real collector)', () => {
     socket.write('POST /v1/logs/raw HTTP/1.1\r\nHost: x\r\nX-Trickle: ');
     expect(await answer).toMatch(/^HTTP\/1\.1 408 /);
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
+  });
+});
+
+describe('slow bodies (minimum body rate, real collector)', () => {
+  let test: TestCollector;
+
+  beforeAll(async () => {
+    test = await startTestCollector(
+      JSON.stringify({ receivers: { otlp: { http: { headersTimeout: '300ms', requestTimeout: '20s', minBodyBytesPerSecond: 2000 } } } }),
+    );
+  });
+  afterAll(async () => {
+    await test?.close();
+  });
+
+  it('cuts off a body trickling below minBodyBytesPerSecond with a 408 that says why, while a healthy client is served', async () => {
+    const socket = await open(test.collector.httpUrl);
+    const answer = readUntilClosed(socket);
+    socket.write('POST /v1/logs/raw?service=trickle HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\n');
+    const trickle = setInterval(() => {
+      if (!socket.destroyed) socket.write('trickle..\n');
+    }, 100);
+    try {
+      const healthy = await fetch(`${test.collector.httpUrl}/v1/logs/raw?service=healthy`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'fine\n' });
+      expect(healthy.status).toBe(200);
+      const text = await answer; // closed by the server; the test's timeout bounds the wait
+      expect(text).toMatch(/^HTTP\/1\.1 408 /);
+      expect(text).toContain('slower than 2000 bytes/s (receivers.otlp.http.minBodyBytesPerSecond)');
+    } finally {
+      clearInterval(trickle);
+    }
+    await test.collector.queue.idle();
+    expect(bodies(test)).toEqual(['fine']);
+    const samples = await scrape(`${test.collector.httpUrl}/metrics`);
+    expect(findSamples(samples, 'lookout_receiver_refused_requests_total', { receiver: 'raw-lines', reason: 'slow_body' })[0]?.value).toBe(1);
+    expect(findSamples(samples, 'lookout_receiver_inflight_bytes')[0]?.value).toBe(0);
   });
 });

@@ -195,7 +195,16 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
   if (config.logs.raw.enabled) admissionRoutes.set('/v1/logs/raw', { receiver: 'raw-lines', signal: 'logs', bodyLimit: config.logs.raw.maxBodyBytes, otlp: false });
   if (config.logs.loki.enabled) admissionRoutes.set('/loki/api/v1/push', { receiver: 'loki-push', signal: 'logs', bodyLimit: config.logs.loki.maxBodyBytes, otlp: false });
   const queueDepth = () => ({ items: queue.depthItems, bytes: queue.depthBytes });
-  installAdmission(http, { admission, queueDepth, routes: admissionRoutes, metrics, registry: metrics.registry });
+  const admissionHook = installAdmission(http, {
+    admission,
+    queueDepth,
+    routes: admissionRoutes,
+    metrics,
+    registry: metrics.registry,
+    minBodyBytesPerSecond: otlp.http.minBodyBytesPerSecond,
+    slowBodyGraceMs: otlp.http.headersTimeout,
+    now,
+  });
 
   let ready = false;
   http.get('/healthz', async () => ({ status: 'ok' }));
@@ -341,6 +350,7 @@ export async function startCollector(config: LookoutConfig, options: CollectorOp
         sli?.close(); // after the queue drained, so its last SLI increments are written
         await lokiExporter?.close(Math.min(5000, config.shutdownTimeout));
         await Promise.all([grpc?.close(), http.close(), probes?.stop(2000)]);
+        admissionHook.close();
       })();
       return closing;
     },

@@ -78,6 +78,9 @@ const otlpHttpSchema = z
       .default(30_000)
       .describe('a client must send its whole request, body included, within this, else 408 and closed (also the slowest body rate: maxBodyBytes / requestTimeout)'),
     idleTimeout: durationSchema.default(60_000).describe('a connection with no bytes moving for this long is closed'),
+    minBodyBytesPerSecond: sizeSchema
+      .default(1024)
+      .describe('a body slower than this on average, measured once headersTimeout has passed, gets 408 and its connection closed; 0 turns it off'),
     maxConnections: z
       .number({ error: 'maxConnections must be a whole number, e.g. 2048' })
       .int('maxConnections must be a whole number, e.g. 2048')

@@ -3,7 +3,7 @@ import { Gauge, type Registry } from 'prom-client';
 import type { Signal } from '../model/telemetry.ts';
 import { encodeStatusJson, encodeStatusProtobuf } from '../otlp/index.ts';
 import type { SelfMetrics } from '../pipeline/self-metrics.ts';
-import { declaredLength, type Admission, type QueueDepth } from './admission.ts';
+import { bodyTooSlow, declaredLength, type Admission, type QueueDepth } from './admission.ts';
 
 /** What admission needs to know about an ingest route. */
 export interface AdmissionRoute {
@@ -27,8 +27,18 @@ const RESOURCE_EXHAUSTED = 8;
  */
 export function installAdmission(
   app: FastifyInstance,
-  options: { admission: Admission; queueDepth: () => QueueDepth; routes: ReadonlyMap<string, AdmissionRoute>; metrics: SelfMetrics; registry: Registry },
-): void {
+  options: {
+    admission: Admission;
+    queueDepth: () => QueueDepth;
+    routes: ReadonlyMap<string, AdmissionRoute>;
+    metrics: SelfMetrics;
+    registry: Registry;
+    /** bodies slower than this on average (after `slowBodyGraceMs`) get 408 and are closed; 0 turns it off */
+    minBodyBytesPerSecond: number;
+    slowBodyGraceMs: number;
+    now: () => number;
+  },
+): { close(): void } {
   const { admission, routes, metrics } = options;
   new Gauge({
     name: 'lookout_receiver_inflight_bytes',
@@ -46,6 +56,16 @@ export function installAdmission(
       this.set(admission.requestsInFlight);
     },
   });
+  // One timer for every body being read: each tick, a body below the minimum rate is cut off.
+  const reading = new Map<import('node:net').Socket, { startedMs: number; bytesAtStart: number; cutOff: () => void }>();
+  const timer = setInterval(() => {
+    const at = options.now();
+    for (const [socket, body] of reading) {
+      const received = socket.bytesRead - body.bytesAtStart;
+      if (bodyTooSlow(received, at - body.startedMs, options.slowBodyGraceMs, options.minBodyBytesPerSecond)) body.cutOff();
+    }
+  }, Math.max(100, Math.min(1000, options.slowBodyGraceMs / 2)));
+  timer.unref();
   app.addHook('onRequest', async (request, reply) => {
     if (request.method !== 'POST') return;
     const query = request.url.indexOf('?');
@@ -59,6 +79,27 @@ export function installAdmission(
         released = true;
         admission.release(decision.charge);
       });
+      const socket = request.raw.socket;
+      if (options.minBodyBytesPerSecond > 0 && socket) {
+        reading.set(socket, {
+          startedMs: options.now(),
+          bytesAtStart: socket.bytesRead,
+          cutOff: () => {
+            reading.delete(socket);
+            metrics.refusedRequests.inc({ receiver: route.receiver, signal: route.signal, reason: 'slow_body' });
+            metrics.requests.inc({ receiver: route.receiver, signal: route.signal, code: '408' });
+            const message = `request body arrived slower than ${options.minBodyBytesPerSecond} bytes/s (receivers.otlp.http.minBodyBytesPerSecond); send it faster or in smaller requests`;
+            if (!socket.destroyed && socket.writable) {
+              socket.end(`HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(JSON.stringify({ error: message }))}\r\n\r\n${JSON.stringify({ error: message })}`);
+            }
+            socket.destroySoon();
+          },
+        });
+        // The body is read once the handler runs (preHandler) or the request ends.
+        const done = () => reading.delete(socket);
+        request.raw.once('end', done);
+        reply.raw.once('close', done);
+      }
       return;
     }
     metrics.refusedRequests.inc({ receiver: route.receiver, signal: route.signal, reason: decision.reason });
@@ -70,4 +111,5 @@ export function installAdmission(
     }
     return reply.type('application/json').send(encodeStatusJson(RESOURCE_EXHAUSTED, decision.message));
   });
+  return { close: () => clearInterval(timer) };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Admission, declaredLength } from './admission.ts';
+import { Admission, bodyTooSlow, declaredLength } from './admission.ts';
 
 const LIMITS = { maxInFlightBytes: 1000, queueMaxItems: 100, queueMaxBytes: 5000 };
 const EMPTY = { items: 0, bytes: 0 };
@@ -69,5 +69,14 @@ describe('declaredLength', () => {
     ['9'.repeat(20), undefined],
   ])('%j → %s', (header, expected) => {
     expect(declaredLength(header)).toBe(expected);
+  });
+});
+
+describe('bodyTooSlow', () => {
+  it('judges the average rate since the headers, only after the grace period, and never when off', () => {
+    expect(bodyTooSlow(0, 400, 500, 1000)).toBe(false); // still in grace
+    expect(bodyTooSlow(100, 1000, 500, 1000)).toBe(true); // 100 B/s < 1000 B/s
+    expect(bodyTooSlow(1000, 1000, 500, 1000)).toBe(false);
+    expect(bodyTooSlow(0, 60_000, 500, 0)).toBe(false);
   });
 });

@@ -113,3 +113,13 @@ export function declaredLength(header: string | string[] | undefined): number | 
   if (typeof header !== 'string' || !/^\d{1,15}$/.test(header.trim())) return undefined;
   return Number(header.trim());
 }
+
+/**
+ * Whether a body arrives too slowly: after `graceMs`, fewer than `minBytesPerSecond` on
+ * average since the headers. A client trickling a few bytes a second would otherwise
+ * hold its admission charge, a socket and a half-read body until `requestTimeout`.
+ */
+export function bodyTooSlow(receivedBytes: number, elapsedMs: number, graceMs: number, minBytesPerSecond: number): boolean {
+  if (minBytesPerSecond <= 0 || elapsedMs <= graceMs) return false;
+  return receivedBytes < (minBytesPerSecond * elapsedMs) / 1000;
+}
