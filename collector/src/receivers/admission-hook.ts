@@ -57,11 +57,15 @@ export function installAdmission(
     },
   });
   // One timer for every body being read: each tick, a body below the minimum rate is cut off.
-  const reading = new Map<import('node:net').Socket, { startedMs: number; bytesAtStart: number; cutOff: () => void }>();
+  const reading = new Map<import('node:net').Socket, { startedMs: number; bytesAtStart: number; declared: number | undefined; cutOff: () => void }>();
   const timer = setInterval(() => {
     const at = options.now();
     for (const [socket, body] of reading) {
       const received = socket.bytesRead - body.bytesAtStart;
+      if (body.declared !== undefined && received >= body.declared) {
+        reading.delete(socket); // all of it arrived; the rest is the handler's time, not the client's
+        continue;
+      }
       if (bodyTooSlow(received, at - body.startedMs, options.slowBodyGraceMs, options.minBodyBytesPerSecond)) body.cutOff();
     }
   }, Math.max(100, Math.min(1000, options.slowBodyGraceMs / 2)));
@@ -71,7 +75,8 @@ export function installAdmission(
     const query = request.url.indexOf('?');
     const route = routes.get(query >= 0 ? request.url.slice(0, query) : request.url);
     if (!route) return;
-    const decision = admission.admit(declaredLength(request.headers['content-length']), route.bodyLimit, options.queueDepth());
+    const declared = declaredLength(request.headers['content-length']);
+    const decision = admission.admit(declared, route.bodyLimit, options.queueDepth());
     if (decision.admitted) {
       let released = false;
       reply.raw.once('close', () => {
@@ -80,10 +85,11 @@ export function installAdmission(
         admission.release(decision.charge);
       });
       const socket = request.raw.socket;
-      if (options.minBodyBytesPerSecond > 0 && socket) {
+      if (options.minBodyBytesPerSecond > 0 && socket && declared !== 0) {
         reading.set(socket, {
           startedMs: options.now(),
           bytesAtStart: socket.bytesRead,
+          declared,
           cutOff: () => {
             reading.delete(socket);
             metrics.refusedRequests.inc({ receiver: route.receiver, signal: route.signal, reason: 'slow_body' });
