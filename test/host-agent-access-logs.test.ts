@@ -83,6 +83,7 @@ describe('host agent: tailed nginx access lines become request series and SLIs',
           'log: { level: info }',
         ].join('\n'),
       ),
+      45_000, // tsx compiles the agent at start: slow on a loaded CI machine
     );
     await test.waitForItems('logs', N, 20_000);
     await test.collector.queue.idle();
