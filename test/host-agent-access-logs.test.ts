@@ -123,5 +123,5 @@ describe('host agent: tailed nginx access lines become request series and SLIs',
     expect(await response.json()).toEqual({ accepted: N, unparsed: 0 });
     await test.collector.queue.idle();
     expect(series(await scrape(`${test.collector.httpUrl}/metrics`), 'edge-raw')).toEqual(fromAgent);
-  });
+  }, 60_000);
 });
