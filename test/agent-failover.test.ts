@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Batch, LogsData, TracesData } from '../collector/src/model/telemetry.ts';
+import type { Batch, LogsData, TracesData } from '@lookout/otlp';
 import { startTestCollector, type TestCollector } from './helpers/collector.ts';
 import { eventually, startAgentApp, type AgentApp } from './fixtures/agent-apps/harness.ts';
 import { freePort } from './helpers/server-process.ts';

@@ -23,7 +23,14 @@ import { notifierComponent, receiverCount } from './notify/component.ts';
 import { probeCount, probesComponent } from './probes/component.ts';
 import { logMetricsComponent, requestSeriesComponent, type RequestSeriesComponent } from './processors/components.ts';
 import type { SliPipeline } from './processors/sli-pipeline.ts';
+import { createRecordRejections, type RecordRejections } from './pipeline/record-rejections.ts';
 import { TenantAuthenticator } from './receivers/auth.ts';
+import { installReadAuth } from './receivers/read-auth.ts';
+import { httpServerTimeouts } from './receivers/http-timeouts.ts';
+import { installAbandonedRequestCheck } from './receivers/client-gone.ts';
+import { Admission } from './receivers/admission.ts';
+import { installAdmission, type AdmissionRoute } from './receivers/admission-hook.ts';
+import { otlpLogLinesHook } from './receivers/otlp-log-lines.ts';
 import {
   lokiPushComponent,
   otlpGrpcComponent,
@@ -191,6 +198,12 @@ interface SharedPorts {
   http: FastifyInstance;
   /** TLS of the listener; null for plain HTTP */
   https: ReturnType<typeof tlsOptions>;
+  /** per-record skips of the consumers, counted by consumer and reason */
+  rejections: RecordRejections;
+  /** admission before work: refuses ingest from its headers when the queue or in-flight bytes are full */
+  admission: Admission;
+  /** stops the admission hook's slow-body timer */
+  closeAdmission(): void;
 }
 
 function createSharedPorts(config: LookoutConfig, options: CollectorOptions): SharedPorts {
@@ -215,15 +228,58 @@ function createSharedPorts(config: LookoutConfig, options: CollectorOptions): Sh
   metrics.queueCapacityBytes.set(config.pipeline.queue.maxBytes);
   for (const consumer of options.consumers ?? []) queue.register(consumer.signal, consumer.name, consumer.consume);
 
+  // Issue 12 (defect 1): consumers skip a bad record on its own and count it here, by
+  // consumer and reason, instead of throwing and losing the acknowledged batch.
+  const rejections = createRecordRejections({
+    registry: metrics.registry,
+    now: () => clock.now(),
+    logError: ({ signal, consumer, err, since }) =>
+      logger.error({ err, signal, consumer, recordsSinceLastLog: since }, 'consumer failed on a record; that record skipped, the rest of its batch processed'),
+  });
+
+  const otlp = config.receivers.otlp;
   const https = tlsOptions(config);
+  // Issue 12: header, request and idle deadlines, so stalled clients cannot hold sockets and bodies.
+  const timeouts = httpServerTimeouts(otlp.http);
   const http = Fastify({
     // Per-request logs (info) would flood at ingest rates; warnings and errors remain.
     loggerInstance: logger.child({ component: 'http' }, { level: 'warn' }),
-    bodyLimit: config.receivers.otlp.http.maxBodyBytes,
-    ...(https ? { https } : {}),
+    bodyLimit: otlp.http.maxBodyBytes,
+    ...timeouts.fastify,
+    ...(https ? { https: { ...https, ...timeouts.node } } : { http: timeouts.node }),
   }) as unknown as FastifyInstance;
   http.decorateRequest('tenant', undefined);
-  return { clock, logger, metrics, queue, http, https };
+  // Issue 12 (defect 6): the read token guards /api/v1/*, pages and optionally /metrics.
+  if (otlp.readAuth) installReadAuth(http, otlp.readAuth, metrics.registry);
+  else if (otlp.auth) logger.warn({}, 'ingest auth is on but receivers.otlp.readAuth is not set: /api/v1/* (SLOs, alerts, sample log lines) is readable without a token');
+  // Issue 12 (defect 3): see a client's close before its batch is decoded and queued.
+  installAbandonedRequestCheck(http);
+  // Issue 12 (defects 2, 4): refuse from the headers, before any body byte is read.
+  http.server.maxConnections = otlp.http.maxConnections;
+  const admission = new Admission({
+    maxInFlightBytes: config.pipeline.admission.maxInFlightBytes,
+    queueMaxItems: config.pipeline.queue.maxItems,
+    queueMaxBytes: config.pipeline.queue.maxBytes,
+  });
+  const admissionRoutes = new Map<string, AdmissionRoute>();
+  if (otlp.http.enabled) {
+    for (const signal of ['traces', 'metrics', 'logs'] as const) {
+      admissionRoutes.set(`/v1/${signal}`, { receiver: 'otlp-http', signal, bodyLimit: otlp.http.maxBodyBytes, otlp: true });
+    }
+  }
+  if (config.logs.raw.enabled) admissionRoutes.set('/v1/logs/raw', { receiver: 'raw-lines', signal: 'logs', bodyLimit: config.logs.raw.maxBodyBytes, otlp: false });
+  if (config.logs.loki.enabled) admissionRoutes.set('/loki/api/v1/push', { receiver: 'loki-push', signal: 'logs', bodyLimit: config.logs.loki.maxBodyBytes, otlp: false });
+  const admissionHook = installAdmission(http, {
+    admission,
+    queueDepth: () => ({ items: queue.depthItems, bytes: queue.depthBytes }),
+    routes: admissionRoutes,
+    metrics,
+    registry: metrics.registry,
+    minBodyBytesPerSecond: otlp.http.minBodyBytesPerSecond,
+    slowBodyGraceMs: otlp.http.headersTimeout,
+    now: () => clock.now(),
+  });
+  return { clock, logger, metrics, queue, http, https, rejections, admission, closeAdmission: () => admissionHook.close() };
 }
 
 /** The built components the collector's result names. */
@@ -256,20 +312,20 @@ async function buildComponents(config: LookoutConfig, options: CollectorOptions,
     dataDir: config.storage.dataDir,
     queue,
     http,
+    rejections: ports.rejections,
   });
+  const streams = new LogStreams({ defaults: toLogStreamOptions(config.logs.parsing), maxStreams: config.logs.maxStreams });
+  const logReceiverMetrics = registerLogReceiverMetrics(metrics.registry);
   const ingest: IngestContext = {
     queue,
     metrics,
     now: () => clock.now(),
     ...(config.pipeline.dedupLogRecordIds > 0 ? { recentLogRecordIds: new RecentRecordIds(config.pipeline.dedupLogRecordIds) } : {}),
+    // Issue 11: OTLP records that are raw lines (the host agent's) share the log receivers' streams.
+    parseLogLines: otlpLogLinesHook({ streams, metrics: logReceiverMetrics, now: () => clock.now() }),
   };
   const auth = otlp.auth ? new TenantAuthenticator(otlp.auth.tenants) : undefined;
-  const logLinks = {
-    ingest,
-    auth,
-    streams: new LogStreams({ defaults: toLogStreamOptions(config.logs.parsing), maxStreams: config.logs.maxStreams }),
-    metrics: registerLogReceiverMetrics(metrics.registry),
-  };
+  const logLinks = { ingest, auth, streams, metrics: logReceiverMetrics };
 
   const nodes: PipelineNode[] = [queueNode(queue)];
   async function add<C, L, B extends Component>(factory: ComponentFactory<C, L, B>, componentConfig: C, links: L, context = contextFor(factory.type)): Promise<B> {
@@ -377,7 +433,13 @@ export async function buildCollector(config: LookoutConfig, options: CollectorOp
   http.get('/healthz', async () => ({ status: 'ok' }));
   http.get('/readyz', async (_request, reply) => {
     if (!ready) return reply.code(503).send({ status: 'starting' });
-    return { status: 'ready', queueItems: queue.depthItems, queueBytes: queue.depthBytes };
+    const depth = { items: queue.depthItems, bytes: queue.depthBytes };
+    const inFlightBytes = ports.admission.bytesInFlight;
+    // Overloaded (new ingest would get 429): 503, so a load balancer sends traffic elsewhere.
+    if (ports.admission.overloaded(depth)) {
+      return reply.code(503).send({ status: 'overloaded', queueItems: depth.items, queueBytes: depth.bytes, inFlightBytes });
+    }
+    return { status: 'ready', queueItems: depth.items, queueBytes: depth.bytes, inFlightBytes };
   });
   http.get('/metrics', async (request, reply) => {
     // OpenMetrics (with trace-id exemplars) for scrapers that prefer it; text stays the default
@@ -397,6 +459,7 @@ export async function buildCollector(config: LookoutConfig, options: CollectorOp
       ready = false;
       await pipeline.shutdown(clock.now() + config.shutdownTimeout);
       await http.close();
+      ports.closeAdmission();
     })();
     return closing;
   };

@@ -5,6 +5,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Signal } from '@lookout/otlp';
 import type { BoundedQueue } from '../pipeline/bounded-queue.ts';
+import type { RecordRejections } from '../pipeline/record-rejections.ts';
 import type { SelfMetrics } from '../pipeline/self-metrics.ts';
 import type { Component, ComponentKind } from '../pipeline/graph.ts';
 
@@ -33,6 +34,8 @@ export interface ComponentContext {
   queue: BoundedQueue;
   /** the HTTP listener; routes are added in create(), before it listens */
   http: FastifyInstance;
+  /** where a consumer counts a record it skipped (one bad record never costs its batch) */
+  rejections: RecordRejections;
 }
 
 /**

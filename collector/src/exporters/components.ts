@@ -25,7 +25,13 @@ export const lokiExporterComponent: ComponentFactory<LokiExporterConfig, object,
   produces: [],
   configSchema: lokiExporterConfigSchema,
   create(context, config) {
-    const exporter = new LokiExporter({ config, registry: context.registry, logger: context.logger, now: () => context.clock.now() });
+    const exporter = new LokiExporter({
+      config,
+      registry: context.registry,
+      logger: context.logger,
+      now: () => context.clock.now(),
+      rejectRecord: context.rejections.for('logs', 'loki-exporter'),
+    });
     return {
       exporter,
       start() {},

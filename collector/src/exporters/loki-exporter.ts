@@ -5,6 +5,8 @@ import { fullJitterDelay, parseRetryAfter } from '../core/backoff.ts';
 import type { LokiExporterConfig } from './loki-config.ts';
 import { entriesOfBatch, lokiPushBody, type LokiExportEntry } from './loki-payload.ts';
 
+import type { RejectRecord } from '../pipeline/record-rejections.ts';
+
 export interface LokiExporterOptions {
   config: LokiExporterConfig;
   registry: Registry;
@@ -12,6 +14,8 @@ export interface LokiExporterOptions {
   now: () => number;
   /** uniform in [0, 1), for the retry jitter; injected by tests */
   random?: () => number;
+  /** counts records that could not be converted (pipeline/record-rejections.ts); the rest are pushed */
+  rejectRecord?: RejectRecord;
 }
 
 export interface LokiExporterMetrics {
@@ -80,7 +84,7 @@ export class LokiExporter {
   /** The queue consumer: converts and buffers, never waits for Loki. */
   consume(batch: Batch<'logs'>): void {
     if (this.closed) return;
-    const entries = entriesOfBatch(batch, this.options.now());
+    const entries = entriesOfBatch(batch, this.options.now(), this.options.rejectRecord);
     const room = this.options.config.maxBufferRecords - this.buffer.length;
     if (entries.length > room) {
       this.metrics.dropped.inc({ reason: 'buffer_full' }, entries.length - Math.max(0, room));

@@ -1,5 +1,6 @@
 import { severityBucket } from '../logs/index.ts';
 import type { AnyValue, Batch, LogRecord } from '@lookout/otlp';
+import { IGNORE_REJECTIONS, isolateRecord, type RejectRecord } from '../pipeline/record-rejections.ts';
 import { logSourceOf } from '../processors/log-metrics.ts';
 import { serviceNameOf } from '../processors/span-observation.ts';
 
@@ -74,19 +75,21 @@ export function entryOf(record: LogRecord, labels: LokiLabels, nowMs: number): L
   return { labels, timeUnixNano: time.toString(), line: lineOf(record.body), metadata };
 }
 
-/** Every record of a batch as an entry. */
-export function entriesOfBatch(batch: Batch<'logs'>, nowMs: number): LokiExportEntry[] {
+/** Every record of a batch as an entry; a record that cannot be converted is skipped and counted by `reject`. */
+export function entriesOfBatch(batch: Batch<'logs'>, nowMs: number, reject: RejectRecord = IGNORE_REJECTIONS): LokiExportEntry[] {
   const out: LokiExportEntry[] = [];
   for (const resourceLogs of batch.data.resourceLogs) {
     const service = serviceNameOf(resourceLogs.resource.attributes);
     for (const scopeLogs of resourceLogs.scopeLogs) {
       for (const record of scopeLogs.logRecords) {
-        const labels: LokiLabels = {
-          service,
-          severity: severityBucket(record.severityNumber),
-          source: logSourceOf(batch.receiver, record.attributes),
-        };
-        out.push(entryOf(record, labels, nowMs));
+        isolateRecord(() => {
+          const labels: LokiLabels = {
+            service,
+            severity: severityBucket(record.severityNumber),
+            source: logSourceOf(batch.receiver, record.attributes),
+          };
+          out.push(entryOf(record, labels, nowMs));
+        }, reject);
       }
     }
   }

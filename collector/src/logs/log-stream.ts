@@ -44,6 +44,8 @@ export function createLogStream(options: LogStreamOptions = {}): LogStream {
       const result = parser.parse(entry.text, nowMs);
       if (entry.split !== undefined) result.record.attributes[MULTILINE_SPLIT_ATTRIBUTE] = entry.split;
       if (entry.continued) result.record.attributes[MULTILINE_CONTINUED_ATTRIBUTE] = true;
+      // Callers that keep per-line data (the OTLP line path: log.record.uid) map records back to lines.
+      if (entry.lines > 1) result.lines = entry.lines;
       out[k] = result;
     }
     return out;

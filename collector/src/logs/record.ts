@@ -10,6 +10,8 @@ export interface ParsedLine {
    * line as its body and nothing else, so the line is kept, and callers count it.
    */
   parsed: boolean;
+  /** how many raw lines a log stream joined into this record (a stack trace); 1 when absent */
+  lines?: number;
 }
 
 /**

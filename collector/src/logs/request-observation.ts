@@ -15,6 +15,17 @@ export type StreamLabels = Readonly<Record<string, string>>;
 /** The OpenTelemetry default when no service is named. */
 export const UNKNOWN_SERVICE = 'unknown_service';
 
+/**
+ * Longest duration taken as a request's latency (7 days): a bigger value is a broken
+ * field, and one such line would make the histogram's _sum useless forever.
+ */
+export const MAX_REQUEST_SECONDS = 7 * 86_400;
+
+/** An HTTP status a request series can use: an integer in 100..599. */
+export function isHttpStatusCode(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 100 && value <= 599;
+}
+
 const SERVICE_LABELS = ['service.name', 'service_name', 'service', 'app', 'job'] as const;
 
 /** The service a stream belongs to: the first of service.name, service_name, service, app, job. */
@@ -32,11 +43,13 @@ export function serviceFromLabels(labels: StreamLabels): string {
  * The route is `http.route` when the line has one, else the templated `url.path`.
  * The end time is the record's time (the observed time when it has none): access
  * logs write one timestamp per request and that is what a per-minute SLI needs.
+ * A status that is not an integer in 100..599 (`200.5`, `-1`, `1e12`) gives undefined:
+ * the caller counts the record as rejected (`invalid_status_code`) and goes on.
  */
 export function requestFromLogRecord(record: LogRecord, labels: StreamLabels): LogRequestObservation | undefined {
   const attributes = record.attributes;
   const status = attributes['http.response.status_code'];
-  if (typeof status !== 'number' || !Number.isInteger(status)) return undefined;
+  if (!isHttpStatusCode(status)) return undefined;
   const method = attributes['http.request.method'];
   const explicitRoute = attributes['http.route'];
   const path = attributes['url.path'];
@@ -47,7 +60,7 @@ export function requestFromLogRecord(record: LogRecord, labels: StreamLabels): L
         ? templateRoute(path)
         : INVALID_ROUTE;
   const duration = attributes[REQUEST_DURATION_ATTRIBUTE];
-  const latencyKnown = typeof duration === 'number' && Number.isFinite(duration) && duration >= 0;
+  const latencyKnown = typeof duration === 'number' && Number.isFinite(duration) && duration >= 0 && duration <= MAX_REQUEST_SECONDS;
   const timeNs = record.timeUnixNano !== 0n ? record.timeUnixNano : record.observedTimeUnixNano;
   const observation: LogRequestObservation = {
     service: serviceFromLabels(labels),

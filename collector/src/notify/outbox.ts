@@ -1,8 +1,7 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { deliveryKeyOf } from './keys.ts';
 import type { AlertNotification } from './types.ts';
+import { preparePrivateFile } from '../store/private-files.ts';
 
 /**
  * The SQLite outbox: one row per (receiver, notification), written in one transaction
@@ -134,7 +133,7 @@ export class Outbox {
 
   private constructor(file: string) {
     this.file = file;
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    preparePrivateFile(file); // 0700 directory, 0600 file whatever the umask (issue 12)
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     // a committed enqueue must survive power loss, not only a process crash

@@ -10,6 +10,14 @@ export const pipelineConfigSchema = z
         maxBytes: sizeSchema.default(256 * 1024 * 1024).describe('encoded bytes waiting'),
       })
       .prefault({}),
+    admission: z
+      .strictObject({
+        maxInFlightBytes: sizeSchema
+          .default(128 * 1024 * 1024)
+          .describe('declared body bytes of HTTP ingest requests being read or decoded at once; over it, 429 before the body is read'),
+      })
+      .prefault({})
+      .describe('admission before work: requests are refused from their headers when the queue or the in-flight budget is full'),
     dedupLogRecordIds: z
       .number()
       .int()

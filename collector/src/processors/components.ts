@@ -42,6 +42,7 @@ export const requestSeriesComponent: ComponentFactory<RequestSeriesConfig, Reque
       templateRoute: links.templateRoute,
       now: () => context.clock.now(),
       logger: context.logger,
+      rejectRecord: { traces: context.rejections.for('traces', 'request-series'), metrics: context.rejections.for('metrics', 'request-series') },
     });
     return {
       sli,
@@ -72,6 +73,7 @@ export const logMetricsComponent: ComponentFactory<LogMetricsConfig, LogMetricsL
     const logMetrics = new LogMetrics({
       registry: context.registry,
       maxServices: config.maxServices,
+      rejectRecord: context.rejections.for('logs', 'log-metrics'),
       ...(links.requests && config.requests ? { requests: links.requests } : {}),
     });
     return {

@@ -7,6 +7,7 @@ import {
   type HistogramDataPoint,
   type MetricsData,
 } from '@lookout/otlp';
+import type { RejectRecord } from '../pipeline/record-rejections.ts';
 import { CumulativeTracker, type DeltaOutcome } from './cumulative-tracker.ts';
 import { boundedRoute, httpMethodOf, httpStatusOf, normaliseMethod, stringAttribute } from './http-semantics.ts';
 import { addExplicitPoint, addExponentialPoint } from './rebucket.ts';
@@ -52,7 +53,13 @@ export class DurationMetricReader {
    * for services counted from spans, so a later switch of source starts from a true
    * baseline.
    */
-  read(data: MetricsData, nowMs: number, emit: (observation: HistogramObservation) => void, outcome: (o: PointOutcome) => void): void {
+  read(
+    data: MetricsData,
+    nowMs: number,
+    emit: (observation: HistogramObservation) => void,
+    outcome: (o: PointOutcome) => void,
+    reject: RejectRecord = () => {},
+  ): void {
     for (const resourceMetrics of data.resourceMetrics) {
       let service: string | undefined;
       let resourceKey: string | undefined;
@@ -74,35 +81,54 @@ export class DurationMetricReader {
           resourceKey ??= service + '\n' + canonicalAttributes(resourceMetrics.resource.attributes);
           const cumulative = data.aggregationTemporality === AggregationTemporality.CUMULATIVE;
           for (const point of data.dataPoints as Array<HistogramDataPoint | ExponentialHistogramDataPoint>) {
-            const buckets = new Float64Array(this.bounds.length + 1);
-            if (data.type === 'histogram') addExplicitPoint(point as HistogramDataPoint, unitSeconds, this.bounds, buckets);
-            else addExponentialPoint(point as ExponentialHistogramDataPoint, unitSeconds, this.bounds, buckets);
-            let count = point.count;
-            let sum = (point.sum ?? 0) * unitSeconds;
-            let counted: Float64Array = buckets;
-            if (cumulative) {
-              // A digest, not the text: resource attributes can be long, and up to 100,000 keys are kept.
-              const key = createHash('sha1').update(resourceKey).update('\n' + metric.name + '\n' + canonicalAttributes(point.attributes)).digest('base64');
-              const result = this.tracker.delta(
-                key,
-                { startTimeUnixNano: point.startTimeUnixNano, timeUnixNano: point.timeUnixNano, count, sum, buckets },
-                nowMs,
-              );
-              outcome(result.outcome);
-              if (!result.buckets) continue;
-              counted = result.buckets;
-              count = result.count!;
-              sum = result.sum!;
-            } else {
-              outcome('delta');
+            // One point at a time: a bad point is skipped and counted, never the batch.
+            if (!usablePoint(point)) {
+              reject('invalid_value');
+              continue;
             }
-            if (count <= 0) continue;
-            emit(pointObservation(service, point.attributes, point.timeUnixNano, counted, count, sum));
+            try {
+              const buckets = new Float64Array(this.bounds.length + 1);
+              if (data.type === 'histogram') addExplicitPoint(point as HistogramDataPoint, unitSeconds, this.bounds, buckets);
+              else addExponentialPoint(point as ExponentialHistogramDataPoint, unitSeconds, this.bounds, buckets);
+              let count = point.count;
+              let sum = (point.sum ?? 0) * unitSeconds;
+              let counted: Float64Array = buckets;
+              if (cumulative) {
+                // A digest, not the text: resource attributes can be long, and up to 100,000 keys are kept.
+                const key = createHash('sha1').update(resourceKey).update('\n' + metric.name + '\n' + canonicalAttributes(point.attributes)).digest('base64');
+                const result = this.tracker.delta(
+                  key,
+                  { startTimeUnixNano: point.startTimeUnixNano, timeUnixNano: point.timeUnixNano, count, sum, buckets },
+                  nowMs,
+                );
+                outcome(result.outcome);
+                if (!result.buckets) continue;
+                counted = result.buckets;
+                count = result.count!;
+                sum = result.sum!;
+              } else {
+                outcome('delta');
+              }
+              if (count <= 0) continue;
+              emit(pointObservation(service, point.attributes, point.timeUnixNano, counted, count, sum));
+            } catch (error) {
+              reject('record_error', error);
+            }
           }
         }
       }
     }
   }
+}
+
+/** Counts finite and not negative, sum finite when present: else the point would poison the series. */
+export function usablePoint(point: HistogramDataPoint | ExponentialHistogramDataPoint): boolean {
+  if (!(Number.isFinite(point.count) && point.count >= 0)) return false;
+  if (point.sum !== undefined && !Number.isFinite(point.sum)) return false;
+  const lists =
+    'explicitBounds' in point ? [point.bucketCounts] : [point.positive.bucketCounts, point.negative.bucketCounts, [point.zeroCount]];
+  for (const list of lists) for (const n of list) if (!(Number.isFinite(n) && n >= 0)) return false;
+  return true;
 }
 
 function pointObservation(

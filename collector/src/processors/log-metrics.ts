@@ -1,6 +1,7 @@
 import { Counter, type Registry } from 'prom-client';
 import { requestFromLogRecord, severityBucket } from '../logs/index.ts';
 import type { Attributes, Batch, LogRecord, LogsData } from '@lookout/otlp';
+import { IGNORE_REJECTIONS, isolateRecord, type RejectRecord } from '../pipeline/record-rejections.ts';
 import { MAX_ROUTE_LENGTH } from './http-semantics.ts';
 import type { RequestPipeline } from './request-pipeline.ts';
 import { serviceNameOf } from './span-observation.ts';
@@ -53,6 +54,8 @@ export interface LogMetricsOptions {
   requests?: LogRequestTarget;
   /** services counted by name in lookout_log_records_total; more go under service="other" */
   maxServices: number;
+  /** counts records skipped on their own (bad status, unexpected error); the batch goes on */
+  rejectRecord?: RejectRecord;
 }
 
 /**
@@ -93,21 +96,28 @@ export class LogMetrics {
     const counts = new Map<string, { service: string; severity: string; source: string; n: number }>();
     let counted = 0;
     let withoutLatency = 0;
+    const reject = this.options.rejectRecord ?? IGNORE_REJECTIONS;
     for (const resourceLogs of data.resourceLogs) {
       const service = serviceNameOf(resourceLogs.resource.attributes);
       const serviceLabel = this.serviceLabel(service);
       for (const scopeLogs of resourceLogs.scopeLogs) {
         for (const record of scopeLogs.logRecords) {
-          const severity = severityBucket(record.severityNumber);
-          const source = logSourceOf(receiver, record.attributes);
-          const key = serviceLabel + '\u0000' + severity + '\u0000' + source;
-          const entry = counts.get(key);
-          if (entry) entry.n++;
-          else counts.set(key, { service: serviceLabel, severity, source, n: 1 });
-          if (this.options.requests && isRequestRecord(receiver, record.attributes)) {
-            if (this.observe(record, service, nowMs)) counted++;
-            else withoutLatency++;
-          }
+          // One record's work at a time: whatever it holds, the rest of the batch is counted.
+          isolateRecord(() => {
+            const severity = severityBucket(record.severityNumber);
+            const source = logSourceOf(receiver, record.attributes);
+            const key = serviceLabel + '\u0000' + severity + '\u0000' + source;
+            const entry = counts.get(key);
+            if (entry) entry.n++;
+            else counts.set(key, { service: serviceLabel, severity, source, n: 1 });
+            const requests = this.options.requests;
+            if (requests && isRequestRecord(receiver, record.attributes)) {
+              const outcome = this.observe(requests, record, service, nowMs);
+              if (outcome === 'counted') counted++;
+              else if (outcome === 'counted_without_latency') withoutLatency++;
+              else reject(outcome);
+            }
+          }, reject);
         }
       }
     }
@@ -116,12 +126,19 @@ export class LogMetrics {
     if (withoutLatency) this.requests.inc({ outcome: 'counted_without_latency' }, withoutLatency);
   }
 
-  /** Feeds one request; true when it had a latency. */
-  private observe(record: LogRecord, service: string, nowMs: number): boolean {
-    const observation = requestFromLogRecord(record, { 'service.name': service })!;
+  /** Feeds one request; says whether it had a latency, or why it could not be counted. */
+  private observe(
+    requests: LogRequestTarget,
+    record: LogRecord,
+    service: string,
+    nowMs: number,
+  ): 'counted' | 'counted_without_latency' | 'invalid_status_code' {
+    const observation = requestFromLogRecord(record, { 'service.name': service });
+    // A status that is not an integer in 100..599 (200.5 from a JSON line) says nothing usable.
+    if (!observation) return 'invalid_status_code';
     if (observation.route.length > MAX_ROUTE_LENGTH) observation.route = observation.route.slice(0, MAX_ROUTE_LENGTH);
-    this.options.requests!.observeRequest(observation, nowMs, observation.latencyKnown);
-    return observation.latencyKnown;
+    requests.observeRequest(observation, nowMs, observation.latencyKnown);
+    return observation.latencyKnown ? 'counted' : 'counted_without_latency';
   }
 
   private serviceLabel(service: string): string {

@@ -1,6 +1,8 @@
 import type { Registry } from 'prom-client';
 import type { RequestObservation } from '../model/request.ts';
 import type { MetricsData, TracesData } from '@lookout/otlp';
+import { MAX_REQUEST_SECONDS } from '../logs/request-observation.ts';
+import { IGNORE_REJECTIONS, type RejectRecord } from '../pipeline/record-rejections.ts';
 import type { RequestSeriesConfig } from './config.ts';
 import { CumulativeTracker } from './cumulative-tracker.ts';
 import { mergeDurationBounds } from './duration-bounds.ts';
@@ -59,7 +61,8 @@ export class RequestPipeline {
     this.metrics = options.registry ? registerRequestSeriesMetrics(options.registry, this.series) : undefined;
   }
 
-  consumeTraces(data: TracesData, nowMs: number): void {
+  /** `reject` counts spans skipped on their own (see pipeline/record-rejections.ts); the rest of the batch is counted. */
+  consumeTraces(data: TracesData, nowMs: number, reject: RejectRecord = IGNORE_REJECTIONS): void {
     let counted = 0;
     let skipped = 0;
     let ignored = 0;
@@ -71,22 +74,33 @@ export class RequestPipeline {
       let countSpans: boolean | undefined;
       for (const scopeSpans of resourceSpans.scopeSpans) {
         for (const span of scopeSpans.spans) {
-          const observation = spanToObservation(span, service, this.templateRoute);
-          if (!observation) {
-            ignored++;
-            continue;
+          // Inline try (not a closure per span: this is the hottest loop): one span's
+          // failure costs that span only, never the acknowledged batch.
+          try {
+            const observation = spanToObservation(span, service, this.templateRoute);
+            if (!observation) {
+              ignored++;
+              continue;
+            }
+            if (!(observation.durationSeconds <= MAX_REQUEST_SECONDS)) {
+              // An end time years after the start: a broken clock, not a request to average in.
+              reject('invalid_value');
+              continue;
+            }
+            if (!(observation.endTimeMs > 0)) observation.endTimeMs = nowMs;
+            countSpans ??= this.policy.countSpans(service, nowMs);
+            if (!countSpans) {
+              // Counted from metrics, but its failed requests still give sample trace ids.
+              if (observation.error && observation.traceId) series.rememberErrorTrace(service, observation.traceId, nowMs);
+              skipped++;
+              continue;
+            }
+            series.observe(observation, nowMs);
+            matcher.matchObservation(observation, nowMs, sink);
+            counted++;
+          } catch (error) {
+            reject('record_error', error);
           }
-          if (!(observation.endTimeMs > 0)) observation.endTimeMs = nowMs;
-          countSpans ??= this.policy.countSpans(service, nowMs);
-          if (!countSpans) {
-            // Counted from metrics, but its failed requests still give sample trace ids.
-            if (observation.error && observation.traceId) series.rememberErrorTrace(service, observation.traceId, nowMs);
-            skipped++;
-            continue;
-          }
-          series.observe(observation, nowMs);
-          matcher.matchObservation(observation, nowMs, sink);
-          counted++;
         }
       }
     }
@@ -98,7 +112,8 @@ export class RequestPipeline {
     }
   }
 
-  consumeMetrics(data: MetricsData, nowMs: number): void {
+  /** `reject` counts data points skipped on their own; the rest of the batch is counted. */
+  consumeMetrics(data: MetricsData, nowMs: number, reject: RejectRecord = IGNORE_REJECTIONS): void {
     let counted = 0;
     let skipped = 0;
     const outcomes = new Map<PointOutcome, number>();
@@ -116,6 +131,7 @@ export class RequestPipeline {
         counted += histogram.count;
       },
       (outcome) => outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1),
+      reject,
     );
     const metrics = this.metrics;
     if (metrics) {

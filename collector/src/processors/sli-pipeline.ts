@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Logger } from '../core/logger.ts';
 import type { Registry } from 'prom-client';
 import type { Batch } from '@lookout/otlp';
+import type { RejectRecord } from '../pipeline/record-rejections.ts';
 import { registerSliStoreMetrics, SliStore, type SliConfig } from '../store/index.ts';
 import type { RequestSeriesConfig } from './config.ts';
 import { RequestPipeline } from './request-pipeline.ts';
@@ -18,6 +19,8 @@ export interface SliPipelineOptions {
   templateRoute: RouteTemplater;
   now: () => number;
   logger: Logger;
+  /** counts spans and data points skipped on their own (pipeline/record-rejections.ts) */
+  rejectRecord?: { traces: RejectRecord; metrics: RejectRecord };
   /** flush timer; injected by tests */
   setInterval?: (fn: () => void, ms: number) => { unref?(): void };
   clearInterval?: (handle: never) => void;
@@ -57,8 +60,9 @@ export function startSliPipeline(options: SliPipelineOptions): SliPipeline {
     registry: options.registry,
     startedAtMs: now(),
   });
-  const consumeTraces = (batch: Batch<'traces'>) => pipeline.consumeTraces(batch.data, now());
-  const consumeMetrics = (batch: Batch<'metrics'>) => pipeline.consumeMetrics(batch.data, now());
+  const reject = options.rejectRecord;
+  const consumeTraces = (batch: Batch<'traces'>) => pipeline.consumeTraces(batch.data, now(), reject?.traces);
+  const consumeMetrics = (batch: Batch<'metrics'>) => pipeline.consumeMetrics(batch.data, now(), reject?.metrics);
   if (!store) return { pipeline, store, consumeTraces, consumeMetrics, flush: () => false, close() {} };
 
   const storeMetrics = registerSliStoreMetrics(options.registry, store, () => pipeline.matcher.definitions);

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { queueRefusal, refusal, RefusalError, type Sender } from '../core/errors.ts';
 import type { Signal } from '@lookout/otlp';
 import type { TenantAuthenticator } from './auth.ts';
-import type { IngestContext, IngestOutcome } from './ingest.ts';
+import { CLIENT_GONE_CODE, type IngestContext, type IngestOutcome } from './ingest.ts';
 
 /**
  * What the three HTTP receivers (OTLP/HTTP, raw lines, Loki push) share, set up once per
@@ -87,6 +87,11 @@ export function setUpHttpReceiver(app: FastifyInstance, base: HttpReceiverContex
  * undefined when it was accepted, for the receiver to answer.
  */
 export function answerRefusal(base: HttpReceiverContext, request: FastifyRequest, reply: FastifyReply, outcome: IngestOutcome): FastifyReply | undefined {
+  if (outcome.kind === 'abandoned') {
+    // The client left before its data was queued (issue 12, defect 3): nobody reads this answer.
+    countRequest(base, request, CLIENT_GONE_CODE);
+    return reply.code(CLIENT_GONE_CODE).send();
+  }
   if (outcome.kind === 'malformed') {
     const error = new RefusalError('malformed', outcome.message);
     countRequest(base, request, error.httpStatus);

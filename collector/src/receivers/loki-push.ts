@@ -17,6 +17,7 @@ import { isValidUtf8 } from './utf8-body.ts';
 import type { LogReceiverMetrics } from './log-receiver-metrics.ts';
 import { decodeLokiJson, decodeLokiProtobuf, LokiDecodeError, type LokiPushRequest } from './loki-push-decode.ts';
 import { markFormat, streamFormat, type LogStreams } from './log-streams.ts';
+import { httpClientGone } from './client-gone.ts';
 
 export const LOKI_PUSH_PATH = '/loki/api/v1/push';
 
@@ -133,7 +134,7 @@ export async function lokiPushReceiver(app: FastifyInstance, options: LokiPushOp
       items,
       rejected: 0,
       rejectedMessage: '',
-    }));
+    }), httpClientGone(request, reply)); // issue 12: a client that left is not ingested
     const refused = answerRefusal(base, request, reply, outcome);
     if (refused) return refused;
     countAccepted(base, request, 204);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { portSchema, sizeSchema } from '../core/units.ts';
+import { durationSchema, portSchema, sizeSchema } from '../core/units.ts';
+import { httpTimeoutsProblems } from './http-timeouts.ts';
 
 /** `receivers.otlp` in lookout.yaml: the OTLP/HTTP and gRPC listeners, their TLS and auth. */
 
@@ -52,6 +53,23 @@ export const otlpHttpConfigSchema = z
     maxDecompressedBytes: sizeSchema
       .default(32 * 1024 * 1024)
       .describe('largest body after gzip decompression (guards against gzip bombs)'),
+    headersTimeout: durationSchema.default(10_000).describe('a client must send its request headers within this, else 408 and closed'),
+    requestTimeout: durationSchema
+      .default(30_000)
+      .describe('a client must send its whole request, body included, within this, else 408 and closed (also the slowest body rate: maxBodyBytes / requestTimeout)'),
+    idleTimeout: durationSchema.default(60_000).describe('a connection with no bytes moving for this long is closed'),
+    minBodyBytesPerSecond: sizeSchema
+      .default(1024)
+      .describe('a body slower than this on average, measured once headersTimeout has passed, gets 408 and its connection closed; 0 turns it off'),
+    maxConnections: z
+      .number({ error: 'maxConnections must be a whole number, e.g. 2048' })
+      .int('maxConnections must be a whole number, e.g. 2048')
+      .min(1, 'maxConnections must be at least 1')
+      .default(2048)
+      .describe('open connections on the HTTP listener at most; more are closed as they arrive'),
+  })
+  .superRefine((http, ctx) => {
+    for (const problem of httpTimeoutsProblems(http)) ctx.addIssue({ code: 'custom', path: [problem.key], message: problem.message });
   })
   .prefault({});
 
@@ -64,12 +82,28 @@ export const otlpGrpcConfigSchema = z
   })
   .prefault({});
 
+export const readAuthConfigSchema = z
+  .strictObject({
+    token: z
+      .string()
+      .min(16, 'a token must be at least 16 characters; generate one with `openssl rand -hex 32`')
+      .describe('bearer token for /api/v1/*, the status page and (with protectMetrics) /metrics; it cannot send data'),
+    protectMetrics: z.boolean().default(false).describe('/metrics needs the read token too (give Prometheus the token)'),
+  })
+  .describe('a read token for the APIs, separate from the ingest tokens; the read APIs are open when absent. /healthz and /readyz stay open');
+
 export const otlpReceiversConfigSchema = z
   .strictObject({
     http: otlpHttpConfigSchema,
     grpc: otlpGrpcConfigSchema,
     tls: receiverTlsConfigSchema.optional(),
     auth: receiverAuthConfigSchema.optional(),
+    readAuth: readAuthConfigSchema.optional(),
+  })
+  .superRefine((otlp, ctx) => {
+    if (otlp.readAuth && otlp.auth?.tenants.some((tenant) => tenant.token === otlp.readAuth!.token)) {
+      ctx.addIssue({ code: 'custom', path: ['readAuth', 'token'], message: 'the read token is also a tenant token; give reading its own token' });
+    }
   })
   .prefault({});
 

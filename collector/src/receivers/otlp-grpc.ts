@@ -18,6 +18,7 @@ import {
 } from '@lookout/otlp';
 import { DEFAULT_TENANT, type TenantAuthenticator } from './auth.ts';
 import { ingest, type IngestContext } from './ingest.ts';
+import { grpcClientGone } from './client-gone.ts';
 
 export interface OtlpGrpcOptions {
   context: IngestContext;
@@ -92,8 +93,12 @@ export async function startOtlpGrpcReceiver(options: OtlpGrpcOptions): Promise<R
         tenant = result.tenant;
       }
       const body = call.request;
-      const outcome = ingest(context, signal, receiver, tenant, body.length, () => DECODERS[signal](body));
+      const outcome = ingest(context, signal, receiver, tenant, body.length, () => DECODERS[signal](body), grpcClientGone(call));
       switch (outcome.kind) {
+        case 'abandoned':
+          // Cancelled by the client before its batch was queued (issue 12, defect 3): not ingested.
+          finish(GrpcStatus.CANCELLED, { code: GrpcStatus.CANCELLED, details: 'the client cancelled the call before its data was queued; nothing was ingested' });
+          return;
         case 'malformed':
           finish(REFUSALS.malformed.grpcCode, { code: REFUSALS.malformed.grpcCode, details: outcome.message });
           return;

@@ -24,6 +24,7 @@ import {
 } from './http-receiver-context.ts';
 import { ingest, type IngestContext } from './ingest.ts';
 import { decompressBody } from './request-body.ts';
+import { httpClientGone } from './client-gone.ts';
 
 const PROTOBUF = 'application/x-protobuf';
 const JSON_TYPE = 'application/json';
@@ -101,8 +102,14 @@ export async function otlpHttpReceiver(app: FastifyInstance, options: OtlpHttpOp
       'receivers.otlp.http.maxDecompressedBytes',
     );
     const decoder = DECODERS[signal][encoding];
-    const outcome = ingest(context, signal, receiver, request.tenant ?? DEFAULT_TENANT, body.length, () =>
-      decoder(body),
+    const outcome = ingest(
+      context,
+      signal,
+      receiver,
+      request.tenant ?? DEFAULT_TENANT,
+      body.length,
+      () => decoder(body),
+      httpClientGone(request, reply), // issue 12: a client that left is not ingested
     );
     if (outcome.kind !== 'accepted') return answerRefusal(base, request, reply, outcome);
     countAccepted(base, request, 200);

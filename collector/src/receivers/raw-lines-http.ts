@@ -16,6 +16,7 @@ import { decompressBody } from './request-body.ts';
 import { firstInvalidUtf8Line } from './utf8-body.ts';
 import type { LogReceiverMetrics } from './log-receiver-metrics.ts';
 import { markFormat, streamFormat, type LogStreams } from './log-streams.ts';
+import { httpClientGone } from './client-gone.ts';
 
 export const RAW_LINES_PATH = '/v1/logs/raw';
 export const LABELS_HEADER = 'x-lookout-labels';
@@ -156,7 +157,7 @@ export async function rawLinesReceiver(app: FastifyInstance, options: RawLinesOp
       items,
       rejected: 0,
       rejectedMessage: '',
-    }));
+    }), httpClientGone(request, reply)); // issue 12: a client that left is not ingested
     const refused = answerRefusal(base, request, reply, outcome);
     if (refused) return refused;
     countAccepted(base, request, 200);

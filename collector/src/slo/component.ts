@@ -55,12 +55,15 @@ export const alertingComponent: ComponentFactory<AlertingConfig, AlertingLinks, 
       logger: context.logger,
       now: () => context.clock.now(),
     });
+    // one bad record is skipped and counted, never the batch (issue 12)
+    const rejectErrorLog = context.rejections.for('logs', 'slo-error-logs');
+    const rejectHostReading = context.rejections.for('metrics', 'threshold-host-readings');
     return {
       alerting,
       start: () => alerting.start(),
       consume(batch) {
-        if (batch.signal === 'logs') alerting.errorLogs.consume((batch as Batch<'logs'>).data);
-        else if (batch.signal === 'metrics') alerting.readings.hostMetrics((batch as Batch<'metrics'>).data, context.clock.now());
+        if (batch.signal === 'logs') alerting.errorLogs.consume((batch as Batch<'logs'>).data, rejectErrorLog);
+        else if (batch.signal === 'metrics') alerting.readings.hostMetrics((batch as Batch<'metrics'>).data, context.clock.now(), rejectHostReading);
       },
       shutdown: () => alerting.stop(),
     };

@@ -1,4 +1,5 @@
 import type { AnyValue, LogsData } from '@lookout/otlp';
+import { IGNORE_REJECTIONS, isolateRecord, type RejectRecord } from '../pipeline/record-rejections.ts';
 import { serviceNameOf } from '../processors/span-observation.ts';
 
 /** OTel severity number of ERROR: records at or above it are kept as samples. */
@@ -56,16 +57,18 @@ export class ErrorLogRing {
     if (ring.length > this.perService) ring.shift();
   }
 
-  /** Error records of a logs batch. */
-  consume(data: LogsData): void {
+  /** Error records of a logs batch; a record that cannot be read is skipped and counted by `reject`. */
+  consume(data: LogsData, reject: RejectRecord = IGNORE_REJECTIONS): void {
     for (const resourceLogs of data.resourceLogs) {
       let service: string | undefined;
       for (const scopeLogs of resourceLogs.scopeLogs) {
         for (const record of scopeLogs.logRecords) {
-          if (record.severityNumber < ERROR_SEVERITY) continue;
-          service ??= serviceNameOf(resourceLogs.resource.attributes);
-          const text = bodyText(record.body);
-          if (text.trim() !== '') this.add(service, text);
+          if (!(record.severityNumber >= ERROR_SEVERITY)) continue;
+          isolateRecord(() => {
+            service ??= serviceNameOf(resourceLogs.resource.attributes);
+            const text = bodyText(record.body);
+            if (text.trim() !== '') this.add(service, text);
+          }, reject);
         }
       }
     }

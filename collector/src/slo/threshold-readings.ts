@@ -1,4 +1,5 @@
 import type { Attributes, MetricsData, NumberDataPoint } from '@lookout/otlp';
+import { IGNORE_REJECTIONS, isolateRecord, type RejectRecord } from '../pipeline/record-rejections.ts';
 import type { HttpProbeResult } from '../probes/http-probe.ts';
 import type { PostgresProbeResult } from '../probes/postgres-probe.ts';
 import type { ProbeKind, ProbeMetrics } from '../probes/probe-metrics.ts';
@@ -150,60 +151,67 @@ export class ThresholdReadings {
     return true;
   }
 
-  /** Host resources from an OTLP metrics batch; other metrics are ignored. */
-  hostMetrics(data: MetricsData, nowMs: number): void {
+  /**
+   * Host resources from an OTLP metrics batch; other metrics are ignored. A resource
+   * whose readings cannot be used is skipped and counted by `reject`, not the batch.
+   */
+  hostMetrics(data: MetricsData, nowMs: number, reject: RejectRecord = IGNORE_REJECTIONS): void {
     for (const resourceMetrics of data.resourceMetrics) {
-      const attributes = resourceMetrics.resource.attributes;
-      const host = stringAttr(attributes, 'host.name') ?? stringAttr(attributes, 'service.name');
-      if (!host) continue;
-      let memLimit: number | undefined;
-      let memAvailable: number | undefined;
-      let memUsedRatio: number | undefined;
-      let memAt = nowMs;
-      for (const scopeMetrics of resourceMetrics.scopeMetrics) {
-        for (const metric of scopeMetrics.metrics) {
-          const data = metric.data;
-          if (data.type !== 'gauge' && data.type !== 'sum') continue;
-          switch (metric.name) {
-            case 'system.filesystem.utilization':
-              for (const point of data.dataPoints) {
-                const mount = stringAttr(point.attributes, 'system.filesystem.mountpoint') ?? stringAttr(point.attributes, 'mountpoint');
-                const value = pointValue(point);
-                if (!mount || !Number.isFinite(value) || !this.hostAllowed(host)) continue;
-                let mounts = this.disks.get(host);
-                if (!mounts) {
-                  mounts = new Map();
-                  this.disks.set(host, mounts);
-                }
-                if (!mounts.has(mount) && mounts.size >= this.maxMountsPerHost) continue;
-                mounts.set(mount, { host, mountpoint: mount, utilization: value, atMs: pointTime(point, nowMs) });
+      isolateRecord(() => this.hostResource(resourceMetrics, nowMs), reject);
+    }
+  }
+
+  private hostResource(resourceMetrics: MetricsData['resourceMetrics'][number], nowMs: number): void {
+    const attributes = resourceMetrics.resource.attributes;
+    const host = stringAttr(attributes, 'host.name') ?? stringAttr(attributes, 'service.name');
+    if (!host) return;
+    let memLimit: number | undefined;
+    let memAvailable: number | undefined;
+    let memUsedRatio: number | undefined;
+    let memAt = nowMs;
+    for (const scopeMetrics of resourceMetrics.scopeMetrics) {
+      for (const metric of scopeMetrics.metrics) {
+        const data = metric.data;
+        if (data.type !== 'gauge' && data.type !== 'sum') continue;
+        switch (metric.name) {
+          case 'system.filesystem.utilization':
+            for (const point of data.dataPoints) {
+              const mount = stringAttr(point.attributes, 'system.filesystem.mountpoint') ?? stringAttr(point.attributes, 'mountpoint');
+              const value = pointValue(point);
+              if (!mount || !Number.isFinite(value) || !this.hostAllowed(host)) continue;
+              let mounts = this.disks.get(host);
+              if (!mounts) {
+                mounts = new Map();
+                this.disks.set(host, mounts);
               }
-              break;
-            case 'system.memory.limit':
-              for (const point of data.dataPoints) {
-                memLimit = pointValue(point);
+              if (!mounts.has(mount) && mounts.size >= this.maxMountsPerHost) continue;
+              mounts.set(mount, { host, mountpoint: mount, utilization: value, atMs: pointTime(point, nowMs) });
+            }
+            break;
+          case 'system.memory.limit':
+            for (const point of data.dataPoints) {
+              memLimit = pointValue(point);
+              memAt = pointTime(point, nowMs);
+            }
+            break;
+          case 'system.memory.linux.available':
+            for (const point of data.dataPoints) memAvailable = pointValue(point);
+            break;
+          case 'system.memory.utilization':
+            for (const point of data.dataPoints) {
+              if (stringAttr(point.attributes, 'system.memory.state') === 'used' || stringAttr(point.attributes, 'state') === 'used') {
+                memUsedRatio = pointValue(point);
                 memAt = pointTime(point, nowMs);
               }
-              break;
-            case 'system.memory.linux.available':
-              for (const point of data.dataPoints) memAvailable = pointValue(point);
-              break;
-            case 'system.memory.utilization':
-              for (const point of data.dataPoints) {
-                if (stringAttr(point.attributes, 'system.memory.state') === 'used' || stringAttr(point.attributes, 'state') === 'used') {
-                  memUsedRatio = pointValue(point);
-                  memAt = pointTime(point, nowMs);
-                }
-              }
-              break;
-          }
+            }
+            break;
         }
       }
-      // MemAvailable counts reclaimable cache; prefer it to the 'used' state when sent.
-      const utilization = memLimit && memLimit > 0 && memAvailable !== undefined ? 1 - memAvailable / memLimit : memUsedRatio;
-      if (utilization !== undefined && Number.isFinite(utilization) && this.hostAllowed(host)) {
-        this.memory.set(host, { host, utilization, atMs: memAt });
-      }
+    }
+    // MemAvailable counts reclaimable cache; prefer it to the 'used' state when sent.
+    const utilization = memLimit && memLimit > 0 && memAvailable !== undefined ? 1 - memAvailable / memLimit : memUsedRatio;
+    if (utilization !== undefined && Number.isFinite(utilization) && this.hostAllowed(host)) {
+      this.memory.set(host, { host, utilization, atMs: memAt });
     }
   }
 

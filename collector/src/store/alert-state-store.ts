@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { preparePrivateFile } from './private-files.ts';
 
 /**
  * Alert state that must survive a restart: per firing SLO alert group and per firing
@@ -155,7 +154,7 @@ export class AlertStateStore {
   static open(file: string): AlertStateStore {
     let db: Database.Database | undefined;
     try {
-      if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+      preparePrivateFile(file); // 0700 directory, 0600 file whatever the umask (issue 12)
       db = new Database(file);
       db.pragma('journal_mode = WAL');
       // a committed state change must survive power loss, like the outbox rows beside it

@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { preparePrivateFile } from './private-files.ts';
 
 import type { SliCounts, SliMinute } from '../core/sli.ts';
 
@@ -210,7 +209,7 @@ export class SliStore {
 function openDatabase(file: string): Database.Database {
   let db: Database.Database;
   try {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    preparePrivateFile(file); // 0700 directory, 0600 file whatever the umask (issue 12)
     db = new Database(file);
   } catch (error) {
     throw new Error(

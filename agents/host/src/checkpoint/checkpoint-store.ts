@@ -20,7 +20,8 @@ export class CheckpointStore {
   private prepared = false;
 
   constructor(readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
+    // Only the agent's user may read where it is in each file (0700 whatever the umask; files are 0600).
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.path = join(dir, CHECKPOINT_FILE);
     this.preparedPath = `${this.path}.prepared`;
     this.tmpPath = `${this.path}.tmp`;

@@ -29,6 +29,7 @@ describe('buildLogsData', () => {
       'log.file.path': '/var/log/app/a.log',
       'log.file.name': 'a.log',
       'log.record.uid': 'abc.1.2.0',
+      'lookout.log.unparsed': true,
     });
     expect(records[1]!.attributes).toMatchObject({ 'lookout.log.part': 1, 'lookout.log.continues': true });
     expect(records[2]!.attributes['lookout.log.part']).toBe(2);

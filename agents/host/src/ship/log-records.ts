@@ -10,6 +10,8 @@ export const LOG_ATTRIBUTES = {
   part: 'lookout.log.part',
   /** true on every part but the last */
   continues: 'lookout.log.continues',
+  /** true: the body is the raw line, for the collector to parse (collector/src/logs/README.md) */
+  unparsed: 'lookout.log.unparsed',
 } as const;
 
 export interface ScopeInfo {
@@ -29,6 +31,7 @@ export function buildLogsData(lines: readonly TailLine[], resource: Attributes, 
     attributes[LOG_ATTRIBUTES.filePath] = line.source.path;
     attributes[LOG_ATTRIBUTES.fileName] = line.source.name;
     attributes[LOG_ATTRIBUTES.uid] = line.uid;
+    attributes[LOG_ATTRIBUTES.unparsed] = true;
     if (line.part > 0) {
       attributes[LOG_ATTRIBUTES.part] = line.part;
       if (line.continues) attributes[LOG_ATTRIBUTES.continues] = true;

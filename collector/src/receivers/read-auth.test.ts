@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { accessOfPath } from './read-auth.ts';
+
+describe('accessOfPath', () => {
+  it.each<[string, boolean, 'open' | 'ingest' | 'read']>([
+    ['/healthz', true, 'open'],
+    ['/readyz?verbose=1', true, 'open'],
+    ['/metrics', false, 'open'],
+    ['/metrics', true, 'read'],
+    ['/api/v1/slos', false, 'read'],
+    ['/api/v1/alerts?state=firing', false, 'read'],
+    ['/', false, 'read'],
+    ['/slos/checkout-availability', false, 'read'],
+    ['/v1/traces', true, 'ingest'],
+    ['/v1/logs/raw?service=x', true, 'ingest'],
+    ['/loki/api/v1/push', true, 'ingest'],
+    ['/healthz/../api/v1/slos', false, 'read'],
+  ])('%s (protectMetrics %s) → %s', (url, protectMetrics, expected) => {
+    expect(accessOfPath(url, protectMetrics)).toBe(expected);
+  });
+});
