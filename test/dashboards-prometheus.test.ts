@@ -2,7 +2,8 @@
  * Every PromQL expression of every generated dashboard, run against a real Prometheus
  * (the Debian binary) that scrapes a collector fed with real traffic: spans and log
  * records from the OpenTelemetry JS SDK (OTLP/HTTP protobuf exporters), the host
- * agent's system.* metrics (the real agent process, resources every second), two TLS
+ * agent's system.* metrics (the real agent process, resources every second), a Node
+ * service under the Node agent (its prom-client process metrics over OTLP), two TLS
  * probes (one endpoint up, one down), a failing notifier and an unreachable Loki, and
  * the exported SLO rules loaded into Prometheus. The collector also remote-writes its
  * request series and SLO counters into the same Prometheus under another job, as the
@@ -34,6 +35,7 @@ import { parseConfig } from '../collector/src/config/load.ts';
 import { COLLECTOR_JOB, buildAllDashboards, dashboardQueries, sloSource, substituteVariables } from '../dashboards/src/index.ts';
 import type { BuiltDashboard, PanelQuery } from '../dashboards/src/index.ts';
 import { createCertificateFactory, wholeSeconds, type CertificateFactory } from './helpers/certs.ts';
+import { startAgentApp, type AgentApp } from './fixtures/agent-apps/harness.ts';
 import { startAgentProcess, writeConfig, type AgentProcess } from './helpers/host-agent.ts';
 import { startPrometheus, type RunningPrometheus } from './helpers/prometheus.ts';
 import { freePort } from './helpers/server-process.ts';
@@ -44,6 +46,8 @@ const MINUTE = 60_000;
 const REMOTE_WRITE_JOB = 'lookout-remote-write';
 /** the host agent's job and instance: service.name and service.instance.id of its resource */
 const HOST_SERIES = `job="lookout-host-agent",instance="${hostname()}"`;
+/** the Node service's job: service.namespace/service.name */
+const NODE_APP_JOB = 'demo/shop-api';
 const DAY = 86_400_000;
 
 /** Grafana's variables as a user with everything selected would send them. */
@@ -107,6 +111,7 @@ describe('every dashboard query on a real Prometheus scraping a collector with r
   let collector: RunningCollector | undefined;
   let prometheus: RunningPrometheus | undefined;
   let hostAgent: AgentProcess | undefined;
+  let nodeApp: AgentApp | undefined;
   let offset = 0;
   const now = () => Date.now() + offset;
   const slos = loadExampleSlos();
@@ -179,9 +184,17 @@ describe('every dashboard query on a real Prometheus scraping a collector with r
         ].join('\n'),
       ),
     );
+    // a Node service under the Node agent: prom-client's process, event-loop and GC metrics over OTLP
+    nodeApp = await startAgentApp('http-app.mjs', 'esm', {
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.httpUrl,
+      OTEL_SERVICE_NAME: 'shop-api',
+      OTEL_RESOURCE_ATTRIBUTES: 'service.namespace=demo,service.instance.id=app-1',
+      OTEL_METRIC_EXPORT_INTERVAL: '500',
+    });
   }, 60_000);
 
   afterAll(async () => {
+    nodeApp?.kill();
     if (hostAgent && hostAgent.child.exitCode === null && hostAgent.child.signalCode === null) {
       hostAgent.child.kill('SIGTERM');
       await hostAgent.exited;
@@ -290,6 +303,15 @@ describe('every dashboard query on a real Prometheus scraping a collector with r
     // let the rules evaluate on the new samples (evaluation interval 1 s)
     await waitFor('recorded SLO series', () => prometheus!.query('slo:period_error_budget_remaining:ratio{slo="checkout-availability"}'), (r) => r.length > 0);
     await prometheus.waitForScrape('lookout');
+    // big bodies make the Node service collect garbage, so its GC histogram has series
+    const big = JSON.stringify({ pad: 'x'.repeat(2_000_000) });
+    for (let i = 0; i < 5; i++) await (await fetch(`${nodeApp!.url}/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big })).arrayBuffer();
+    await waitFor(
+      "the Node service's GC and memory series in Prometheus",
+      () => prometheus!.query(`count_over_time(nodejs_gc_duration_seconds_sum{job="${NODE_APP_JOB}"}[1m]) and on (job) count_over_time(process_resident_memory_bytes{job="${NODE_APP_JOB}"}[1m]) >= 3`),
+      (r) => r.length > 0 && r.every((series) => Number(series.value[1]) >= 3),
+      30_000,
+    );
     // the host agent's series under its own job and instance, scraped a few times, so the rate() panels have values
     await waitFor(
       'the host agent series in Prometheus',
@@ -348,7 +370,16 @@ describe('every dashboard query on a real Prometheus scraping a collector with r
     const hostVariable = [...variableValues].find(([where]) => where.startsWith('lookout-resources $host'));
     expect(hostVariable?.[1]).toEqual([hostname()]);
     const jobVariable = [...variableValues].find(([where]) => where.startsWith('lookout-resources $job'));
-    expect(jobVariable?.[1]).toContain(COLLECTOR_JOB);
+    expect(jobVariable?.[1]).toEqual(expect.arrayContaining([COLLECTOR_JOB, NODE_APP_JOB]));
+    // the Node.js panels show the service the Node agent reports, not only the collector itself
+    const resources = dashboards.find((d) => d.uid === 'lookout-resources')!;
+    const nodePanels = dashboardQueries(resources.json).filter((q) => /process_resident|eventloop|gc_duration/.test(q.expr));
+    expect(nodePanels.map((q) => q.panelTitle)).toEqual(['Process memory (RSS)', 'Event-loop lag (p99)', 'Time in GC']);
+    for (const query of nodePanels) {
+      const outcome = await run({ ...query, expr: substituteVariables(query.expr, { ...VARIABLES, job: NODE_APP_JOB }) }, end);
+      expect(outcome.error).toBeUndefined();
+      expect(outcome.samples, `${query.panelTitle} of ${NODE_APP_JOB}: ${outcome.expr}`).toBeGreaterThan(0);
+    }
 
     console.log(`dashboard queries run: ${queries}; panels without data (${withoutData.length}):\n  ${withoutData.join('\n  ')}`);
     expect(queries).toBeGreaterThan(100);
