@@ -65,7 +65,8 @@ export function resourcesDashboard(): dashboard.Dashboard {
         }),
         timeseriesPanel({
           title: 'Memory used',
-          description: 'Memory in use over total memory, per host (system.memory.usage / limit).',
+          description:
+            'Memory in use per host as the HostMemoryHigh alert compares it (1 − MemAvailable/MemTotal; the used state where no available figure is sent); it tickets at 90 %.',
           unit: 'percentunit',
           thresholds: risingThresholds(0.9, 0.97),
           showThresholds: true,
@@ -73,7 +74,9 @@ export function resourcesDashboard(): dashboard.Dashboard {
           max: 1,
           targets: [
             promQuery(
-              `sum by (instance) (system_memory_usage_bytes{system_memory_state="used",${HOST}}) / sum by (instance) (system_memory_limit_bytes{${HOST}})`,
+              // the same figure as the alert: MemAvailable counts reclaimable cache, the used state does not
+              `(1 - sum by (instance) (system_memory_linux_available_bytes{${HOST}}) / sum by (instance) (system_memory_limit_bytes{${HOST}}))` +
+                ` or (sum by (instance) (system_memory_usage_bytes{system_memory_state="used",${HOST}}) / sum by (instance) (system_memory_limit_bytes{${HOST}}))`,
               '{{instance}}',
             ),
           ],
