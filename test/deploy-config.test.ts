@@ -12,7 +12,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { matchesSli } from '@lookout/alerts';
+import { parseConfig } from '../collector/src/config/load.ts';
 import { loadSloFiles } from '../collector/src/slo/index.ts';
+import { COLLECTOR_JOB } from '../dashboards/src/index.ts';
 import { findBinary, requireBinary } from './helpers/binaries.ts';
 // @ts-expect-error plain ES module without types, shared with the demo itself
 import { DEMO_SERVICES } from '../collector/deploy/demo/routes.mjs';
@@ -139,6 +141,37 @@ describe('docker-compose stack files', () => {
     expect(spawnSync(promtool, ['check', 'config', configCopy], { encoding: 'utf8' }).status).toBe(0);
   });
 
+  it('the collector forwards traces to Tempo over OTLP/gRPC and remote-writes only its own series, under a job the dashboards do not read', () => {
+    const config = parseConfig(readFileSync(`${root}collector/deploy/lookout.compose.yaml`, 'utf8'), 'lookout.compose.yaml', {});
+    const otlp = config.exporters.otlp!;
+    expect({ endpoint: otlp.endpoint, protocol: otlp.protocol, signals: otlp.signals }).toEqual({ endpoint: 'http://tempo:4317', protocol: 'grpc', signals: ['traces'] });
+    // Tempo listens for OTLP/gRPC on that port (tempo.yaml), and the collector waits for it
+    const tempo = parse(readFileSync(`${root}collector/deploy/tempo.yaml`, 'utf8')) as {
+      distributor: { receivers: { otlp: { protocols: { grpc: { endpoint: string } } } } };
+    };
+    expect(tempo.distributor.receivers.otlp.protocols.grpc.endpoint).toMatch(new RegExp(`:${new URL(otlp.endpoint).port}$`));
+    expect(compose.services.collector!.depends_on).toMatchObject({ tempo: { condition: 'service_healthy' } });
+
+    const remoteWrite = config.exporters.remoteWrite!;
+    const url = new URL(remoteWrite.url);
+    expect(url.hostname).toBe('prometheus');
+    expect(url.pathname).toBe('/api/v1/write');
+    expect(compose.services.prometheus!.command).toContain('--web.enable-remote-write-receiver');
+    // received OTLP metrics would be the very same series as the scraped ones: scrape only
+    expect(remoteWrite.receivedMetrics).toBe(false);
+    expect(remoteWrite.selfSeries.length).toBeGreaterThan(0);
+    // the copy of the collector's own series has its own job: neither the scrape job nor the one the dashboards sum
+    const scrapeJobs = (parse(readFileSync(`${root}collector/deploy/prometheus.yml`, 'utf8')) as { scrape_configs: Array<{ job_name: string }> }).scrape_configs.map(
+      (job) => job.job_name,
+    );
+    expect(scrapeJobs).toContain(COLLECTOR_JOB);
+    expect([...scrapeJobs, COLLECTOR_JOB]).not.toContain(remoteWrite.job);
+  });
+
+  it('Prometheus keeps exemplars, so the latency panels link to traces', () => {
+    expect(compose.services.prometheus!.command).toContain('--enable-feature=exemplar-storage');
+  });
+
   it('Alertmanager routes every alert to a webhook that receives them (alert-console), and its config passes amtool', () => {
     const config = parse(readFileSync(`${root}collector/deploy/alertmanager.yml`, 'utf8')) as {
       receivers: Array<{ name: string; webhook_configs?: Array<{ url: string }> }>;
@@ -164,6 +197,7 @@ describe('docker-compose stack files', () => {
     };
     const dashboardsPath = provider.providers[0]!.options.path;
     const builder = compose.services.dashboards!;
+    expect(builder.image).toBe(compose.services.collector!.image);
     const [volume, mountedAt] = builder.volumes![0]!.split(':');
     expect(dashboardsPath.startsWith(`${mountedAt}/`)).toBe(true);
     expect(builder.entrypoint).toEqual(expect.arrayContaining(['dashboards', 'build', '--out', mountedAt, '--dashboards-path', dashboardsPath]));

@@ -10,11 +10,20 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { hasErrors, loadSpecs, parseSpecText } from '@lookout/alerts';
+import {
+  REQUEST_DURATION_SECONDS,
+  REQUEST_ERRORS_TOTAL,
+  REQUESTS_TOTAL,
+  SLO_EVENTS_TOTAL,
+  SLO_GOOD_EVENTS_TOTAL,
+  hasErrors,
+  loadSpecs,
+  parseSpecText,
+} from '@lookout/alerts';
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { DashboardBuildError, buildAllDashboards } from './build.ts';
 import { COMPOSE_DATASOURCE_URLS, dataSourceDefinitions } from './datasources.ts';
-import { DATASOURCE_UIDS, stableUid } from './presets.ts';
+import { COLLECTOR_JOB_MATCHER, DATASOURCE_UIDS, stableUid } from './presets.ts';
 import { DEFAULT_DASHBOARDS_PATH, DEFAULT_FOLDER, DEFAULT_FOLDER_UID, dashboardProviderYaml, dataSourcesYaml } from './provisioning.ts';
 import type { ProvisioningOptions } from './provisioning.ts';
 import { dashboardQueries, substituteVariables } from './queries.ts';
@@ -161,6 +170,22 @@ describe('generated dashboards for alerts/slos', () => {
     for (const slo of slos) expect(sloDashboardUid(slo)).toBe(`${stableUid('slo')}-${slo.name}`);
     const overview = built.find((d) => d.uid === 'lookout-slo-overview')!;
     expect(JSON.stringify(overview.json)).toContain('/d/lookout-slo-${__data.fields.slo}');
+  });
+
+  it('reads the families remote write also sends under the collector job only, so a remote-written copy is not counted twice', () => {
+    // the collector's remote write sends these (DEFAULT_REMOTE_WRITE_SELF_SERIES) under its own job
+    const remoteWritten = [REQUESTS_TOTAL, REQUEST_ERRORS_TOTAL, REQUEST_DURATION_SECONDS, SLO_EVENTS_TOTAL, SLO_GOOD_EVENTS_TOTAL];
+    const family = new RegExp(`\\b(${remoteWritten.join('|')})(_bucket|_sum|_count)?(\\{[^}]*\\})?`, 'g');
+    let selectors = 0;
+    for (const d of built) {
+      for (const query of dashboardQueries(d.json)) {
+        for (const match of query.expr.matchAll(family)) {
+          selectors++;
+          expect(match[3] ?? '', `${d.uid} "${query.panelTitle}": ${match[0]} in ${query.expr}`).toContain(COLLECTOR_JOB_MATCHER);
+        }
+      }
+    }
+    expect(selectors).toBeGreaterThan(20);
   });
 
   it('puts the SLO spec into its dashboard: thresholds per pair, detection text, runbook', () => {

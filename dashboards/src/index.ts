@@ -5,7 +5,7 @@ export { DashboardBuildError, buildAllDashboards } from './build.ts';
 export type { BuildOptions, BuiltDashboard } from './build.ts';
 export { COMPOSE_DATASOURCE_URLS, dataSourceDefinitions } from './datasources.ts';
 export type { DataSourceDefinition, DataSourceUrls } from './datasources.ts';
-export { DATASOURCE_UIDS, LOOKOUT_TAG, SLO_TAG, stableUid } from './presets.ts';
+export { COLLECTOR_JOB, COLLECTOR_JOB_MATCHER, DATASOURCE_UIDS, LOOKOUT_TAG, SLO_TAG, stableUid } from './presets.ts';
 export {
   DEFAULT_DASHBOARDS_PATH,
   DEFAULT_FOLDER,

@@ -30,6 +30,16 @@ export const PROMETHEUS_REF: common.DataSourceRef = { type: 'prometheus', uid: `
 export const LOKI_REF: common.DataSourceRef = { type: 'loki', uid: `\${${LOKI_VARIABLE}}` };
 export const TEMPO_REF: common.DataSourceRef = { type: 'tempo', uid: DATASOURCE_UIDS.tempo };
 
+/**
+ * The job the collector's own series are read under: Prometheus scrapes the collector as
+ * job "lookout" (docker-compose's prometheus.yml), and remote write's `job` defaults to
+ * it where remote write is the only path (Mimir, Thanos). The families remote write also
+ * sends (request series, SLO counters) are summed under this job only, so a
+ * remote-written copy beside the scrape (another `job`) is never counted twice.
+ */
+export const COLLECTOR_JOB = 'lookout';
+export const COLLECTOR_JOB_MATCHER = `job="${COLLECTOR_JOB}"`;
+
 /** Tag on every generated dashboard: the provisioner and the dashboard links find them by it. */
 export const LOOKOUT_TAG = 'lookout';
 export const SLO_TAG = 'lookout-slo';

@@ -1,9 +1,12 @@
 /**
- * Resources: hosts (the host agent's OTLP system.* metrics under the names the
- * OpenTelemetry → Prometheus conversion gives them: dots to underscores, unit and
- * `_total` suffixes), Node.js services (prom-client's default process metrics, as the
- * node agent and the collector itself expose them, the collector with a `lookout_`
- * prefix) and database size from the PostgreSQL probe.
+ * Resources: hosts (the host agent's OTLP system.* metrics as the collector's /metrics
+ * exposes them, collector/src/exporters/prom-conversion.ts: dots to underscores, unit
+ * words and `_total`, attributes as labels — cpu_mode, system_memory_state,
+ * system_filesystem_mountpoint, network_io_direction —, `job` from service.name and
+ * `instance` from service.instance.id), Node.js services (prom-client's default
+ * process metrics, sent by the Node agent under the service's job, and the collector's
+ * own with a `lookout_` prefix under the scrape job) and database size from the
+ * PostgreSQL probe.
  */
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import {
@@ -23,8 +26,8 @@ import { DASHBOARD_UIDS } from './uids.ts';
 const RATE = '$__rate_interval';
 const HOST = varMatcher('instance', 'host');
 const JOB = varMatcher('job', 'job');
-/** prom-client's default metric, with or without the collector's `lookout_` prefix */
-const nodeMetric = (name: string, extra = '') => `{__name__=~"(lookout_)?${name}",${JOB}${extra}}`;
+/** prom-client's default metric, with or without the collector's `lookout_` prefix, of the selected jobs */
+const nodeMetric = (name: string, selectedJobs = true) => `{__name__=~"(lookout_)?${name}"${selectedJobs ? `,${JOB}` : ''}}`;
 
 export function resourcesDashboard(): dashboard.Dashboard {
   const builder = baseDashboard(
@@ -35,7 +38,8 @@ export function resourcesDashboard(): dashboard.Dashboard {
   )
     .withVariable(prometheusVariable())
     .withVariable(labelVariable('host', 'instance', 'system_memory_limit_bytes', 'Host'))
-    .withVariable(labelVariable('job', 'job', 'process_start_time_seconds', 'Service (job)'))
+    // the collector's own process metrics carry the lookout_ prefix: list its job too
+    .withVariable(labelVariable('job', 'job', nodeMetric('process_start_time_seconds', false), 'Service (job)'))
     .link(dashboardLink('Service overview', DASHBOARD_UIDS.serviceOverview))
     .link(dashboardLink('Collector health', DASHBOARD_UIDS.collectorHealth));
 
@@ -61,7 +65,8 @@ export function resourcesDashboard(): dashboard.Dashboard {
         }),
         timeseriesPanel({
           title: 'Memory used',
-          description: 'Memory in use over total memory, per host (system.memory.usage / limit).',
+          description:
+            'Memory in use per host as the HostMemoryHigh alert compares it (1 − MemAvailable/MemTotal; the used state where no available figure is sent); it tickets at 90 %.',
           unit: 'percentunit',
           thresholds: risingThresholds(0.9, 0.97),
           showThresholds: true,
@@ -69,7 +74,9 @@ export function resourcesDashboard(): dashboard.Dashboard {
           max: 1,
           targets: [
             promQuery(
-              `sum by (instance) (system_memory_usage_bytes{system_memory_state="used",${HOST}}) / sum by (instance) (system_memory_limit_bytes{${HOST}})`,
+              // the same figure as the alert: MemAvailable counts reclaimable cache, the used state does not
+              `(1 - sum by (instance) (system_memory_linux_available_bytes{${HOST}}) / sum by (instance) (system_memory_limit_bytes{${HOST}}))` +
+                ` or (sum by (instance) (system_memory_usage_bytes{system_memory_state="used",${HOST}}) / sum by (instance) (system_memory_limit_bytes{${HOST}}))`,
               '{{instance}}',
             ),
           ],
@@ -111,10 +118,13 @@ export function resourcesDashboard(): dashboard.Dashboard {
         }),
         timeseriesPanel({
           title: 'Network traffic',
-          description: 'Bytes per second received and transmitted, per host and direction (system.network.io).',
+          description: 'Bytes per second received and transmitted over the network interfaces (loopback left out), per host and direction (system.network.io).',
           unit: 'Bps',
           targets: [
-            promQuery(`sum by (instance, network_io_direction) (rate(system_network_io_bytes_total{${HOST}}[${RATE}]))`, '{{instance}} {{network_io_direction}}'),
+            promQuery(
+              `sum by (instance, network_io_direction) (rate(system_network_io_bytes_total{network_interface_name!="lo",${HOST}}[${RATE}]))`,
+              '{{instance}} {{network_io_direction}}',
+            ),
           ],
           width: 8,
         }),

@@ -6,6 +6,7 @@
 import { REQUEST_DURATION_SECONDS, REQUEST_ERRORS_TOTAL, REQUESTS_TOTAL } from '@lookout/alerts';
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import {
+  COLLECTOR_JOB_MATCHER,
   baseDashboard,
   dashboardLink,
   dataLink,
@@ -22,7 +23,8 @@ import {
 } from './presets.ts';
 import { DASHBOARD_UIDS } from './uids.ts';
 
-const SEL = `{${varMatcher('service', 'service')},${varMatcher('route', 'route')}}`;
+/** the scraped copy of the request series only (see COLLECTOR_JOB) */
+const SEL = `{${COLLECTOR_JOB_MATCHER},${varMatcher('service', 'service')},${varMatcher('route', 'route')}}`;
 const RATE = '$__rate_interval';
 
 const requests = (by: string) => `sum by (${by}) (rate(${REQUESTS_TOTAL}${SEL}[${RATE}]))`;

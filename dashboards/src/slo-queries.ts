@@ -20,6 +20,7 @@ import {
   sloSeriesLabels,
 } from '@lookout/alerts';
 import type { BurnRatePair, SloDefinition } from '@lookout/alerts';
+import { COLLECTOR_JOB } from './presets.ts';
 
 export type SloSource = 'lookout' | 'rules';
 
@@ -66,8 +67,10 @@ export function sloQueries(slo: SloDefinition): SloQueries {
   const periodSeconds = factorPeriodMinutes(slo.period) * 60;
   const current = currentWindowMinutes(slo);
   if (sloSource(slo) === 'lookout') {
+    // remote write may send these counters too: sum the scraped copy only (see COLLECTOR_JOB)
+    const counters = sloMatchers(slo, { job: COLLECTOR_JOB });
     const ratio = (range: string) =>
-      `sum(increase(${SLO_GOOD_EVENTS_TOTAL}${sel}[${range}])) / sum(increase(${SLO_EVENTS_TOTAL}${sel}[${range}]))`;
+      `sum(increase(${SLO_GOOD_EVENTS_TOTAL}${counters}[${range}])) / sum(increase(${SLO_EVENTS_TOTAL}${counters}[${range}]))`;
     const burn = (w: number) => `lookout_slo_burn_rate${sloMatchers(slo, { window: formatWindow(w) })}`;
     return {
       source: 'lookout',
