@@ -100,8 +100,8 @@ export interface CollectorOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** A collector built and not listening: inject() requests; start() listens. */
-export interface BuiltCollector {
+/** What a built collector and a running one both name. */
+export interface CollectorParts {
   config: LookoutConfig;
   http: FastifyInstance;
   queue: BoundedQueue;
@@ -123,6 +123,10 @@ export interface BuiltCollector {
   logger: PinoLogger;
   /** the components, their state and counts (also GET /api/v1/pipeline) */
   pipeline: PipelineGraph;
+}
+
+/** A collector built and not listening: inject() requests; start() listens. */
+export interface BuiltCollector extends CollectorParts {
   /** fastify's inject(): a request without a socket, for tests */
   inject: FastifyInstance['inject'];
   /** starts the components (consumers first), then the HTTP listener */
@@ -131,34 +135,14 @@ export interface BuiltCollector {
   close(): Promise<void>;
 }
 
-export interface RunningCollector {
-  config: LookoutConfig;
-  http: FastifyInstance;
+export interface RunningCollector extends CollectorParts {
   /** base URL of the HTTP listener, e.g. http://127.0.0.1:4318 */
   httpUrl: string;
   grpcPort?: number;
-  queue: BoundedQueue;
-  metrics: SelfMetrics;
-  /** request series and SLI store; undefined when requestSeries.enabled is false */
-  sli?: SliPipeline;
   /** syslog listeners; undefined when logs.syslog.udp and .tcp are both off */
   syslog?: RunningSyslogReceiver;
-  /** undefined when exporters.loki is not configured */
-  lokiExporter?: LokiExporter;
-  /** received OTLP metrics as Prometheus series (/metrics, remote write); undefined when neither wants them */
-  receivedMetrics?: ReceivedMetrics;
-  /** undefined when exporters.otlp is not configured */
-  otlpExporter?: OtlpExporter;
-  /** undefined when exporters.remoteWrite is not configured */
-  remoteWriteExporter?: RemoteWriteExporter;
-  /** SLO runtime, threshold alerts and notifier (slo/, notify/) */
-  alerting: Alerting;
-  /** status page at / with its API: recent traces and logs, alert history (status/) */
-  statusPage: StatusPage;
   /** Grafana provisioning; undefined without an enabled `grafana:` section */
   grafana?: GrafanaProvisioning;
-  logger: PinoLogger;
-  pipeline: PipelineGraph;
   /** stop accepting, flush the queue, close listeners */
   close(): Promise<void>;
 }

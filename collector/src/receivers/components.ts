@@ -86,43 +86,35 @@ export const otlpGrpcComponent: ComponentFactory<OtlpReceiversConfig, ReceiverLi
   },
 };
 
-export const rawLinesComponent: ComponentFactory<LogsConfig['raw'], LogReceiverLinks> = {
-  type: 'raw-lines',
-  kind: 'receiver',
-  consumes: [],
-  produces: ['logs'],
-  configSchema: rawLinesConfigSchema,
-  async create(context, config, links) {
-    await context.http.register(rawLinesReceiver, {
-      context: links.ingest,
-      auth: links.auth,
-      streams: links.streams,
-      metrics: links.metrics,
-      maxBodyBytes: config.maxBodyBytes,
-      maxDecompressedBytes: config.maxDecompressedBytes,
-    });
-    return { start: noop, shutdown: noop };
-  },
-};
+/** The two HTTP log receivers differ only in their route plugin and config section. */
+function httpLogReceiverComponent(
+  type: 'raw-lines' | 'loki-push',
+  configSchema: ComponentFactory<LogsConfig['raw'], LogReceiverLinks>['configSchema'],
+  plugin: typeof rawLinesReceiver | typeof lokiPushReceiver,
+): ComponentFactory<LogsConfig['raw'], LogReceiverLinks> {
+  return {
+    type,
+    kind: 'receiver',
+    consumes: [],
+    produces: ['logs'],
+    configSchema,
+    async create(context, config, links) {
+      await context.http.register(plugin, {
+        context: links.ingest,
+        auth: links.auth,
+        streams: links.streams,
+        metrics: links.metrics,
+        maxBodyBytes: config.maxBodyBytes,
+        maxDecompressedBytes: config.maxDecompressedBytes,
+      });
+      return { start: noop, shutdown: noop };
+    },
+  };
+}
 
-export const lokiPushComponent: ComponentFactory<LogsConfig['loki'], LogReceiverLinks> = {
-  type: 'loki-push',
-  kind: 'receiver',
-  consumes: [],
-  produces: ['logs'],
-  configSchema: lokiPushConfigSchema,
-  async create(context, config, links) {
-    await context.http.register(lokiPushReceiver, {
-      context: links.ingest,
-      auth: links.auth,
-      streams: links.streams,
-      metrics: links.metrics,
-      maxBodyBytes: config.maxBodyBytes,
-      maxDecompressedBytes: config.maxDecompressedBytes,
-    });
-    return { start: noop, shutdown: noop };
-  },
-};
+export const rawLinesComponent = httpLogReceiverComponent('raw-lines', rawLinesConfigSchema, rawLinesReceiver);
+
+export const lokiPushComponent: ComponentFactory<LogsConfig['loki'], LogReceiverLinks> = httpLogReceiverComponent('loki-push', lokiPushConfigSchema, lokiPushReceiver);
 
 export interface SyslogComponent {
   start(): Promise<void>;
