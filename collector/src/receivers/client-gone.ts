@@ -19,8 +19,9 @@ export function httpClientGone(request: FastifyRequest, reply: FastifyReply): Cl
   return () => {
     const raw = request.raw;
     if (raw.aborted) return true;
-    const socket = raw.socket as (typeof raw.socket & { destroyed: boolean; writable: boolean }) | null;
-    if (!socket || socket.destroyed || !socket.writable) return true;
+    const socket = raw.socket as (typeof raw.socket & { destroyed?: boolean; writable?: boolean }) | null;
+    // strict checks: an injected request (fastify inject(), no real socket) leaves them unset
+    if (!socket || socket.destroyed === true || socket.writable === false) return true;
     return reply.raw.destroyed;
   };
 }
