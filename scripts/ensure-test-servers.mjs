@@ -17,6 +17,7 @@ const NEEDED = [
   { binary: 'logger', pkg: 'bsdutils' },
   { binary: 'openssl', pkg: 'openssl' },
   { binary: 'haproxy', pkg: 'haproxy', extraDirs: ['/usr/sbin'] },
+  { binary: 'chromium', pkg: 'chromium' },
 ];
 
 function onPath(binary, extraDirs = []) {
