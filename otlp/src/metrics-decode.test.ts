@@ -69,29 +69,23 @@ type SdkPoint = MetricData['dataPoints'][number];
 const KINDS: Record<DataPointType, { type: Metric['data']['type']; temporality: boolean; monotonic: boolean; value(p: SdkPoint, isInt: boolean): object }> = {
   [DataPointType.SUM]: { type: 'sum', temporality: true, monotonic: true, value: numberValue },
   [DataPointType.GAUGE]: { type: 'gauge', temporality: false, monotonic: false, value: numberValue },
-  [DataPointType.HISTOGRAM]: {
-    type: 'histogram',
-    temporality: true,
-    monotonic: false,
-    value: (p) => {
-      const h = p.value as Histogram;
-      return { count: h.count, sum: h.sum, min: h.min, max: h.max, explicitBounds: h.buckets.boundaries, bucketCounts: h.buckets.counts };
-    },
-  },
-  [DataPointType.EXPONENTIAL_HISTOGRAM]: {
-    type: 'exponentialHistogram',
-    temporality: true,
-    monotonic: false,
-    value: (p) => {
-      const h = p.value as ExponentialHistogram;
-      return {
-        count: h.count, sum: h.sum, min: h.min, max: h.max, scale: h.scale, zeroCount: h.zeroCount,
-        positive: { offset: h.positive.offset, bucketCounts: h.positive.bucketCounts },
-        negative: { offset: h.negative.offset, bucketCounts: h.negative.bucketCounts },
-      };
-    },
-  },
+  [DataPointType.HISTOGRAM]: { type: 'histogram', temporality: true, monotonic: false, value: histogramValue },
+  [DataPointType.EXPONENTIAL_HISTOGRAM]: { type: 'exponentialHistogram', temporality: true, monotonic: false, value: exponentialValue },
 };
+
+function histogramValue(p: SdkPoint): object {
+  const h = p.value as Histogram;
+  return { count: h.count, sum: h.sum, min: h.min, max: h.max, explicitBounds: h.buckets.boundaries, bucketCounts: h.buckets.counts };
+}
+
+function exponentialValue(p: SdkPoint): object {
+  const h = p.value as ExponentialHistogram;
+  return {
+    count: h.count, sum: h.sum, min: h.min, max: h.max, scale: h.scale, zeroCount: h.zeroCount,
+    positive: { offset: h.positive.offset, bucketCounts: h.positive.bucketCounts },
+    negative: { offset: h.negative.offset, bucketCounts: h.negative.bucketCounts },
+  };
+}
 
 function numberValue(p: SdkPoint, isInt: boolean): object {
   return { value: p.value, valueType: isInt ? 'int' : 'double' };
