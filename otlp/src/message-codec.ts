@@ -300,7 +300,11 @@ export function messageCodec<T, Name extends string>(schema: MessageSchema<Name>
 
 type DecodeFailure = (e: unknown, r: Reader, tag: number, into: Record<string, unknown>, attrIndex: number) => unknown;
 
-/** The statement that reads field `i` (`f[i]`, `sv[i]` its scalar reader) into `into`. */
+/**
+ * The statement that reads field `i` (`f[i]`, `sv[i]` its scalar reader) into `into`.
+ * ATTRIBUTES and ID, the commonest non-scalar fields, are written out (the same steps as
+ * their `proto`/`json`), so their stores are not shared with every other message's.
+ */
 function fieldStatement(field: BoundField, i: number, wire: 'proto' | 'json'): string {
   const prop = JSON.stringify(field.prop);
   const value = field.reader.value;
@@ -311,6 +315,7 @@ function fieldStatement(field: BoundField, i: number, wire: 'proto' | 'json'): s
     return `f[${i}].reader.proto(r, into, ${prop}, tag, ctx);`;
   }
   if (field.reader === ATTRIBUTES) return `decodeKeyValuesJson(x, into[${prop}], 0);`;
+  if (field.reader === ID) return `{ const hex = asHexId(x); into[${prop}] = hex; ctx[${prop}] = hex.length >>> 1; }`;
   if (value !== undefined) return `${value.optional ? 'if (x !== null) ' : ''}into[${prop}] = sv[${i}].json(x);`;
   return `f[${i}].reader.json(x, into, ${prop}, ctx);`;
 }
@@ -370,7 +375,7 @@ function compileJsonDecoder<T>(empty: () => T, fields: BoundField[], byKey: Map<
     }
     return into;
   };`;
-  const make = new Function('empty', 'f', 'sv', 'asObject', 'addSegment', 'decodeKeyValuesJson', body);
-  return make(empty, fields, fields.map((f) => f.reader.value), asObject, addSegment, decodeKeyValuesJson);
+  const make = new Function('empty', 'f', 'sv', 'asObject', 'addSegment', 'decodeKeyValuesJson', 'asHexId', body);
+  return make(empty, fields, fields.map((f) => f.reader.value), asObject, addSegment, decodeKeyValuesJson, asHexId);
 }
 
