@@ -13,6 +13,14 @@ function decodeError(f: () => unknown): OtlpDecodeError {
   throw new Error('expected an OtlpDecodeError, but decoding succeeded');
 }
 
+/** Decodes `buf` as traces and checks the refusal: its path, what its message says (each part), its byte offset. */
+function expectTracesFault(buf: Uint8Array, want: { path: string; says: string[]; offset: number }): void {
+  const err = decodeError(() => decodeTracesProtobuf(buf));
+  expect(err.path).toBe(want.path);
+  for (const part of want.says) expect(err.message).toContain(part);
+  expect(err.offset).toBe(want.offset);
+}
+
 const TRACE_ID = new Uint8Array([0x5b, 0x8e, 0xff, 0xf7, 0x98, 0x03, 0x81, 0x03, 0xd2, 0x69, 0xb6, 0x33, 0x81, 0x3f, 0xc6, 0x0c]);
 const SPAN_ID = new Uint8Array([0xee, 0xe1, 0x9b, 0x7e, 0xc3, 0xc1, 0xb1, 0x74]);
 
@@ -66,18 +74,16 @@ describe('malformed protobuf requests', () => {
       w.buf[w.pos++] = 3;
       w.end(s);
     });
-    const err = decodeError(() => decodeTracesProtobuf(buf));
-    expect(err.path).toBe('resource_spans[0].scope_spans[0].spans[1].end_time_unix_nano');
-    expect(err.message).toContain('truncated: 8 bytes needed but only 3 left in the enclosing message');
-    expect(err.offset).toBe(buf.length - 3);
+    expectTracesFault(buf, {
+      path: 'resource_spans[0].scope_spans[0].spans[1].end_time_unix_nano',
+      says: ['truncated: 8 bytes needed but only 3 left in the enclosing message'],
+      offset: buf.length - 3,
+    });
   });
 
   it('a length prefix larger than the rest of the body', () => {
     const buf = new Uint8Array([0x0a, 100, 1, 2, 3]);
-    const err = decodeError(() => decodeTracesProtobuf(buf));
-    expect(err.message).toContain('length 100 runs past the end of the enclosing message (3 byte(s) left)');
-    expect(err.path).toBe('resource_spans[0]');
-    expect(err.offset).toBe(2);
+    expectTracesFault(buf, { path: 'resource_spans[0]', says: ['length 100 runs past the end of the enclosing message (3 byte(s) left)'], offset: 2 });
   });
 
   it('a known field with the wrong wire type names the field, both wire types and the offset', () => {
@@ -92,11 +98,11 @@ describe('malformed protobuf requests', () => {
       w.varint(7);
       w.end(s);
     });
-    const err = decodeError(() => decodeTracesProtobuf(buf));
-    expect(err.path).toBe('resource_spans[0].scope_spans[0].spans[1].name');
-    expect(err.message).toContain('wrong wire type 0 (varint) for field 5 (name), expected 2 (length-delimited)');
-    expect(err.message).toContain('serialize it with an OTLP protobuf library');
-    expect(err.offset).toBe(nameTagOffset);
+    expectTracesFault(buf, {
+      path: 'resource_spans[0].scope_spans[0].spans[1].name',
+      says: ['wrong wire type 0 (varint) for field 5 (name), expected 2 (length-delimited)', 'serialize it with an OTLP protobuf library'],
+      offset: nameTagOffset,
+    });
   });
 
   it('invalid UTF-8 in a string field gives the field path and the bad byte', () => {
@@ -118,11 +124,11 @@ describe('malformed protobuf requests', () => {
         w.end(kv);
       }),
     );
-    const err = decodeError(() => decodeTracesProtobuf(buf));
-    expect(err.path).toBe('resource_spans[0].scope_spans[0].spans[0].attributes[0].value.string_value');
-    expect(err.message).toContain('string is not valid UTF-8 (bad byte 0xc3 at offset 1 of the string)');
-    expect(err.message).toContain('OTLP string fields must be UTF-8');
-    expect(err.offset).toBe(badOffset);
+    expectTracesFault(buf, {
+      path: 'resource_spans[0].scope_spans[0].spans[0].attributes[0].value.string_value',
+      says: ['string is not valid UTF-8 (bad byte 0xc3 at offset 1 of the string)', 'OTLP string fields must be UTF-8'],
+      offset: badOffset,
+    });
   });
 
   it('invalid UTF-8 in a long string and in a key is refused too', () => {

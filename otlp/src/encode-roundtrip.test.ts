@@ -24,6 +24,7 @@ import {
   encodeMetricsProtobuf,
   encodeTracesProtobuf,
 } from './index.ts';
+import type { DecodeResult } from './index.ts';
 
 // ------------------------------------------------------------------ arbitraries of valid models
 
@@ -102,17 +103,18 @@ const span: fc.Arbitrary<Span> = fc.record({
   status: fc.record({ code: fc.constantFrom(0, 1, 2), message: str }),
 });
 
-const traces: fc.Arbitrary<TracesData> = fc.record({
-  resourceSpans: fc.array(
-    fc.record({
-      resource,
-      scopeSpans: fc.array(fc.record({ scope, spans: fc.array(span, { maxLength: 3 }), schemaUrl: str }), { maxLength: 2 }),
-      schemaUrl: str,
-    }),
-    { maxLength: 2 },
-  ),
-});
+/**
+ * A whole export (resource levels → scope levels → items) around `item`, under the
+ * signal's list names: the envelope is the same for the three signals.
+ */
+function exportOf<Data>(names: readonly [string, string, string], item: fc.Arbitrary<unknown>): fc.Arbitrary<Data> {
+  const [resourceList, scopeList, itemList] = names;
+  const scopeLevel = fc.record({ scope, [itemList]: fc.array(item, { maxLength: 3 }), schemaUrl: str });
+  const resourceLevel = fc.record({ resource, [scopeList]: fc.array(scopeLevel, { maxLength: 2 }), schemaUrl: str });
+  return fc.record({ [resourceList]: fc.array(resourceLevel, { maxLength: 2 }) }) as unknown as fc.Arbitrary<Data>;
+}
 
+const traces = exportOf<TracesData>(['resourceSpans', 'scopeSpans', 'spans'], span);
 const exemplar: fc.Arbitrary<Exemplar> = fc.record({
   filteredAttributes: attributes,
   timeUnixNano: time,
@@ -196,17 +198,7 @@ const metricData: fc.Arbitrary<MetricData> = fc.oneof(
   fc.constant({ type: 'empty' as const }),
 ) as fc.Arbitrary<MetricData>;
 const metric: fc.Arbitrary<Metric> = fc.record({ name: str, description: str, unit: str, metadata: attributes, data: metricData });
-const metrics: fc.Arbitrary<MetricsData> = fc.record({
-  resourceMetrics: fc.array(
-    fc.record({
-      resource,
-      scopeMetrics: fc.array(fc.record({ scope, metrics: fc.array(metric, { maxLength: 3 }), schemaUrl: str }), { maxLength: 2 }),
-      schemaUrl: str,
-    }),
-    { maxLength: 2 },
-  ),
-});
-
+const metrics = exportOf<MetricsData>(['resourceMetrics', 'scopeMetrics', 'metrics'], metric);
 const logRecord: fc.Arbitrary<LogRecord> = fc.record({
   timeUnixNano: time,
   observedTimeUnixNano: time,
@@ -220,53 +212,38 @@ const logRecord: fc.Arbitrary<LogRecord> = fc.record({
   spanId: optionalId(8),
   eventName: str,
 });
-const logs: fc.Arbitrary<LogsData> = fc.record({
-  resourceLogs: fc.array(
-    fc.record({
-      resource,
-      scopeLogs: fc.array(fc.record({ scope, logRecords: fc.array(logRecord, { maxLength: 3 }), schemaUrl: str }), { maxLength: 2 }),
-      schemaUrl: str,
-    }),
-    { maxLength: 2 },
-  ),
-});
-
+const logs = exportOf<LogsData>(['resourceLogs', 'scopeLogs', 'logRecords'], logRecord);
 // ------------------------------------------------------------------ properties
 
+const spanCount = (d: TracesData): number => d.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((s) => s.spans)).length;
+const pointCount = (d: MetricsData): number =>
+  d.resourceMetrics
+    .flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics))
+    .reduce((n, m) => n + (m.data.type === 'empty' ? 0 : m.data.dataPoints.length), 0);
+const recordCount = (d: LogsData): number => d.resourceLogs.flatMap((rl) => rl.scopeLogs.flatMap((sl) => sl.logRecords)).length;
+
+/** Each signal: its arbitrary exports, encode then decode, and how many items an export holds. */
+const roundTrips = [
+  { name: 'traces', data: traces, roundTrip: (d: TracesData) => decodeTracesProtobuf(encodeTracesProtobuf(d)), items: spanCount },
+  { name: 'metrics (every type, summary included)', data: metrics, roundTrip: (d: MetricsData) => decodeMetricsProtobuf(encodeMetricsProtobuf(d)), items: pointCount },
+  { name: 'logs', data: logs, roundTrip: (d: LogsData) => decodeLogsProtobuf(encodeLogsProtobuf(d)), items: recordCount },
+] as { name: string; data: fc.Arbitrary<unknown>; roundTrip(d: unknown): DecodeResult<unknown>; items(d: unknown): number }[];
+
 describe('our encoders round-trip through our decoders', () => {
-  it('traces: model → protobuf → model', () => {
-    fc.assert(
-      fc.property(traces, (d) => {
-        const r = decodeTracesProtobuf(encodeTracesProtobuf(d));
-        expect(r.rejected).toBe(0);
-        expect(r.data).toEqual(d);
-        expect(r.items).toBe(d.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((s) => s.spans)).length);
-      }),
-      { numRuns: 300 },
-    );
-  });
-
-  it('metrics (every type, summary included): model → protobuf → model', () => {
-    fc.assert(
-      fc.property(metrics, (d) => {
-        const r = decodeMetricsProtobuf(encodeMetricsProtobuf(d));
-        expect(r.rejectedMessage).toBe('');
-        expect(r.data).toEqual(d);
-      }),
-      { numRuns: 300 },
-    );
-  });
-
-  it('logs: model → protobuf → model', () => {
-    fc.assert(
-      fc.property(logs, (d) => {
-        const r = decodeLogsProtobuf(encodeLogsProtobuf(d));
-        expect(r.rejected).toBe(0);
-        expect(r.data).toEqual(d);
-      }),
-      { numRuns: 300 },
-    );
-  });
+  for (const { name, data, roundTrip, items } of roundTrips) {
+    it(`${name}: model → protobuf → model`, () => {
+      fc.assert(
+        fc.property(data, (d) => {
+          const r = roundTrip(d);
+          expect(r.rejected).toBe(0);
+          expect(r.rejectedMessage).toBe('');
+          expect(r.data).toEqual(d);
+          expect(r.items).toBe(items(d));
+        }),
+        { numRuns: 300 },
+      );
+    });
+  }
 });
 
 describe('summary metrics (the JS SDK does not produce them)', () => {

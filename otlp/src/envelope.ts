@@ -37,35 +37,34 @@ export interface Envelope<Item, ScopeLevel extends AnyScopeLevel, ResourceLevel 
   itemsOf(scope: ScopeLevel): Item[];
 }
 
-export const TRACES_ENVELOPE: Envelope<Span, ScopeSpans, ResourceSpans, TracesData> = {
-  request: 'ExportTraceServiceRequest',
-  protoNames: ['resource_spans', 'scope_spans', 'spans'],
-  jsonNames: ['resourceSpans', 'scopeSpans', 'spans'],
-  scopeLevel: (scope, spans, schemaUrl) => ({ scope, spans, schemaUrl }),
-  resourceLevel: (resource, scopeSpans, schemaUrl) => ({ resource, scopeSpans, schemaUrl }),
-  data: (resourceSpans) => ({ resourceSpans }),
-  resourcesOf: (d) => d.resourceSpans, scopesOf: (rs) => rs.scopeSpans, itemsOf: (ss) => ss.spans,
-};
+/**
+ * A signal's envelope from its model property names (resource level, scope level, items:
+ * the OTLP/JSON list names too), typed against the model; the protobuf names are their
+ * snake_case. Every signal's levels are built the same way: only the names differ.
+ */
+function envelope<Item, ScopeLevel extends AnyScopeLevel, ResourceLevel extends AnyResourceLevel, Data>(
+  request: string,
+  jsonNames: readonly [keyof Data & string, keyof ResourceLevel & string, keyof ScopeLevel & string],
+): Envelope<Item, ScopeLevel, ResourceLevel, Data> {
+  const [resourceList, scopeList, itemList] = jsonNames;
+  const snakeCase = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  return {
+    request,
+    protoNames: [snakeCase(resourceList), snakeCase(scopeList), snakeCase(itemList)],
+    jsonNames,
+    // one literal per level: every scope level of a signal gets the same hidden class
+    scopeLevel: (scope, items, schemaUrl) => ({ scope, [itemList]: items, schemaUrl }) as unknown as ScopeLevel,
+    resourceLevel: (resource, scopes, schemaUrl) => ({ resource, [scopeList]: scopes, schemaUrl }) as unknown as ResourceLevel,
+    data: (resources) => ({ [resourceList]: resources }) as Data,
+    resourcesOf: (data) => data[resourceList] as ResourceLevel[],
+    scopesOf: (resource) => resource[scopeList] as ScopeLevel[],
+    itemsOf: (scope) => scope[itemList] as Item[],
+  };
+}
 
-export const METRICS_ENVELOPE: Envelope<Metric, ScopeMetrics, ResourceMetrics, MetricsData> = {
-  request: 'ExportMetricsServiceRequest',
-  protoNames: ['resource_metrics', 'scope_metrics', 'metrics'],
-  jsonNames: ['resourceMetrics', 'scopeMetrics', 'metrics'],
-  scopeLevel: (scope, metrics, schemaUrl) => ({ scope, metrics, schemaUrl }),
-  resourceLevel: (resource, scopeMetrics, schemaUrl) => ({ resource, scopeMetrics, schemaUrl }),
-  data: (resourceMetrics) => ({ resourceMetrics }),
-  resourcesOf: (d) => d.resourceMetrics, scopesOf: (rm) => rm.scopeMetrics, itemsOf: (sm) => sm.metrics,
-};
-
-export const LOGS_ENVELOPE: Envelope<LogRecord, ScopeLogs, ResourceLogs, LogsData> = {
-  request: 'ExportLogsServiceRequest',
-  protoNames: ['resource_logs', 'scope_logs', 'log_records'],
-  jsonNames: ['resourceLogs', 'scopeLogs', 'logRecords'],
-  scopeLevel: (scope, logRecords, schemaUrl) => ({ scope, logRecords, schemaUrl }),
-  resourceLevel: (resource, scopeLogs, schemaUrl) => ({ resource, scopeLogs, schemaUrl }),
-  data: (resourceLogs) => ({ resourceLogs }),
-  resourcesOf: (d) => d.resourceLogs, scopesOf: (rl) => rl.scopeLogs, itemsOf: (sl) => sl.logRecords,
-};
+export const TRACES_ENVELOPE = envelope<Span, ScopeSpans, ResourceSpans, TracesData>('ExportTraceServiceRequest', ['resourceSpans', 'scopeSpans', 'spans']);
+export const METRICS_ENVELOPE = envelope<Metric, ScopeMetrics, ResourceMetrics, MetricsData>('ExportMetricsServiceRequest', ['resourceMetrics', 'scopeMetrics', 'metrics']);
+export const LOGS_ENVELOPE = envelope<LogRecord, ScopeLogs, ResourceLogs, LogsData>('ExportLogsServiceRequest', ['resourceLogs', 'scopeLogs', 'logRecords']);
 
 /**
  * Where an envelope decoder is, for the paths of rejected items, and what it has taken:

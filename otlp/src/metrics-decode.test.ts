@@ -62,83 +62,56 @@ async function makeMetrics(temporality: SdkTemporality): Promise<ResourceMetrics
   return resourceMetrics;
 }
 
+type OurPoint = { startTimeUnixNano: bigint; timeUnixNano: bigint; attributes: object } & Record<string, unknown>;
+type SdkPoint = MetricData['dataPoints'][number];
+
+/** What each SDK data point type becomes in the model: its type, whether it keeps temporality and monotonicity, its value's fields. */
+const KINDS: Record<DataPointType, { type: Metric['data']['type']; temporality: boolean; monotonic: boolean; value(p: SdkPoint, isInt: boolean): object }> = {
+  [DataPointType.SUM]: { type: 'sum', temporality: true, monotonic: true, value: numberValue },
+  [DataPointType.GAUGE]: { type: 'gauge', temporality: false, monotonic: false, value: numberValue },
+  [DataPointType.HISTOGRAM]: { type: 'histogram', temporality: true, monotonic: false, value: histogramValue },
+  [DataPointType.EXPONENTIAL_HISTOGRAM]: { type: 'exponentialHistogram', temporality: true, monotonic: false, value: exponentialValue },
+};
+
+function histogramValue(p: SdkPoint): object {
+  const h = p.value as Histogram;
+  return { count: h.count, sum: h.sum, min: h.min, max: h.max, explicitBounds: h.buckets.boundaries, bucketCounts: h.buckets.counts };
+}
+
+function exponentialValue(p: SdkPoint): object {
+  const h = p.value as ExponentialHistogram;
+  return {
+    count: h.count, sum: h.sum, min: h.min, max: h.max, scale: h.scale, zeroCount: h.zeroCount,
+    positive: { offset: h.positive.offset, bucketCounts: h.positive.bucketCounts },
+    negative: { offset: h.negative.offset, bucketCounts: h.negative.bucketCounts },
+  };
+}
+
+function numberValue(p: SdkPoint, isInt: boolean): object {
+  return { value: p.value, valueType: isInt ? 'int' : 'double' };
+}
+
 function expectMetricMatches(got: Metric, want: MetricData): void {
   expect(got.name).toBe(want.descriptor.name);
   expect(got.description).toBe(want.descriptor.description);
   expect(got.unit).toBe(want.descriptor.unit);
   const isInt = want.descriptor.valueType === ValueType.INT;
-  switch (want.dataPointType) {
-    case DataPointType.SUM: {
-      expect(got.data.type).toBe('sum');
-      if (got.data.type !== 'sum') return;
-      expect(got.data.isMonotonic).toBe(want.isMonotonic);
-      expect(got.data.aggregationTemporality).toBe(want.aggregationTemporality === SdkTemporality.DELTA ? 1 : 2);
-      expect(got.data.dataPoints).toHaveLength(want.dataPoints.length);
-      want.dataPoints.forEach((p, i) => {
-        const g = got.data.type === 'sum' ? got.data.dataPoints[i] : undefined;
-        expect(g?.value).toBe(p.value);
-        expect(g?.valueType).toBe(isInt ? 'int' : 'double');
-        expect(g?.startTimeUnixNano).toBe(ns(p.startTime));
-        expect(g?.timeUnixNano).toBe(ns(p.endTime));
-        expect(plain(g!.attributes)).toEqual(p.attributes);
-      });
-      break;
-    }
-    case DataPointType.GAUGE: {
-      expect(got.data.type).toBe('gauge');
-      if (got.data.type !== 'gauge') return;
-      want.dataPoints.forEach((p, i) => {
-        const g = got.data.type === 'gauge' ? got.data.dataPoints[i] : undefined;
-        expect(g?.value).toBe(p.value);
-        expect(g?.valueType).toBe(isInt ? 'int' : 'double');
-        expect(g?.startTimeUnixNano).toBe(ns(p.startTime));
-        expect(g?.timeUnixNano).toBe(ns(p.endTime));
-        expect(plain(g!.attributes)).toEqual(p.attributes);
-      });
-      break;
-    }
-    case DataPointType.HISTOGRAM: {
-      expect(got.data.type).toBe('histogram');
-      if (got.data.type !== 'histogram') return;
-      expect(got.data.aggregationTemporality).toBe(want.aggregationTemporality === SdkTemporality.DELTA ? 1 : 2);
-      expect(got.data.dataPoints).toHaveLength(want.dataPoints.length);
-      want.dataPoints.forEach((p, i) => {
-        const g = got.data.type === 'histogram' ? got.data.dataPoints[i] : undefined;
-        const h = p.value as Histogram;
-        expect(g?.count).toBe(h.count);
-        expect(g?.sum).toBe(h.sum);
-        expect(g?.min).toBe(h.min);
-        expect(g?.max).toBe(h.max);
-        expect(g?.explicitBounds).toEqual(h.buckets.boundaries);
-        expect(g?.bucketCounts).toEqual(h.buckets.counts);
-        expect(g?.startTimeUnixNano).toBe(ns(p.startTime));
-        expect(g?.timeUnixNano).toBe(ns(p.endTime));
-        expect(plain(g!.attributes)).toEqual(p.attributes);
-      });
-      break;
-    }
-    case DataPointType.EXPONENTIAL_HISTOGRAM: {
-      expect(got.data.type).toBe('exponentialHistogram');
-      if (got.data.type !== 'exponentialHistogram') return;
-      expect(got.data.aggregationTemporality).toBe(want.aggregationTemporality === SdkTemporality.DELTA ? 1 : 2);
-      want.dataPoints.forEach((p, i) => {
-        const g = got.data.type === 'exponentialHistogram' ? got.data.dataPoints[i] : undefined;
-        const h = p.value as ExponentialHistogram;
-        expect(g?.count).toBe(h.count);
-        expect(g?.sum).toBe(h.sum);
-        expect(g?.min).toBe(h.min);
-        expect(g?.max).toBe(h.max);
-        expect(g?.scale).toBe(h.scale);
-        expect(g?.zeroCount).toBe(h.zeroCount);
-        expect(g?.positive).toEqual({ offset: h.positive.offset, bucketCounts: h.positive.bucketCounts });
-        expect(g?.negative).toEqual({ offset: h.negative.offset, bucketCounts: h.negative.bucketCounts });
-        expect(g?.startTimeUnixNano).toBe(ns(p.startTime));
-        expect(g?.timeUnixNano).toBe(ns(p.endTime));
-        expect(plain(g!.attributes)).toEqual(p.attributes);
-      });
-      break;
-    }
+  const kind = KINDS[want.dataPointType];
+  const data = got.data as unknown as { type: string; dataPoints: OurPoint[]; aggregationTemporality?: number; isMonotonic?: boolean };
+  expect(data.type).toBe(kind.type);
+  if (kind.temporality) {
+    expect(data.aggregationTemporality).toBe(want.aggregationTemporality === SdkTemporality.DELTA ? 1 : 2);
   }
+  if (kind.monotonic) expect(data.isMonotonic).toBe((want as { isMonotonic: boolean }).isMonotonic);
+  expect(data.dataPoints).toHaveLength(want.dataPoints.length);
+  want.dataPoints.forEach((p: SdkPoint, i: number) => {
+    const g = data.dataPoints[i];
+    const value = kind.value(p, isInt);
+    expect(Object.fromEntries(Object.keys(value).map((k) => [k, g[k]]))).toEqual(value);
+    expect(g.startTimeUnixNano).toBe(ns(p.startTime));
+    expect(g.timeUnixNano).toBe(ns(p.endTime));
+    expect(plain(g.attributes)).toEqual(p.attributes);
+  });
 }
 
 for (const temporality of [SdkTemporality.CUMULATIVE, SdkTemporality.DELTA]) {

@@ -4,7 +4,7 @@
  */
 import { newAttributes } from './telemetry.ts';
 import type { AnyValue, Attributes, InstrumentationScope, KeyValueList, Resource } from './telemetry.ts';
-import { enterMessage, fault, leaveMessage, otherField, readBytesCopy, readDouble, readInt64, readKey, readTag, schema, segmentOf, within } from './proto-read.ts';
+import { enterMessage, fault, leaveMessage, otherField, readBytesCopy, readDouble, readInt64, readKey, readRepeated, readTag, schema, segmentOf, within } from './proto-read.ts';
 import type { Reader } from './proto-read.ts';
 import { ANY_VALUE, KEY_VALUE, VALUES } from './proto-schema.ts';
 
@@ -66,34 +66,14 @@ function tooDeep(r: Reader) {
 /** ArrayValue and KeyValueList: one repeated field `values`, of AnyValue or KeyValue. */
 function decodeArrayValue(r: Reader, depth: number): AnyValue[] {
   const values: AnyValue[] = [];
-  readValues(r, (reader) => values.push(decodeAnyValue(reader, depth)));
+  readRepeated(r, VALUES, VALUES.tag.values, (reader) => values.push(decodeAnyValue(reader, depth)));
   return values;
 }
 
 function decodeKeyValueList(r: Reader, depth: number): KeyValueList {
   const kv = newAttributes();
-  readValues(r, (reader) => decodeKeyValueInto(reader, kv, depth));
+  readRepeated(r, VALUES, VALUES.tag.values, (reader) => decodeKeyValueInto(reader, kv, depth));
   return kv;
-}
-
-function readValues(r: Reader, readOne: (r: Reader) => unknown): void {
-  const { values } = VALUES.tag;
-  let tag = 0;
-  let index = 0;
-  try {
-    for (; r.pos < r.len; tag = 0) {
-      tag = readTag(r);
-      if (tag !== values) otherField(r, tag, VALUES);
-      else {
-        const outer = enterMessage(r);
-        readOne(r);
-        leaveMessage(r, outer);
-        index++;
-      }
-    }
-  } catch (e) {
-    throw within(e, r, segmentOf(VALUES, tag, index));
-  }
 }
 
 /** Decodes the KeyValue message that starts here (length prefix first) into `attrs`. */

@@ -6,7 +6,7 @@
 import type { DecodeResult } from './decode-error.ts';
 import { DecodePlace, type AnyResourceLevel, type AnyScopeLevel, type Envelope } from './envelope.ts';
 import { emptyResource, emptyScope, RESOURCE_CODEC, SCOPE_CODEC } from './common-codecs.ts';
-import { enterMessage, isField, leaveMessage, newReader, otherField, readString, readTag, segmentOf, toDecodeError, within, type MessageSchema, type Reader } from './proto-read.ts';
+import { enterMessage, isField, leaveMessage, newReader, otherField, readRepeated, readString, readTag, segmentOf, toDecodeError, within, type MessageSchema, type Reader } from './proto-read.ts';
 import { EXPORT_REQUEST, LEVEL } from './proto-schema.ts';
 
 /** Decodes the item message the reader is narrowed to; null (after `place.reject`) drops it. */
@@ -45,20 +45,13 @@ export function protoRequestDecoder<Item, ScopeLevel extends AnyScopeLevel, Reso
     const r = newReader(buf);
     const place = new DecodePlace(resourceList, scopeList);
     const resources: ResourceLevel[] = [];
-    let tag = 0;
     try {
-      for (; r.pos < r.len; tag = 0) {
-        tag = readTag(r);
-        if (tag !== listTag) otherField(r, tag, request);
-        else {
-          place.resourceIndex = resources.length;
-          const outer = enterMessage(r);
-          resources.push(decodeResourceLevel(r, place));
-          leaveMessage(r, outer);
-        }
-      }
+      readRepeated(r, request, listTag, (reader, index) => {
+        place.resourceIndex = index;
+        resources.push(decodeResourceLevel(reader, place));
+      });
     } catch (e) {
-      throw toDecodeError(within(e, r, segmentOf(request, tag, resources.length)), r, envelope.request);
+      throw toDecodeError(e, r, envelope.request);
     }
     return place.result(envelope.data(resources));
   };

@@ -207,6 +207,31 @@ export function leaveMessage(r: Reader, outer: number): void {
   r.len = outer;
 }
 
+/**
+ * Reads the message the reader is narrowed to whose one known field is the repeated
+ * sub-message `listTag` (ArrayValue, KeyValueList, an export request): each element,
+ * the reader narrowed to it, goes to `readOne` with its index; a fault gets the path of
+ * the element (or field) it is in.
+ */
+export function readRepeated(r: Reader, s: MessageSchema, listTag: number, readOne: (r: Reader, index: number) => void): void {
+  let tag = 0;
+  let index = 0;
+  try {
+    for (; r.pos < r.len; tag = 0) {
+      tag = readTag(r);
+      if (tag !== listTag) otherField(r, tag, s);
+      else {
+        const outer = enterMessage(r);
+        readOne(r, index);
+        leaveMessage(r, outer);
+        index++;
+      }
+    }
+  } catch (e) {
+    throw within(e, r, segmentOf(s, tag, index));
+  }
+}
+
 // ------------------------------------------------------------------ strings
 
 const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });

@@ -12,20 +12,23 @@ import { decodeTracesJson, decodeTracesProtobuf } from './index.ts';
 const ns = (t: HrTime): bigint => BigInt(t[0]) * 1_000_000_000n + BigInt(t[1]);
 const plain = (o: object): Record<string, unknown> => ({ ...o });
 
+/** The resource of the test spans: every attribute value type. */
+const RESOURCE_ATTRIBUTES = {
+  'service.name': 'checkout',
+  'service.instance.id': 'i-7',
+  'process.pid': 4242,
+  'host.cpu.ratio': 0.25,
+  'deployment.canary': false,
+  'process.command_args': ['node', 'app.js'],
+};
+
 /** Real SDK spans covering every field the OTLP span carries. */
 function makeSpans(): { spans: ReadableSpan[]; resourceSchema: string } {
   const exporter = new InMemorySpanExporter();
   const resourceSchema = 'https://opentelemetry.io/schemas/1.24.0';
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes(
-      {
-        'service.name': 'checkout',
-        'service.instance.id': 'i-7',
-        'process.pid': 4242,
-        'host.cpu.ratio': 0.25,
-        'deployment.canary': false,
-        'process.command_args': ['node', 'app.js'],
-      },
+      RESOURCE_ATTRIBUTES,
       { schemaUrl: resourceSchema },
     ),
     spanLimits: { attributeCountLimit: 12, eventCountLimit: 2, linkCountLimit: 1, attributePerEventCountLimit: 1 },
@@ -142,14 +145,7 @@ describe('decodeTracesProtobuf against the OpenTelemetry JS serializer', () => {
   it('decodes resource, scope and schema urls', () => {
     expect(result.data.resourceSpans).toHaveLength(1);
     const rs = result.data.resourceSpans[0];
-    expect(plain(rs.resource.attributes)).toEqual({
-      'service.name': 'checkout',
-      'service.instance.id': 'i-7',
-      'process.pid': 4242,
-      'host.cpu.ratio': 0.25,
-      'deployment.canary': false,
-      'process.command_args': ['node', 'app.js'],
-    });
+    expect(plain(rs.resource.attributes)).toEqual(RESOURCE_ATTRIBUTES);
     expect(Object.getPrototypeOf(rs.resource.attributes)).toBeNull();
     expect(rs.resource.droppedAttributesCount).toBe(0);
     expect(rs.schemaUrl).toBe(resourceSchema);
