@@ -142,6 +142,8 @@ async function mixedFile(path: string, count: number): Promise<Expected> {
 // ------------------------------------------------------------------ the two sides
 
 interface Outcome {
+  /** CPU seconds per process, when several took part */
+  split?: Record<string, number>;
   lines: number;
   cpu: number;
   wall: number;
@@ -194,7 +196,8 @@ async function lookoutFile(name: string, source: string, expected: Expected): Pr
   const agent = startProcess(process.execPath, [join(ROOT, 'agents/host/bin/lookout-agent.mjs'), '--config', agentConfig]);
   try {
     await waitFor('agent started', () => (agent.output().includes('lookout-agent started') ? true : undefined), 60_000, [agent]);
-    const before = cpuSeconds(agent.child.pid!) + cpuSeconds(collector.process.child.pid!);
+    const agentBefore = cpuSeconds(agent.child.pid!);
+    const collectorBefore = cpuSeconds(collector.process.child.pid!);
     const wallStart = performance.now();
     renameSync(source, join(watched, 'app.log'));
     await waitFor(
@@ -204,11 +207,12 @@ async function lookoutFile(name: string, source: string, expected: Expected): Pr
       [agent, collector.process],
     );
     const wall = (performance.now() - wallStart) / 1000;
-    const cpu = cpuSeconds(agent.child.pid!) + cpuSeconds(collector.process.child.pid!) - before;
+    const split = { agent: cpuSeconds(agent.child.pid!) - agentBefore, collector: cpuSeconds(collector.process.child.pid!) - collectorBefore };
+    const cpu = split.agent + split.collector;
     const requests = await metricSum(collector.url, 'lookout_requests_total');
     const errors = await metricSum(collector.url, 'lookout_request_errors_total');
     renameSync(join(watched, 'app.log'), source); // hand the file back for the peer
-    return { lines: expected.lines, cpu, wall, requests, errors };
+    return { lines: expected.lines, cpu, wall, requests, errors, split };
   } finally {
     await stop(agent);
     await stop(collector.process);
@@ -350,7 +354,9 @@ try {
   console.log(`${'case'.padEnd(30)}${'lines/CPU-s'.padStart(13)}${'lines/s wall'.padStart(14)}${'CPU s'.padStart(8)}   requests / 5xx counted`);
   const row = (label: string, o: Outcome) =>
     console.log(
-      `${label.padEnd(30)}${fmt(o.lines / o.cpu).padStart(13)}${fmt(o.lines / o.wall).padStart(14)}${o.cpu.toFixed(1).padStart(8)}   ${o.requests === undefined ? '' : `${fmt(o.requests)} / ${fmt(o.errors ?? 0)}`}`,
+      `${label.padEnd(30)}${fmt(o.lines / o.cpu).padStart(13)}${fmt(o.lines / o.wall).padStart(14)}${o.cpu.toFixed(1).padStart(8)}   ${o.requests === undefined ? '' : `${fmt(o.requests)} / ${fmt(o.errors ?? 0)}`}${
+        o.split ? `   (CPU s: ${Object.entries(o.split).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')})` : ''
+      }`,
     );
   const cases: Array<{ name: string; lookout: () => Promise<Outcome>; peer: () => Promise<Outcome>; expected?: Expected; goal?: boolean }> = [
     { name: 'access file', lookout: () => lookoutFile('access', accessPath, access), peer: () => peerFile('access', accessPath, access, 'access'), expected: access, goal: true },

@@ -123,6 +123,21 @@ describe('RecentTraces store (SQLite)', () => {
     expect(traces.list({ route: '/b' }).length).toBe(1);
   });
 
+  it('past its scan budget it still keeps every error trace, skips the slow search, and refills with time', () => {
+    const clock = { now: 1000 };
+    const traces = store({ slowScanSpansPerSecond: 10 }, clock);
+    const healthy = (from: number, count: number, ms: number) => Array.from({ length: count }, (_, i) => span(from + i, from + i, 0, { route: '/a', ms }));
+    // 50 healthy spans and one error: over the budget of 10 spans per second
+    traces.consume(batch('api', [...healthy(100, 50, 40), span(999, 999, 0, { route: '/a', status: 500 })]));
+    expect(traces.list({ reason: 'error' }).map((t) => t.traceId)).toEqual([hex(999, 32)]);
+    // none of the healthy traces was looked at for the slow slots (only the error trace took one)
+    expect(traces.list({ reason: 'slow' }).map((t) => t.traceId)).toEqual([hex(999, 32)]);
+    // a second later the budget has refilled: a small batch is searched for slow traces again
+    clock.now += 1000;
+    traces.consume(batch('api', healthy(200, 3, 80)));
+    expect(traces.list({ reason: 'slow' }).map((t) => t.traceId)).toContain(hex(200, 32));
+  });
+
   it('stays within maxTraces and maxBytes, oldest out first', () => {
     const clock = { now: 0 };
     const traces = store({ maxTraces: 3 }, clock);

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { TracesData } from '@lookout/otlp';
+import { StatusCode, type TracesData } from '@lookout/otlp';
 import type { RouteTemplater } from '../processors/span-observation.ts';
 import {
   evictionOrder,
@@ -38,6 +38,12 @@ export interface RecentTracesOptions {
   registry?: Registry;
   /** told once per batch with rejected spans */
   onRejected?: (rejected: RejectedSpan[]) => void;
+  /**
+   * Spans per second the search for slow traces looks at (default 20,000). Errors and
+   * traces already kept or pending are always looked at; past the budget, other spans
+   * are skipped, so the store costs ingest a bounded amount at any rate.
+   */
+  slowScanSpansPerSecond?: number;
 }
 
 export type TraceReason = 'error' | 'slow';
@@ -213,7 +219,7 @@ export class RecentTraces {
   /** A traces batch from the queue. */
   consume(data: TracesData): void {
     const nowMs = this.options.now();
-    const { groups, rejected } = groupRawSpans(data);
+    const { groups, rejected } = groupRawSpans(this.withinScanBudget(data, nowMs));
     const templateRoute = this.options.templateRoute;
     const records = (raw: RawSpan[]) => raw.map((r) => spanRecord(r.span, r.service, templateRoute));
     if (rejected.length > 0) {
@@ -240,6 +246,42 @@ export class RecentTraces {
       this.evict();
     });
     write();
+  }
+
+  private scanAllowance = 0;
+  private scanRefilledAtMs = 0;
+
+  /**
+   * The batch itself while the slow-trace scan has budget (a token bucket of spans, one
+   * second deep); past it, only the spans of traces that have an error or are already
+   * kept or pending — found by one cheap pass — so a flood of healthy spans costs a loop.
+   */
+  private withinScanBudget(data: TracesData, nowMs: number): TracesData {
+    const perSecond = this.options.slowScanSpansPerSecond ?? 20_000;
+    this.scanAllowance = Math.min(perSecond, this.scanAllowance + ((nowMs - this.scanRefilledAtMs) / 1000) * perSecond);
+    this.scanRefilledAtMs = nowMs;
+    let spans = 0;
+    for (const resourceSpans of data.resourceSpans) for (const scopeSpans of resourceSpans.scopeSpans) spans += scopeSpans.spans.length;
+    if (spans <= this.scanAllowance) {
+      this.scanAllowance -= spans;
+      return data;
+    }
+    const wanted = new Set<string>();
+    for (const resourceSpans of data.resourceSpans) {
+      for (const scopeSpans of resourceSpans.scopeSpans) {
+        for (const span of scopeSpans.spans) {
+          const status = span.attributes['http.response.status_code'];
+          if (span.status.code === StatusCode.ERROR || (typeof status === 'number' && status >= 500)) wanted.add(span.traceId);
+          else if (this.stored.has(span.traceId) || this.pending.has(span.traceId)) wanted.add(span.traceId);
+        }
+      }
+    }
+    return {
+      resourceSpans: data.resourceSpans.map((resourceSpans) => ({
+        ...resourceSpans,
+        scopeSpans: resourceSpans.scopeSpans.map((scopeSpans) => ({ ...scopeSpans, spans: scopeSpans.spans.filter((span) => wanted.has(span.traceId)) })),
+      })),
+    };
   }
 
   private isStored(traceId: string): boolean {
