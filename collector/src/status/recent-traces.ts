@@ -39,7 +39,7 @@ export interface RecentTracesOptions {
   /** told once per batch with rejected spans */
   onRejected?: (rejected: RejectedSpan[]) => void;
   /**
-   * Spans per second the search for slow traces looks at (default 20,000). Errors and
+   * Spans per second the search for slow traces looks at (default 5,000). Errors and
    * traces already kept or pending are always looked at; past the budget, other spans
    * are skipped, so the store costs ingest a bounded amount at any rate.
    */
@@ -219,7 +219,9 @@ export class RecentTraces {
   /** A traces batch from the queue. */
   consume(data: TracesData): void {
     const nowMs = this.options.now();
-    const { groups, rejected } = groupRawSpans(this.withinScanBudget(data, nowMs));
+    const scanned = this.withinScanBudget(data, nowMs);
+    if (scanned === undefined) return; // nothing in this batch to keep: no grouping, no transaction
+    const { groups, rejected } = groupRawSpans(scanned);
     const templateRoute = this.options.templateRoute;
     const records = (raw: RawSpan[]) => raw.map((r) => spanRecord(r.span, r.service, templateRoute));
     if (rejected.length > 0) {
@@ -256,8 +258,8 @@ export class RecentTraces {
    * second deep); past it, only the spans of traces that have an error or are already
    * kept or pending — found by one cheap pass — so a flood of healthy spans costs a loop.
    */
-  private withinScanBudget(data: TracesData, nowMs: number): TracesData {
-    const perSecond = this.options.slowScanSpansPerSecond ?? 20_000;
+  private withinScanBudget(data: TracesData, nowMs: number): TracesData | undefined {
+    const perSecond = this.options.slowScanSpansPerSecond ?? 5_000;
     this.scanAllowance = Math.min(perSecond, this.scanAllowance + ((nowMs - this.scanRefilledAtMs) / 1000) * perSecond);
     this.scanRefilledAtMs = nowMs;
     let spans = 0;
@@ -276,6 +278,7 @@ export class RecentTraces {
         }
       }
     }
+    if (wanted.size === 0 && this.pending.size === 0) return undefined;
     return {
       resourceSpans: data.resourceSpans.map((resourceSpans) => ({
         ...resourceSpans,
