@@ -232,7 +232,10 @@ export class RecentTraces {
     const write = this.db.transaction(() => {
       for (const [traceId, raw] of groups) {
         if (this.isStored(traceId)) {
-          this.append(traceId, records(raw));
+          // a span seen already (a sender's retry) costs a set lookup, not a conversion and an insert
+          const seen = this.spanIdsOf.get(traceId);
+          const fresh = seen ? raw.filter((r) => !seen.has(r.span.spanId)) : raw;
+          if (fresh.length > 0) this.append(traceId, records(fresh));
           continue;
         }
         if (!this.pending.has(traceId)) {
@@ -248,6 +251,15 @@ export class RecentTraces {
       this.evict();
     });
     write();
+  }
+
+  /** span ids of the traces stored since this start, so repeats skip the database */
+  private readonly spanIdsOf = new Map<string, Set<string>>();
+
+  private rememberSpan(traceId: string, spanId: string): void {
+    let ids = this.spanIdsOf.get(traceId);
+    if (!ids) this.spanIdsOf.set(traceId, (ids = new Set()));
+    ids.add(spanId);
   }
 
   private scanAllowance = 0;
@@ -335,6 +347,7 @@ export class RecentTraces {
     for (const span of kept) {
       const text = JSON.stringify(span);
       if (this.sql.insertSpan.run(traceId, span.spanId, text).changes > 0) bytes += Buffer.byteLength(text);
+      this.rememberSpan(traceId, span.spanId);
     }
     this.sql.insertTrace.run(traceId, summary.service, summary.route, summary.rootName, summary.startMs, summary.durationMs, summary.error ? 1 : 0, slow ? 1 : 0, summary.hasRoot ? 1 : 0, kept.length, bytes, nowMs);
     this.stored.add(traceId);
@@ -368,6 +381,7 @@ export class RecentTraces {
         added++;
         bytes += Buffer.byteLength(text);
       }
+      this.rememberSpan(traceId, span.spanId);
     }
     if (added === 0) return;
     const summary = summarise(traceId, this.spansOf(traceId));
@@ -401,6 +415,7 @@ export class RecentTraces {
     this.sql.deleteSpans.run(traceId);
     this.sql.deleteTrace.run(traceId);
     this.stored.delete(traceId);
+    this.spanIdsOf.delete(traceId);
     this.dropSlot(traceId);
     this.count--;
     this.bytes -= row.bytes;
