@@ -39,7 +39,7 @@ export interface RecentTracesOptions {
   /** told once per batch with rejected spans */
   onRejected?: (rejected: RejectedSpan[]) => void;
   /**
-   * Spans per second the search for slow traces looks at (default 5,000). Errors and
+   * Spans per second the search for slow traces looks at (default 1,000). Errors and
    * traces already kept or pending are always looked at; past the budget, other spans
    * are skipped, so the store costs ingest a bounded amount at any rate.
    */
@@ -271,7 +271,7 @@ export class RecentTraces {
    * kept or pending — found by one cheap pass — so a flood of healthy spans costs a loop.
    */
   private withinScanBudget(data: TracesData, nowMs: number): TracesData | undefined {
-    const perSecond = this.options.slowScanSpansPerSecond ?? 5_000;
+    const perSecond = this.options.slowScanSpansPerSecond ?? 1_000;
     this.scanAllowance = Math.min(perSecond, this.scanAllowance + ((nowMs - this.scanRefilledAtMs) / 1000) * perSecond);
     this.scanRefilledAtMs = nowMs;
     let spans = 0;
