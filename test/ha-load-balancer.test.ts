@@ -34,6 +34,13 @@ const spanNames = (c: TestCollector): string[] =>
     ),
   );
 
+/** Acknowledged means queued: the capture consumer may see a batch a moment later. */
+async function arrived(names: () => string[], count: number): Promise<string[]> {
+  const deadline = Date.now() + 10_000;
+  while (names().length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  return names();
+}
+
 let a: TestCollector;
 let b: TestCollector;
 let haproxy: RunningHaproxy | undefined;
@@ -60,7 +67,7 @@ describe.skipIf(!haveHaproxy)('collectors behind HAProxy', () => {
     const exporter = new ProtoTraceExporter({ url: `${haproxy!.url}/v1/traces` });
     for (let i = 0; i < 10; i++) expect((await exportWith(exporter, spans(20, `http${i}`))).code).toBe(ExportResultCode.SUCCESS);
     await exporter.shutdown();
-    const names = [...spanNames(a), ...spanNames(b)].filter((n) => n.startsWith('http'));
+    const names = await arrived(() => [...spanNames(a), ...spanNames(b)].filter((n) => n.startsWith('http')), 200);
     expect(names).toHaveLength(200);
     expect(new Set(names).size).toBe(200);
     expect(spanNames(a).length).toBeGreaterThan(0);
@@ -71,7 +78,7 @@ describe.skipIf(!haveHaproxy)('collectors behind HAProxy', () => {
     const exporter = new GrpcTraceExporter({ url: `http://127.0.0.1:${haproxy!.grpcPort}` });
     for (let i = 0; i < 4; i++) expect((await exportWith(exporter, spans(5, `grpc${i}`))).code).toBe(ExportResultCode.SUCCESS);
     await exporter.shutdown();
-    const names = [...spanNames(a), ...spanNames(b)].filter((n) => n.startsWith('grpc'));
+    const names = await arrived(() => [...spanNames(a), ...spanNames(b)].filter((n) => n.startsWith('grpc')), 20);
     expect(names).toHaveLength(20);
   });
 
@@ -83,7 +90,7 @@ describe.skipIf(!haveHaproxy)('collectors behind HAProxy', () => {
     // right after the stop, before the health check marks it down: connection failures are redispatched
     for (let i = 0; i < 10; i++) expect((await exportWith(exporter, spans(10, `after${i}`))).code).toBe(ExportResultCode.SUCCESS);
     await exporter.shutdown();
-    const after = spanNames(b).filter((n) => n.startsWith('after'));
+    const after = await arrived(() => spanNames(b).filter((n) => n.startsWith('after')), 100);
     expect(after).toHaveLength(100);
     expect(new Set(after).size).toBe(100);
     expect(spanNames(b).length - before).toBe(100);

@@ -110,6 +110,10 @@ afterAll(async () => {
 describe('OTLP exporter to a second collector', () => {
   it('delivers exactly what the first collector acknowledged, per signal', async () => {
     for (let round = 0; round < 3; round++) await sendAll(first.collector.httpUrl, `r${round}`, 40, 20);
+    // acknowledged = queued: the first collector's capture sees the last batches a moment later
+    await first.waitForItems('traces', 120);
+    await first.waitForItems('logs', 60);
+    await first.waitForItems('metrics', 21);
     const acknowledged = { traces: itemsAt(first, 'traces'), metrics: itemsAt(first, 'metrics'), logs: itemsAt(first, 'logs') };
     expect(acknowledged).toEqual({ traces: 120, metrics: 21, logs: 60 });
     await target!.waitForItems('traces', 120);

@@ -169,7 +169,8 @@ describe('remote write to Prometheus', () => {
       await new Promise((r) => setTimeout(r, 20));
     }
     await waitFor('retries during the outage', async () => ((await selfMetric('lookout_remote_write_exporter_retries_total')) > 0 ? true : undefined));
-    expect(await selfMetric('lookout_remote_write_exporter_breaker_state')).toBeGreaterThan(0);
+    // the breaker opens after its failure threshold: wait for it rather than race it
+    expect(await waitFor('the breaker to open', async () => ((await selfMetric('lookout_remote_write_exporter_breaker_state')) > 0 ? true : undefined))).toBe(true);
 
     await forwarder.open();
     const delivered = await waitFor('all six samples', async () => {

@@ -1,5 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { StatusCode, type TracesData } from '@lookout/otlp';
@@ -18,6 +17,7 @@ import {
   type StoredSpan,
   type TraceSummary,
 } from './recent-trace-selection.ts';
+import { preparePrivateFile } from '../store/private-files.ts';
 
 export interface RecentTracesOptions {
   /** SQLite file (created with its directory); ':memory:' for tests */
@@ -168,7 +168,7 @@ export class RecentTraces {
     this.slow = { perRoute: options.slow?.perRoute ?? 5, refreshAfterMs: options.slow?.refreshAfterMs ?? 15 * 60_000 };
     this.pendingMaxBytes = options.pendingMaxBytes ?? 4 * 1024 * 1024;
     this.pendingMaxAgeMs = options.pendingMaxAgeMs ?? 30_000;
-    if (this.file !== ':memory:') mkdirSync(dirname(this.file), { recursive: true });
+    if (this.file !== ':memory:') preparePrivateFile(this.file); // 0700 directory, 0600 file whatever the umask (issue 12)
     this.db = new Database(this.file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
