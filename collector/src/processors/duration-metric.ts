@@ -26,7 +26,8 @@ export const DURATION_METRICS: ReadonlyMap<string, string> = new Map([
   ['http.server.duration', 'ms'],
 ]);
 
-const UNIT_SECONDS: Record<string, number> = { s: 1, ms: 1e-3, us: 1e-6, ns: 1e-9 };
+// No prototype: a unit named `__proto__` or `constructor` must find nothing, not Object's members.
+const UNIT_SECONDS: Record<string, number> = Object.assign(Object.create(null) as Record<string, number>, { s: 1, ms: 1e-3, us: 1e-6, ns: 1e-9 });
 
 /** route when a metric point has no http.route: a point has no path to template */
 export const UNKNOWN_ROUTE = 'unknown';
