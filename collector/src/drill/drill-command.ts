@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { parseDuration } from '../core/units.ts';
 import { loadSloFiles } from '../slo/index.ts';
 import { drillVerdict, formatDrillReport, predictFullOutagePage, type DrillPrediction } from './drill-report.ts';
 import { DrillSetupError, runDrill, type DrillDeps } from './run-drill.ts';
@@ -21,13 +22,6 @@ export const DRILL_USAGE = `usage: lookout drill --slo NAME [options]
   --json              print the timeline and verdict as JSON
   tokens: LOOKOUT_TOKEN (ingest) and LOOKOUT_READ_TOKEN (read APIs), or --token / --read-token
 `;
-
-function durationMs(text: string): number | undefined {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text.trim());
-  if (!match) return undefined;
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
-  return Number(match[1]) * unit;
-}
 
 export interface DrillCommandIo {
   out(text: string): void;
@@ -70,8 +64,8 @@ export async function drillCommand(args: string[], io: DrillCommandIo): Promise<
     return 2;
   }
   const rate = Number(values.rate);
-  const timeoutMs = durationMs(values.timeout);
-  const pollMs = durationMs(values['poll-interval']);
+  const timeoutMs = parseDuration(values.timeout);
+  const pollMs = parseDuration(values['poll-interval']);
   if (!Number.isFinite(rate) || rate <= 0 || rate > 10_000) {
     io.err(`lookout drill: --rate ${values.rate} is not a rate; give spans per second between 1 and 10000\n`);
     return 2;
