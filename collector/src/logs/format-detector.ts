@@ -68,8 +68,12 @@ export function createFormatDetector(options: FormatDetectorOptions = {}): Forma
   function decide(settle: boolean): FormatDetection {
     const best = leader();
     const share = best < 0 || seen === 0 ? 0 : counts[best]! / seen;
+    // A stream whose lines parse, but in several formats (services taking turns in one
+    // file), is not `plain`: it takes the leading format and the stream parser reads each
+    // other line in the format that fits it. `plain` is for lines that parse in none.
+    const parsedShare = seen === 0 ? 0 : (seen - parsedByNone) / seen;
     decision =
-      best >= 0 && share >= minConfidence
+      best >= 0 && (share >= minConfidence || parsedShare >= minConfidence)
         ? { format: candidates[best]!, confidence: share, linesSeen: seen, settled: settle }
         : { format: 'plain', confidence: seen === 0 ? 0 : parsedByNone / seen, linesSeen: seen, settled: settle };
     settled = settle;
@@ -80,7 +84,10 @@ export function createFormatDetector(options: FormatDetectorOptions = {}): Forma
     observe(line: string, nowMs: number): ParsedLine {
       if (settled || isBlank(line)) {
         const k = candidates.indexOf(decision.format);
-        return settled && k >= 0 ? parsers[k]!(line, nowMs) : unparsed(line, nowMs);
+        if (!settled || k < 0) return unparsed(line, nowMs);
+        const result = parsers[k]!(line, nowMs);
+        if (result.parsed) result.format = candidates[k]!;
+        return result;
       }
       const before = leader();
       seen++;
@@ -89,7 +96,10 @@ export function createFormatDetector(options: FormatDetectorOptions = {}): Forma
         const result = parsers[k]!(line, nowMs);
         if (!result.parsed) continue;
         counts[k]!++;
-        if (chosen === undefined || k === before) chosen = result;
+        if (chosen === undefined || k === before) {
+          result.format = candidates[k]!;
+          chosen = result;
+        }
       }
       if (chosen === undefined) parsedByNone++;
       const best = leader();

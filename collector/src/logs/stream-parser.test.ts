@@ -41,6 +41,17 @@ describe('format detection', () => {
     expect(detector.detection).toEqual({ format: 'plain', confidence: 0.75, linesSeen: 4, settled: true });
   });
 
+  it('takes the leading format, not plain, when most lines parse but in several formats (found by fuzzing a mixed tailed file)', () => {
+    const detector = createFormatDetector({ maxLines: 10 });
+    const lines = [samples.syslog(0), samples.json(1), samples.json(2), samples.json(3), samples.logfmt(4), samples.logfmt(5), samples.access(6), samples.access(7), samples.access(8), samples.access(9)];
+    for (const line of lines) detector.observe(line, NOW);
+    expect(detector.detection).toEqual({ format: 'access', confidence: 0.4, linesSeen: 10, settled: true });
+    const stream = createStreamParser({ maxLines: 10 });
+    const results = [...lines, samples.access(10), samples.json(11)].map((line) => stream.parse(line, NOW));
+    expect(results.map((r) => r.parsed)).toEqual(results.map(() => true));
+    expect(results.map((r) => r.format)).toEqual(['syslog', 'json', 'json', 'json', 'logfmt', 'logfmt', 'access', 'access', 'access', 'access', 'access', 'json']);
+  });
+
   it('can be settled early on demand', () => {
     const detector = createFormatDetector();
     detector.observe(samples.access(1), NOW);
@@ -77,15 +88,57 @@ describe('stream parser', () => {
     expect(() => createStreamParser({ pattern: '<ip><status>' })).toThrow(LogPatternError);
   });
 
-  it('detects again after a run of failures (the service now logs JSON)', () => {
+  it('switches to the format the service now logs after a run of its lines, losing none of them', () => {
     const stream = createStreamParser({ redetectAfter: 3 });
     for (let i = 0; i < 5; i++) stream.parse(samples.log4j(i), NOW);
     expect(stream.format).toBe('log4j');
-    for (let i = 0; i < 3; i++) expect(stream.parse(samples.json(i), NOW).parsed).toBe(false);
-    expect(stream.format).toBeUndefined();
-    for (let i = 3; i < 8; i++) expect(stream.parse(samples.json(i), NOW).parsed).toBe(true);
+    for (let i = 0; i < 4; i++) expect(stream.parse(samples.json(i), NOW)).toMatchObject({ parsed: true, format: 'json' });
+    expect(stream.format).toBe('log4j');
+    expect(stream.parse(samples.json(4), NOW)).toMatchObject({ parsed: true, format: 'json' });
     expect(stream.format).toBe('json');
-    expect(stream.stats).toEqual({ lines: 13, unparsed: 3, redetections: 1 });
+    expect(stream.parse(samples.json(5), NOW)).toMatchObject({ parsed: true, format: 'json' });
+    expect(stream.stats).toEqual({ lines: 11, unparsed: 0, redetections: 1 });
+  });
+
+  it('parses a stray line of another format in that format and stays with its own', () => {
+    const stream = createStreamParser();
+    for (let i = 0; i < 5; i++) stream.parse(samples.log4j(i), NOW);
+    const access = stream.parse(samples.access(1), NOW);
+    expect(access).toMatchObject({ parsed: true, format: 'access' });
+    expect(access.record.attributes['http.response.status_code']).toBe(200);
+    expect(stream.parse(samples.log4j(9), NOW)).toMatchObject({ parsed: true, format: 'log4j' });
+    expect(stream.format).toBe('log4j');
+  });
+
+  it('detects again after a run of lines that parse in no format', () => {
+    const stream = createStreamParser({ redetectAfter: 3, maxLines: 3 });
+    for (let i = 0; i < 5; i++) stream.parse(samples.log4j(i), NOW);
+    for (let i = 0; i < 3; i++) expect(stream.parse(`free text ${i}`, NOW).parsed).toBe(false);
+    expect(stream.format).toBeUndefined();
+    for (let i = 3; i < 6; i++) stream.parse(`free text ${i}`, NOW);
+    expect(stream.format).toBe('plain');
+    expect(stream.stats).toEqual({ lines: 11, unparsed: 6, redetections: 1 });
+  });
+
+  it('loses no line of a file with alternating blocks of pino JSON, logfmt, syslog and access lines', () => {
+    const blockLines = 150; // longer than the run of failures (100) that starts detection again
+    const kinds = ['json', 'logfmt', 'syslog', 'access'] as const;
+    const stream = createLogStream();
+    const out = [];
+    let accessLines = 0;
+    for (let block = 0; block < 12; block++) {
+      const kind = kinds[block % kinds.length]!;
+      for (let i = 0; i < blockLines; i++) {
+        if (kind === 'access') accessLines++;
+        out.push(...stream.push(samples[kind](block * blockLines + i), NOW));
+      }
+    }
+    out.push(...stream.flush(NOW));
+    expect(out).toHaveLength(12 * blockLines);
+    expect(out.filter((r) => !r.parsed)).toEqual([]);
+    const requests = out.filter((r) => r.format === 'access' && typeof r.record.attributes['http.response.status_code'] === 'number');
+    expect(requests).toHaveLength(accessLines);
+    expect(out.map((r) => r.format)).toEqual(Array.from({ length: 12 * blockLines }, (_, i) => kinds[Math.floor(i / blockLines) % kinds.length]));
   });
 
   it('counts every line of an auto-detected plain stream as unparsed', () => {
