@@ -317,3 +317,92 @@ describe('summary metrics (the JS SDK does not produce them)', () => {
     expect(r.data).toEqual(summary);
   });
 });
+
+describe('string fields of every length (the writer has an ASCII fast path for any length)', () => {
+  const record = (body: string): LogsData => ({
+    resourceLogs: [
+      {
+        resource: { attributes: newAttributes(), droppedAttributesCount: 0 },
+        schemaUrl: '',
+        scopeLogs: [
+          {
+            scope: { name: 's', version: '', attributes: newAttributes(), droppedAttributesCount: 0 },
+            schemaUrl: '',
+            logRecords: [
+              {
+                timeUnixNano: 0n,
+                observedTimeUnixNano: 1n,
+                severityNumber: 0,
+                severityText: '',
+                body,
+                attributes: newAttributes(),
+                droppedAttributesCount: 0,
+                flags: 0,
+                traceId: '',
+                spanId: '',
+                eventName: '',
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  });
+
+  it.each([0, 1, 127, 128, 300, 16_383, 16_384, 70_000])('an ASCII body of %i characters, and one with a non-ASCII character at its end', (n) => {
+    for (const body of ['x'.repeat(n), 'x'.repeat(n) + 'é', 'x'.repeat(n) + '😀']) {
+      const r = decodeLogsProtobuf(encodeLogsProtobuf(record(body)));
+      expect(r.rejected).toBe(0);
+      expect(r.data.resourceLogs[0]!.scopeLogs[0]!.logRecords[0]!.body).toBe(body);
+    }
+  });
+});
+
+describe('attribute values repeated record after record (the encoder copies their bytes once seen twice)', () => {
+  const batch = (values: Array<Record<string, AnyValue>>): LogsData => ({
+    resourceLogs: [
+      {
+        resource: { attributes: Object.assign(newAttributes(), { 'service.name': 'shop', 'log.file.path': '/var/log/x.log' }), droppedAttributesCount: 0 },
+        schemaUrl: '',
+        scopeLogs: [
+          {
+            scope: { name: 's', version: '', attributes: Object.assign(newAttributes(), { 'log.file.path': '/var/log/x.log' }), droppedAttributesCount: 0 },
+            schemaUrl: '',
+            logRecords: values.map((attributes, i) => ({
+              timeUnixNano: 0n,
+              observedTimeUnixNano: BigInt(i + 1),
+              severityNumber: 0,
+              severityText: '',
+              body: { nested: Object.assign(newAttributes(), attributes) } as unknown as AnyValue,
+              attributes: Object.assign(newAttributes(), attributes),
+              droppedAttributesCount: 0,
+              flags: 0,
+              traceId: '',
+              spanId: '',
+              eventName: '',
+            })),
+          },
+        ],
+      },
+    ],
+  });
+  const value = fc.oneof(fc.constantFrom<AnyValue>('GET', 'POST', true, false, '', 'x'.repeat(300), 'é'.repeat(70), 42), fc.string({ maxLength: 3 }));
+  const records = fc.array(fc.dictionary(fc.constantFrom('a', 'b', 'log.file.path', 'http.request.method'), value, { maxKeys: 4 }), { maxLength: 30 });
+
+  it('round-trips, and encodes the same bytes whatever was encoded before', () => {
+    fc.assert(
+      fc.property(records, records, (first, second) => {
+        const data = batch(second);
+        const alone = encodeLogsProtobuf(data);
+        encodeLogsProtobuf(batch(first));
+        const after = encodeLogsProtobuf(data);
+        expect(Buffer.from(after).equals(Buffer.from(alone))).toBe(true);
+        expect(Buffer.from(encodeLogsProtobuf(data)).equals(Buffer.from(alone))).toBe(true);
+        const r = decodeLogsProtobuf(after);
+        expect(r.rejected).toBe(0);
+        expect(r.data).toEqual(data);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

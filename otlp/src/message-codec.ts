@@ -19,7 +19,6 @@ import {
   asString,
   decodeKeyValuesJson,
   forEachElement,
-  type JsonObject,
 } from './json-common-decode.ts';
 import { readKeyValue } from './proto-common-decode.ts';
 import {
@@ -62,12 +61,23 @@ export interface FieldReader {
   value?: { proto(r: Reader): unknown; json(x: unknown): unknown; optional: boolean };
 }
 
+/*
+ * What a field's `write` does, when it is one of the generic writers below: the compiled
+ * encoder then calls the scalar's writer, or the sub-message's codec, directly. Keyed by
+ * the `write` function itself, so a reader that spreads a scalar and replaces `write`
+ * (metric-codecs.ts's exemplar value) keeps its own.
+ */
+const scalarWriterOf = new WeakMap<FieldReader['write'], (w: ProtoWriter, field: number, value: never) => void>();
+const nestedCodecOf = new WeakMap<FieldReader['write'], { codec: MessageCodec<unknown>; repeated: boolean }>();
+
 /** Writes one scalar value of a field (or nothing, for a default value). */
 export type ScalarWriter<V> = (w: ProtoWriter, field: number, value: V) => void;
 
 export function scalar<V>(readProto: (r: Reader) => V, readJson: (x: unknown) => V, write: ScalarWriter<V>, optional = false): FieldReader {
+  const writeField: FieldReader['write'] = (w, field, from, prop) => write(w, field, from[prop] as V);
+  scalarWriterOf.set(writeField, write as (w: ProtoWriter, field: number, value: never) => void);
   return {
-    write: (w, field, from, prop) => write(w, field, from[prop] as V),
+    write: writeField,
     value: { proto: readProto, json: readJson, optional },
     tags: (tag) => [tag],
     proto: (r, into, prop) => {
@@ -186,12 +196,14 @@ export function packed(
 
 /** A sub-message, set once or (`repeated`) appended to an array. */
 export function message<T>(codec: MessageCodec<T>, repeated = false): FieldReader {
+  const writeField: FieldReader['write'] = (w, field, from, prop) => {
+    if (repeated) for (const value of from[prop] as T[]) writeNested(w, field, codec, value);
+    else writeNested(w, field, codec, from[prop] as T);
+  };
+  nestedCodecOf.set(writeField, { codec: codec as MessageCodec<unknown>, repeated });
   return {
     tags: (tag) => [tag],
-    write: (w, field, from, prop) => {
-      if (repeated) for (const value of from[prop] as T[]) writeNested(w, field, codec, value);
-      else writeNested(w, field, codec, from[prop] as T);
-    },
+    write: writeField,
     proto: (r, into, prop, _tag, ctx) => {
       const value = readNested(r, codec, ctx);
       if (repeated) (into[prop] as T[]).push(value);
@@ -279,15 +291,52 @@ export function messageCodec<T, Name extends string>(schema: MessageSchema<Name>
     const bound = byKey.get(name);
     return bound === undefined ? [] : [{ field: schema.field[name], prop: bound.prop, reader: bound.reader }];
   });
-
-  function encodeProto(w: ProtoWriter, value: T): void {
-    const from = value as Record<string, unknown>;
-    for (const f of writes) f.reader.write(w, f.field, from, f.prop);
-  }
+  // Sub-message codecs are built before their parents, so the encoder can be compiled now.
+  const encodeProto = compileProtoEncoder<T>(writes);
 
   return { decodeProto, decodeJson, encodeProto };
 }
 
+
+// ------------------------------------------------------------------ compiled encoder
+/*
+ * Like the decoders, each codec's encoder is compiled from its table: one statement per
+ * field, calling the field's own writer. The generic loop (`f.reader.write(...)` for every
+ * field of every message) made that one call site megamorphic; encoding a 5,000-record
+ * log batch spent about a fifth of its time there.
+ */
+
+interface WriteField {
+  field: number;
+  prop: string;
+  reader: FieldReader;
+}
+
+function compileProtoEncoder<T>(writes: WriteField[]): (w: ProtoWriter, value: T) => void {
+  const statements = writes.map(({ field, prop, reader }, i) => {
+    const at = `v[${JSON.stringify(prop)}]`;
+    if (reader === ATTRIBUTES) return `writeKeyValues(w, ${field}, ${at});`;
+    if (reader === ID) return `writeIdField(w, ${field}, ${at});`;
+    if (scalarWriterOf.has(reader.write)) return `sw[${i}](w, ${field}, ${at});`;
+    const nested = nestedCodecOf.get(reader.write);
+    if (nested !== undefined) {
+      const codec = `nc[${i}]`;
+      return nested.repeated
+        ? `{ const list = ${at}; for (let k = 0; k < list.length; k++) { const s = w.begin(${field}); ${codec}.encodeProto(w, list[k]); w.end(s); } }`
+        : `{ const s = w.begin(${field}); ${codec}.encodeProto(w, ${at}); w.end(s); }`;
+    }
+    return `rd[${i}].write(w, ${field}, v, ${JSON.stringify(prop)});`;
+  });
+  const body = `return function encodeProto(w, v) {\n  ${statements.join('\n  ')}\n};`;
+  const make = new Function('sw', 'nc', 'rd', 'writeKeyValues', 'writeIdField', body);
+  return make(
+    writes.map((f) => scalarWriterOf.get(f.reader.write)),
+    writes.map((f) => nestedCodecOf.get(f.reader.write)?.codec),
+    writes.map((f) => f.reader),
+    writeKeyValues,
+    writeIdField,
+  );
+}
 
 // ------------------------------------------------------------------ compiled decoders
 /*

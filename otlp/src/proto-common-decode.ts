@@ -3,8 +3,8 @@
  * and resource/v1): AnyValue, KeyValue, InstrumentationScope, Resource.
  */
 import { newAttributes } from './telemetry.ts';
-import type { AnyValue, Attributes, InstrumentationScope, KeyValueList, Resource } from './telemetry.ts';
-import { enterMessage, fault, leaveMessage, otherField, readBytesCopy, readDouble, readInt64, readKey, readRepeated, readTag, schema, segmentOf, within } from './proto-read.ts';
+import type { AnyValue, Attributes, KeyValueList } from './telemetry.ts';
+import { enterMessage, fault, leaveMessage, otherField, readBytesCopy, readDouble, readInt64, readKey, readRepeated, readTag, segmentOf, within } from './proto-read.ts';
 import type { Reader } from './proto-read.ts';
 import { ANY_VALUE, KEY_VALUE, VALUES } from './proto-schema.ts';
 

@@ -46,16 +46,57 @@ export function writeAnyValue(w: ProtoWriter, v: AnyValue): void {
   }
 }
 
+/** Keys whose last value's encoding a writer keeps; beyond this its cache starts over. */
+const KV_CACHE_KEYS = 512;
+/** Longer string values are encoded every time (the cache stays small). */
+const KV_CACHE_VALUE_LENGTH = 256;
+
+/*
+ * Telemetry repeats attribute values record after record (a tailed file's path and labels
+ * on every line, `http.request.method: GET`, the log format), and copying the encoded
+ * KeyValue costs less than encoding the key and the value again. A value that changes
+ * every time (an id) costs a map lookup and a comparison. The memo lives on the writer
+ * (ProtoWriter.keyValues), bounded in keys and value size.
+ */
+
 /** A repeated KeyValue field. */
 export function writeKeyValues(w: ProtoWriter, field: number, attrs: Attributes): void {
   for (const key in attrs) {
-    const start = w.begin(field);
-    writeStringField(w, KEY_VALUE.field.key, key);
-    const vs = w.begin(KEY_VALUE.field.value);
-    writeAnyValue(w, attrs[key]);
-    w.end(vs);
-    w.end(start);
+    const value = attrs[key];
+    const type = typeof value;
+    if ((type === 'string' && (value as string).length <= KV_CACHE_VALUE_LENGTH) || type === 'boolean') {
+      const kvCache = (w.keyValues ??= new Map());
+      const kept = kvCache.get(key);
+      if (kept !== undefined && kept.value === value && kept.field === field) {
+        if (kept.bytes !== undefined) {
+          w.raw(kept.bytes);
+          continue;
+        }
+        const at = w.pos;
+        writeKeyValue(w, field, key, value as AnyValue);
+        kept.bytes = w.buf.slice(at, w.pos);
+        continue;
+      }
+      if (kept !== undefined) {
+        kept.value = value as string | boolean;
+        kept.field = field;
+        kept.bytes = undefined;
+      } else {
+        if (kvCache.size >= KV_CACHE_KEYS) kvCache.clear();
+        kvCache.set(key, { value: value as string | boolean, field, bytes: undefined });
+      }
+    }
+    writeKeyValue(w, field, key, value as AnyValue);
   }
+}
+
+function writeKeyValue(w: ProtoWriter, field: number, key: string, value: AnyValue): void {
+  const start = w.begin(field);
+  writeStringField(w, KEY_VALUE.field.key, key);
+  const vs = w.begin(KEY_VALUE.field.value);
+  writeAnyValue(w, value);
+  w.end(vs);
+  w.end(start);
 }
 
 /** A string field, left out when empty. */

@@ -4,16 +4,37 @@
  * content when the length turns out to need more (most OTLP sub-messages are short).
  */
 
-const encoder = new TextEncoder();
+import { Buffer } from 'node:buffer';
+
+/** Strings up to this many UTF-16 units are written by a JS loop; longer ones natively (Buffer#write costs ~170 ns a call, the loop ~10 ns a character). */
+const SHORT_STRING = 16;
+
+function varintSize(v: number): number {
+  let size = 1;
+  while (v > 0x7f) {
+    v = Math.floor(v / 128);
+    size++;
+  }
+  return size;
+}
 
 export class ProtoWriter {
   buf: Uint8Array;
   pos = 0;
   private view: DataView;
+  /** the same memory as `buf`, for Buffer's native UTF-8 writer */
+  private nodeBuf: Buffer;
+  /**
+   * The last string or boolean value this writer wrote under each attribute key, with its
+   * encoded KeyValue once seen twice in a row (proto-common-encode.ts): per writer, so an
+   * encode carries no state into the next one.
+   */
+  keyValues: Map<string, { value: string | boolean; field: number; bytes: Uint8Array | undefined }> | undefined;
 
   constructor(initialSize = 1024) {
     this.buf = new Uint8Array(initialSize);
     this.view = new DataView(this.buf.buffer);
+    this.nodeBuf = Buffer.from(this.buf.buffer, 0, initialSize);
   }
 
   finish(): Uint8Array {
@@ -28,6 +49,7 @@ export class ProtoWriter {
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
     this.view = new DataView(next.buffer);
+    this.nodeBuf = Buffer.from(next.buffer, 0, size);
   }
 
   tag(field: number, wireType: number): void {
@@ -112,8 +134,8 @@ export class ProtoWriter {
 
   string(s: string): void {
     const n = s.length;
-    // ASCII fast path: length in bytes = length in code units
-    if (n < 128) {
+    if (n <= SHORT_STRING) {
+      // short (keys, most attribute values): a JS loop beats a native call; ASCII only
       let ascii = true;
       for (let i = 0; i < n; i++) {
         if (s.charCodeAt(i) > 0x7f) {
@@ -124,12 +146,28 @@ export class ProtoWriter {
       if (ascii) {
         this.ensure(n + 1);
         const b = this.buf;
-        b[this.pos++] = n;
-        for (let i = 0; i < n; i++) b[this.pos++] = s.charCodeAt(i);
+        let pos = this.pos;
+        b[pos++] = n;
+        for (let i = 0; i < n; i++) b[pos++] = s.charCodeAt(i);
+        this.pos = pos;
         return;
       }
     }
-    this.bytes(encoder.encode(s));
+    // Long (log bodies, URLs) or not ASCII: Buffer's native UTF-8 writer, straight into the
+    // buffer. The length prefix comes first, so room is kept for the length in code units
+    // (exact for ASCII); UTF-8 never takes fewer bytes than UTF-16 units, so a longer
+    // prefix only ever moves the bytes right. Lone surrogates become U+FFFD, as
+    // TextEncoder writes them.
+    const reserve = varintSize(n);
+    // room for the prefix, the bytes and varint()'s own check: nothing may grow the buffer
+    // once the bytes are written past `pos` (a growth copies only up to `pos`)
+    this.ensure(reserve + 3 * n + 10);
+    const start = this.pos + reserve;
+    const written = this.nodeBuf.write(s, start, 'utf8');
+    const need = varintSize(written);
+    if (need !== reserve) this.buf.copyWithin(this.pos + need, start, start + written);
+    this.varint(written);
+    this.pos += written;
   }
 
   bytes(v: Uint8Array): void {
@@ -146,6 +184,20 @@ export class ProtoWriter {
     this.ensure(n);
     const b = this.buf;
     for (let i = 0; i < n; i++) b[this.pos++] = parseInt(hex.substr(2 * i, 2), 16);
+  }
+
+  /** Bytes already encoded (a whole field), copied as they are. */
+  raw(v: Uint8Array): void {
+    const n = v.length;
+    this.ensure(n);
+    const b = this.buf;
+    let pos = this.pos;
+    if (n < 64) for (let i = 0; i < n; i++) b[pos++] = v[i]!;
+    else {
+      b.set(v, pos);
+      pos += n;
+    }
+    this.pos = pos;
   }
 
   /** Starts a length-delimited field; pass the result to `end`. */
