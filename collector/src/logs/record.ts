@@ -12,6 +12,11 @@ export interface ParsedLine {
   parsed: boolean;
   /** how many raw lines a log stream joined into this record (a stack trace); 1 when absent */
   lines?: number;
+  /**
+   * The format that parsed the line, set by an auto-detecting stream parser (a stream
+   * that switches formats parses each line in its own); absent from a single parser's result.
+   */
+  format?: string;
 }
 
 /**

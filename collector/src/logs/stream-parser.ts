@@ -1,6 +1,6 @@
 import { createFormatDetector } from './format-detector.ts';
 import type { FormatDetection, FormatDetector, FormatDetectorOptions } from './format-detector.ts';
-import { createFormatParser } from './formats.ts';
+import { createFormatParser, DETECTABLE_FORMATS } from './formats.ts';
 import type { LogFormat } from './formats.ts';
 import { compileLogPattern } from './pattern-parser.ts';
 import { unparsed } from './record.ts';
@@ -23,7 +23,7 @@ export interface StreamParserStats {
   lines: number;
   /** lines kept as plain bodies because they did not parse */
   unparsed: number;
-  /** how many times detection started again after a run of failures */
+  /** how many times the stream changed format: a run of lines in another one, or detection again after a run of failures */
   redetections: number;
 }
 
@@ -38,8 +38,12 @@ export interface StreamParser {
 
 /**
  * Parsing for one stream (a file, a socket peer, a Loki stream): the configured format or
- * pattern, or detection from the first lines and then that format alone. While the
- * detector looks, each line is still parsed (by the best candidate) and returned at once.
+ * pattern, or detection from the first lines and then that format. While the detector
+ * looks, each line is still parsed (by the best candidate) and returned at once. In an
+ * auto stream no line is lost to a change of format: a line the detected format cannot
+ * parse is tried in the other candidates (most specific first) and returned parsed in
+ * the first that fits, its `format` saying which; after `settleAfter` such lines in a row
+ * in one format the stream adopts it. Only a line no candidate parses stays unparsed.
  * Throws LogPatternError for an invalid pattern — at construction, never per line.
  */
 export function createStreamParser(options: StreamParserOptions = {}): StreamParser {
@@ -63,34 +67,80 @@ export function createStreamParser(options: StreamParserOptions = {}): StreamPar
   }
 
   const baseRedetect = options.redetectAfter ?? 100;
+  const settleAfter = Math.max(1, options.settleAfter ?? 5);
+  // One parser per candidate format, built once: a line the stream's format cannot parse
+  // is tried in the others, so a block of another format loses no line.
+  const candidates = options.candidates ?? DETECTABLE_FORMATS;
+  const parsers: LineParser[] = candidates.map((format) => createFormatParser(format, options));
   let redetectAfter = baseRedetect;
   let detector: FormatDetector = createFormatDetector(options);
   let detected: LogFormat | undefined;
   let previous: LogFormat | undefined;
   let parser: LineParser | undefined;
   let failuresInARow = 0;
+  /** the candidate that parsed the last lines the stream's format could not, and how many in a row */
+  let otherFormat = -1;
+  let otherInARow = 0;
 
-  function adopt(detection: FormatDetection): void {
-    detected = detection.format;
+  function adopt(format: LogFormat): void {
+    detected = format;
     if (previous === detected) redetectAfter = Math.min(redetectAfter * 2, baseRedetect * 100);
     else redetectAfter = baseRedetect;
     previous = detected;
     // auto-detected `plain` means no format fits: its lines count as unparsed
-    parser = detected === 'plain' ? unparsed : createFormatParser(detected, options);
+    const k = candidates.indexOf(format);
+    parser = detected === 'plain' ? unparsed : k >= 0 ? parsers[k]! : createFormatParser(detected, options);
     failuresInARow = 0;
+    otherFormat = -1;
+    otherInARow = 0;
+  }
+
+  /** The line in the first other candidate that parses it, or undefined. */
+  function parseInAnother(line: string, nowMs: number): ParsedLine | undefined {
+    for (let k = 0; k < parsers.length; k++) {
+      if (candidates[k] === detected) continue;
+      const result = parsers[k]!(line, nowMs);
+      if (!result.parsed) continue;
+      result.format = candidates[k]!;
+      if (otherFormat === k) otherInARow++;
+      else {
+        otherFormat = k;
+        otherInARow = 1;
+      }
+      return result;
+    }
+    return undefined;
   }
 
   return {
     parse(line: string, nowMs: number): ParsedLine {
       if (parser === undefined) {
         const result = detector.observe(line, nowMs);
-        if (detector.detection.settled) adopt(detector.detection);
+        if (detector.detection.settled) adopt(detector.detection.format);
         return count(result);
       }
       const result = parser(line, nowMs);
       if (result.parsed) {
         failuresInARow = 0;
-      } else if (baseRedetect > 0 && ++failuresInARow >= redetectAfter) {
+        otherInARow = 0;
+        if (detected !== 'plain') result.format = detected;
+        return count(result);
+      }
+      // A stream detected as `plain` writes no format: trying every candidate on each of
+      // its lines would cost ~30× its parse (131k against 3.8M lines/s); it re-detects after
+      // a run of failures instead, as before.
+      const other = detected === 'plain' ? undefined : parseInAnother(line, nowMs);
+      if (other !== undefined) {
+        failuresInARow = 0;
+        // A run of lines in another format: the stream now writes that format.
+        if (otherInARow >= settleAfter) {
+          stats.redetections++;
+          adopt(candidates[otherFormat]!);
+        }
+        return count(other);
+      }
+      otherInARow = 0;
+      if (baseRedetect > 0 && ++failuresInARow >= redetectAfter) {
         stats.redetections++;
         detector = createFormatDetector(options);
         parser = undefined;

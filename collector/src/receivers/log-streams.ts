@@ -54,8 +54,9 @@ export function streamFormat(stream: LogStream): string {
  */
 export function markFormat(result: ParsedLine, stream: LogStream): boolean {
   if (!result.parsed) return false;
-  // while an auto stream is still detecting, the leading candidate parsed the line
-  const format = stream.parser.format ?? stream.parser.detection?.format;
+  // an auto stream names the format of each line (a stream can change formats); a
+  // configured one has a single format
+  const format = result.format ?? stream.parser.format ?? stream.parser.detection?.format;
   if (format !== undefined && format !== 'plain') result.record.attributes[LOG_FORMAT_ATTRIBUTE] = format;
   return true;
 }

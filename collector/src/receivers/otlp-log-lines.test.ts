@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { newAttributes, type AnyValue, type LogRecord, type LogsData } from '@lookout/otlp';
@@ -141,5 +142,44 @@ describe('parseOtlpLogLines', () => {
     expect(flat(data)[0]!.record.body).toBe(ACCESS);
     expect(hook(data, 'otlp-http', 'default')).toBe(1);
     expect(flat(data)[0]!.record.attributes['lookout.log.format']).toBe('access');
+  });
+});
+
+describe('a tailed file whose services take turns writing (blocks of pino JSON, logfmt, syslog, access)', () => {
+  const make = {
+    json: (i: number) => JSON.stringify({ level: i % 20 === 0 ? 50 : 30, time: 1764547200000 + i, pid: 4242, hostname: 'web-1', msg: `order ${i} placed`, orderId: i }),
+    logfmt: (i: number) => `time=2026-12-01T00:00:${String(i % 60).padStart(2, '0')}Z level=info msg="cache refresh" keys=${i} took=${i % 90}ms`,
+    syslog: (i: number) => `<165>1 2026-12-01T00:00:00.${String(i % 1000).padStart(3, '0')}Z web-1 billing 4242 ID47 - invoice ${i} sent`,
+    access: (i: number) => `10.0.${i % 255}.9 - - [01/Dec/2026:00:00:00 +0000] "GET /api/cart/items/${i}?q=a=b HTTP/1.1" ${i % 7 === 0 ? 503 : 200} ${i} "-" "curl/8.5.0" 0.0${i % 10}`,
+  };
+  type Kind = keyof typeof make;
+  const block = fc.record({ kind: fc.constantFrom<Kind>('json', 'logfmt', 'syslog', 'access'), lines: fc.integer({ min: 1, max: 250 }) });
+
+  it('counts a request for every access line, whatever the blocks and however the agent batches them', () => {
+    fc.assert(
+      fc.property(fc.array(block, { minLength: 1, maxLength: 12 }), fc.integer({ min: 1, max: 700 }), (blocks, perRequest) => {
+        const { options } = setUp();
+        const lines: string[] = [];
+        let accessLines = 0;
+        for (const { kind, lines: n } of blocks) {
+          for (let k = 0; k < n; k++) lines.push(make[kind](lines.length));
+          if (kind === 'access') accessLines += n;
+        }
+        let requests = 0;
+        let records = 0;
+        for (let start = 0; start < lines.length; start += perRequest) {
+          const data = request(lines.slice(start, start + perRequest).map((body, k) => line(body, { 'log.record.uid': `f:${start + k}` })));
+          parseOtlpLogLines(data, 'otlp-http', 'default', NOW, options);
+          for (const { record } of flat(data)) {
+            records++;
+            // what log-metrics counts as a request from an OTLP receiver (isRequestRecord)
+            if (record.attributes['lookout.log.format'] === 'access' && typeof record.attributes['http.response.status_code'] === 'number') requests++;
+          }
+        }
+        expect(records).toBe(lines.length);
+        expect(requests).toBe(accessLines);
+      }),
+      { numRuns: 60 },
+    );
   });
 });

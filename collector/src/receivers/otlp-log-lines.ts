@@ -55,6 +55,16 @@ export function lineStreamLabels(record: LogRecord, resource: Attributes): Recor
   return labels;
 }
 
+/** The unparsed lines of one stream in a request, with each record's attribute names. */
+interface StreamGroup {
+  key: string;
+  labels: Record<string, string>;
+  format: LogFormat | undefined;
+  resource: Attributes;
+  records: LogRecord[];
+  names: string[][];
+}
+
 /**
  * The resource of a parsed stream: the sender's resource with the stream labels, and
  * `service.name` from the labels (`service`, `app`, `job`…) when they name one — the
@@ -77,21 +87,26 @@ export interface OtlpLogLinesOptions {
  * Parses the unparsed lines of a decoded OTLP logs request in place: each such record
  * is replaced by the record(s) its stream's parser gives (joined stack traces become
  * one record), grouped under a resource per stream. Other records stay where they
- * were. Returns the number of records the request now holds. A request is a whole
- * unit, as on /v1/logs/raw: an entry still open at its end is flushed with it.
+ * were. Returns the number of records the request now holds, or undefined when it
+ * holds no unparsed line (nothing was changed). A request is a whole unit, as on
+ * /v1/logs/raw: an entry still open at its end is flushed with it.
  */
-export function parseOtlpLogLines(data: LogsData, receiver: string, tenant: string, nowMs: number, options: OtlpLogLinesOptions): number {
+export function parseOtlpLogLines(data: LogsData, receiver: string, tenant: string, nowMs: number, options: OtlpLogLinesOptions): number | undefined {
   let any = false;
   for (const resourceLogs of data.resourceLogs) {
     for (const scopeLogs of resourceLogs.scopeLogs) {
       if (scopeLogs.logRecords.some(isUnparsedLine)) any = true;
     }
   }
-  if (!any) return countRecords(data);
+  if (!any) return undefined;
 
   const builder = new LogsBatchBuilder(`lookout.receiver.${receiver}.lines`);
-  const open = new Map<string, { labels: Record<string, string>; format: LogFormat | undefined; resource: Attributes; records: LogRecord[] }>();
+  const open = new Map<string, StreamGroup>();
   const kept: ResourceLogs[] = [];
+  // A sender puts the lines of one file together: a record whose stream labels are those
+  // of the record before it joins that record's stream without building its labels. A
+  // record's attribute names are listed once (for this and for copying them later).
+  let previous: { attributes: Attributes; labelCount: number; resource: Attributes; group: StreamGroup } | undefined;
   for (const resourceLogs of data.resourceLogs) {
     const resource = resourceLogs.resource.attributes;
     for (const scopeLogs of resourceLogs.scopeLogs) {
@@ -101,15 +116,40 @@ export function parseOtlpLogLines(data: LogsData, receiver: string, tenant: stri
           others.push(record);
           continue;
         }
+        const attributes = record.attributes;
+        const names = Object.keys(attributes);
+        if (previous !== undefined && previous.resource === resource) {
+          let same = 0;
+          for (let k = 0; k < names.length; k++) {
+            const name = names[k]!;
+            const value = attributes[name];
+            if (typeof value !== 'string' || PER_LINE_ATTRIBUTES.has(name)) continue;
+            if (previous.attributes[name] !== value) {
+              same = -1;
+              break;
+            }
+            same++;
+          }
+          if (same === previous.labelCount) {
+            previous.group.records.push(record);
+            previous.group.names.push(names);
+            previous.attributes = attributes;
+            continue;
+          }
+        }
         const labels = lineStreamLabels(record, resource);
         const key = streamKey(tenant, labels);
         let group = open.get(key);
         if (!group) {
           const format = labels[FORMAT_LABEL] !== undefined ? resolveLogFormat(labels[FORMAT_LABEL]) : undefined;
-          group = { labels, format, resource, records: [] };
+          group = { key, labels, format, resource, records: [], names: [] };
           open.set(key, group);
         }
         group.records.push(record);
+        group.names.push(names);
+        let labelCount = 0;
+        for (const name of names) if (typeof attributes[name] === 'string' && !PER_LINE_ATTRIBUTES.has(name)) labelCount++;
+        previous = { attributes, labelCount, resource, group };
       }
       scopeLogs.logRecords = others;
     }
@@ -122,7 +162,7 @@ export function parseOtlpLogLines(data: LogsData, receiver: string, tenant: stri
     const stream = options.streams.stream(tenant, group.labels, group.format, false);
     const resource = () => streamResource(group.resource, group.labels);
     // Lines pushed whose records have not come out yet (an open multiline entry).
-    const pending: LogRecord[] = [];
+    let pushed = 0;
     let head = 0;
     const take = (results: ReturnType<typeof stream.push>) => {
       for (const result of results) {
@@ -132,20 +172,25 @@ export function parseOtlpLogLines(data: LogsData, receiver: string, tenant: stri
         }
         // The record keeps what the agent put on its (first) line — the file's labels,
         // log.file.path, log.record.uid — unless the parser set a value of its own.
-        const first = pending[head];
+        const first = head < pushed ? head : -1;
         head += result.lines ?? 1;
-        const source = first?.attributes ?? newAttributes();
         const attributes = result.record.attributes;
-        for (const name of Object.keys(source)) {
-          if (name !== UNPARSED_LINE_ATTRIBUTE && attributes[name] === undefined) attributes[name] = source[name]!;
+        if (first >= 0) {
+          const source = group.records[first]!.attributes;
+          const names = group.names[first]!;
+          for (let k = 0; k < names.length; k++) {
+            const name = names[k]!;
+            if (name !== UNPARSED_LINE_ATTRIBUTE && attributes[name] === undefined) attributes[name] = source[name]!;
+          }
         }
         builder.add(key, resource, result.record);
       }
     };
     for (const record of group.records) {
-      pending.push(record);
-      // A line without its own time is stamped when the agent read it, not when it arrived here.
-      const observedMs = record.observedTimeUnixNano > 0n ? Number(record.observedTimeUnixNano / 1_000_000n) : nowMs;
+      pushed++;
+      // A line without its own time is stamped when the agent read it, not when it arrived here
+      // (ms from a float division, no BigInt arithmetic per line: off by under a µs before flooring).
+      const observedMs = record.observedTimeUnixNano > 0n ? Math.floor(Number(record.observedTimeUnixNano) / 1e6) : nowMs;
       take(stream.push(record.body as string, Number.isFinite(observedMs) && observedMs > 0 ? observedMs : nowMs));
     }
     take(stream.flush(nowMs));
