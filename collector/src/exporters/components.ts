@@ -8,7 +8,7 @@ import { OtlpExporter } from './otlp-exporter.ts';
 import { receivedMetricsConfigSchema, type ReceivedMetricsConfig } from './received-metrics-config.ts';
 import { ReceivedMetrics } from './received-metrics.ts';
 import { remoteWriteConfigSchema, type RemoteWriteConfig } from './remote-write-config.ts';
-import { RemoteWriteExporter } from './remote-write-exporter.ts';
+import { RemoteWriteExporter, type ServedMarks } from './remote-write-exporter.ts';
 
 export interface LokiExporterComponent {
   start(): void;
@@ -96,14 +96,27 @@ export interface RemoteWriteComponent {
 }
 
 /** Remote write of the received metrics (as they are converted) and the collector's own request series and SLO counters. */
-export const remoteWriteComponent: ComponentFactory<RemoteWriteConfig, { received: ReceivedMetrics | undefined }, RemoteWriteComponent> = {
+
+export interface RemoteWriteLinks {
+  received: ReceivedMetrics | undefined;
+  /** under durability disk: what a reading of the request series holds, marked before it is sent (DurablePipeline's served mark) */
+  served?: ServedMarks;
+}
+
+export const remoteWriteComponent: ComponentFactory<RemoteWriteConfig, RemoteWriteLinks, RemoteWriteComponent> = {
   type: 'remote-write',
   kind: 'exporter',
   consumes: [],
   produces: [],
   configSchema: remoteWriteConfigSchema,
   create(context, config, links) {
-    const exporter = new RemoteWriteExporter({ config, registry: context.registry, logger: context.logger, now: () => context.clock.now() });
+    const exporter = new RemoteWriteExporter({
+      config,
+      registry: context.registry,
+      logger: context.logger,
+      now: () => context.clock.now(),
+      ...(links.served ? { served: links.served } : {}),
+    });
     if (links.received && config.receivedMetrics) links.received.onUpdate((points) => exporter.acceptPoints(points));
     return {
       exporter,

@@ -26,7 +26,7 @@ export const lokiExporterConfigSchema = z
     timeout: durationSchema.default(10_000).describe('one push attempt'),
     minBackoff: durationSchema.default(500).describe('first retry waits up to this long (full jitter)'),
     maxBackoff: durationSchema.default(30_000).describe('longest wait between retries'),
-    maxRetries: z.number().int().min(0).default(10).describe('retries of one batch before it is dropped and counted'),
+    maxRetries: z.number().int().min(0).default(10).describe('retries of one batch before it is dropped and counted. Not used under pipeline.durability disk: the batch waits in the log, bounded by pipeline.wal.exporterMaxLagBytes'),
   })
   .describe('push log records to Loki with labels {service, severity, source}; off when absent');
 

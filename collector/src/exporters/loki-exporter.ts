@@ -49,6 +49,10 @@ export class LokiExporter {
   private closed = false;
   private wake: (() => void) | undefined;
   private readonly headers: Record<string, string>;
+  /** entries ever buffered, and ever pushed or given up: a batch is settled once `done` passes its end */
+  private added = 0;
+  private done = 0;
+  private settles: Array<{ end: number; settle: (delivered: boolean) => void }> = [];
 
   constructor(private readonly options: LokiExporterOptions) {
     const { config, registry } = options;
@@ -81,18 +85,37 @@ export class LokiExporter {
     this.timer.unref();
   }
 
-  /** The queue consumer: converts and buffers, never waits for Loki. */
-  consume(batch: Batch<'logs'>): void {
-    if (this.closed) return;
+  /**
+   * The queue consumer: converts and buffers, never waits for Loki. `settle` (the
+   * write-ahead log's cursor, durability disk) is called once every record of the batch
+   * was pushed (true) or given up (false).
+   */
+  consume(batch: Batch<'logs'>, settle?: (delivered: boolean) => void): void {
+    if (this.closed) {
+      settle?.(false);
+      return;
+    }
     const entries = entriesOfBatch(batch, this.options.now(), this.options.rejectRecord);
     const room = this.options.config.maxBufferRecords - this.buffer.length;
+    let taken = entries.length;
     if (entries.length > room) {
       this.metrics.dropped.inc({ reason: 'buffer_full' }, entries.length - Math.max(0, room));
+      taken = Math.max(0, room);
       if (room > 0) this.buffer.push(...entries.slice(0, room));
     } else {
       for (const entry of entries) this.buffer.push(entry);
     }
+    this.added += taken;
+    if (settle) {
+      if (taken === 0) settle(entries.length === 0);
+      else this.settles.push({ end: this.added, settle });
+    }
     if (this.buffer.length >= this.options.config.batchRecords) this.kick();
+  }
+
+  private finished(entries: number, delivered: boolean): void {
+    this.done += entries;
+    while (this.settles.length > 0 && this.settles[0]!.end <= this.done) this.settles.shift()!.settle(delivered);
   }
 
   /** Pushes everything buffered now; resolves when the buffer is empty or its batches were dropped. */
@@ -112,6 +135,7 @@ export class LokiExporter {
     this.wake?.();
     await this.sending;
     if (this.buffer.length > 0) this.metrics.dropped.inc({ reason: 'shutdown' }, this.buffer.length);
+    this.finished(this.buffer.length, false);
     this.buffer = [];
   }
 
@@ -126,12 +150,13 @@ export class LokiExporter {
     const { batchRecords } = this.options.config;
     while (this.buffer.length > 0 && !this.closed) {
       const batch = this.buffer.splice(0, batchRecords);
-      await this.push(batch);
+      this.finished(batch.length, await this.push(batch));
       if (this.buffer.length < batchRecords) break; // a partial batch waits for batchWait
     }
   }
 
-  private async push(entries: LokiExportEntry[]): Promise<void> {
+  /** true once Loki took the entries, false when they were given up */
+  private async push(entries: LokiExportEntry[]): Promise<boolean> {
     const { config, logger } = this.options;
     const body = lokiPushBody(entries);
     for (let attempt = 0; ; attempt++) {
@@ -147,13 +172,13 @@ export class LokiExporter {
         if (response.ok) {
           await response.body?.cancel();
           this.metrics.sent.inc(entries.length);
-          return;
+          return true;
         }
         const text = (await response.text().catch(() => '')).slice(0, 300);
         if (response.status !== 429 && response.status < 500) {
           this.metrics.dropped.inc({ reason: 'rejected' }, entries.length);
           logger.error({ status: response.status, answer: text, records: entries.length }, 'Loki refused a push; its records are dropped (fix the cause Loki gives)');
-          return;
+          return false;
         }
         retryReason = response.status === 429 ? 'status_429' : 'status_5xx';
         retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), this.options.now());
@@ -163,7 +188,7 @@ export class LokiExporter {
       if (attempt >= config.maxRetries || this.closed) {
         this.metrics.dropped.inc({ reason: this.closed ? 'shutdown' : 'retries_exhausted' }, entries.length);
         logger.warn({ url: this.url, attempts: attempt + 1, reason: retryReason, records: entries.length }, 'Loki push failed; records dropped');
-        return;
+        return false;
       }
       this.metrics.retries.inc({ reason: retryReason });
       const jitter = fullJitterDelay(attempt, config.minBackoff, config.maxBackoff, (this.options.random ?? Math.random)());

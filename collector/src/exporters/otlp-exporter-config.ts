@@ -34,7 +34,7 @@ export const otlpExporterConfigSchema = z
     timeout: durationSchema.default(10_000).describe('one request'),
     minBackoff: durationSchema.default(500).describe('first retry waits up to this long (full jitter)'),
     maxBackoff: durationSchema.default(30_000).describe('longest wait between retries'),
-    maxElapsed: durationSchema.default(300_000).describe('a batch still failing after this long is dropped and counted; 0 retries while there is room'),
+    maxElapsed: durationSchema.default(300_000).describe('a batch still failing after this long is dropped and counted; 0 retries while there is room. Not used under pipeline.durability disk: the batch waits in the log, bounded by pipeline.wal.exporterMaxLagBytes'),
     breaker: z
       .strictObject({
         failureThreshold: z.number().int().positive().default(5).describe('consecutive failed requests that open the breaker'),

@@ -11,7 +11,7 @@ import { DeliveryQueue, type SendOutcome } from './delivery-queue.ts';
 import { createExporterMetrics, deliveryEventsFor, type ExporterMetrics } from './exporter-metrics.ts';
 import { headerValue, httpPost } from './http-post.ts';
 import type { OtlpExporterConfig } from './otlp-exporter-config.ts';
-import { OtlpGrpcSender } from './otlp-grpc-sender.ts';
+import type { OtlpGrpcSender } from './otlp-grpc-sender.ts';
 import { splitSignalData } from './otlp-split.ts';
 import { decodePartialSuccess, RETRYABLE_STATUSES } from './otlp-response.ts';
 
@@ -62,7 +62,8 @@ export class OtlpExporter {
   private readonly queues = new Map<Signal, DeliveryQueue<SignalData[Signal]>>();
   private readonly headers: Record<string, string>;
   private readonly ca: Buffer | undefined;
-  private readonly grpc: OtlpGrpcSender | undefined;
+  /** loaded with its first use: a collector without a gRPC exporter never loads @grpc/grpc-js (about 14 MiB of RSS) */
+  private readonly grpc: Promise<OtlpGrpcSender> | undefined;
 
   constructor(private readonly options: OtlpExporterOptions) {
     const { config, registry, logger } = options;
@@ -77,7 +78,11 @@ export class OtlpExporter {
     if (config.compression === 'gzip') this.headers['content-encoding'] = 'gzip';
     if (config.bearerToken) this.headers.authorization = `Bearer ${config.bearerToken}`;
     if (config.protocol === 'grpc') {
-      this.grpc = new OtlpGrpcSender({ endpoint: config.endpoint, headers: this.headers, gzip: config.compression === 'gzip', ...(this.ca ? { ca: this.ca } : {}) });
+      const ca = this.ca;
+      this.grpc = import('./otlp-grpc-sender.ts').then(
+        ({ OtlpGrpcSender }) => new OtlpGrpcSender({ endpoint: config.endpoint, headers: this.headers, gzip: config.compression === 'gzip', ...(ca ? { ca } : {}) }),
+      );
+      this.grpc.catch(() => {}); // a failed load is reported by each send that awaits it
     }
     this.metrics = createExporterMetrics(registry, 'lookout_otlp_exporter', 'items', 'signal', () =>
       [...this.queues].map(([signal, queue]) => ({ value: signal, items: queue.bufferedItems })),
@@ -140,13 +145,16 @@ export class OtlpExporter {
 
   async close(timeoutMs: number): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close(timeoutMs)));
-    this.grpc?.close();
+    await this.grpc?.then(
+      (sender) => sender.close(),
+      () => {},
+    );
   }
 
   private async send(signal: Signal, url: URL, parts: SignalData[Signal][]): Promise<SendOutcome> {
     const { config } = this.options;
     const encoded = encodeSignal(signal, mergeSignalData(signal, parts));
-    if (this.grpc) return this.grpc.send(signal, encoded, config.timeout); // gRPC compresses itself
+    if (this.grpc) return (await this.grpc).send(signal, encoded, config.timeout); // gRPC compresses itself
     const body = config.compression === 'gzip' ? await gzipAsync(encoded) : encoded;
     let answer;
     try {

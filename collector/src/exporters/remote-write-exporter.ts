@@ -24,6 +24,8 @@ export interface RemoteWriteEntry {
   value: number;
   timestampMs: number;
   stale: boolean;
+  /** the reading's served mark (captured with it; readings are numbered in order) */
+  served?: { n: number; token: object };
 }
 
 /** A sample's full label set: `__name__`, its own labels, external labels it does not have; sorted. */
@@ -76,6 +78,14 @@ export interface RemoteWriteExporterOptions {
   random?: () => number;
   /** instance label of the collector's own series; the host name by default */
   instance?: string;
+  /** the durable pipeline's served mark: captured with each reading of the collector's own series, written before a request holding it is sent */
+  served?: ServedMarks;
+}
+
+/** Under durability disk: how far a reading of the request series counted (capture), marked before it leaves (mark). */
+export interface ServedMarks {
+  capture(): object;
+  mark(token: object): Promise<void>;
 }
 
 /**
@@ -95,6 +105,7 @@ export class RemoteWriteExporter {
   private readonly instance: string;
   private timer: NodeJS.Timeout | undefined;
   private lastSelfMs = 0;
+  private readings = 0;
   /** PromPoint key (+ sample index) → the series' remote-write labels, key and shard */
   private readonly seriesCache = new Map<string, { labels: PromLabels; key: string; shard: number; encodedLabels: Uint8Array }>();
 
@@ -182,6 +193,7 @@ export class RemoteWriteExporter {
     const now = Math.max(Math.floor(this.options.now()), this.lastSelfMs + 1);
     this.lastSelfMs = now;
     const own = { job: config.job, instance: this.instance };
+    const reading: RemoteWriteEntry[] = [];
     for (const name of config.selfSeries) {
       const metric = registry.getSingleMetric(name);
       if (!metric) continue;
@@ -190,8 +202,14 @@ export class RemoteWriteExporter {
         const merged: Record<string, string> = { ...own };
         for (const [k, value] of Object.entries({ ...v.sharedLabels, ...v.labels })) merged[k] = String(value);
         const labels = seriesLabels(v.metricName ?? name, merged, config.externalLabels);
-        this.offer({ key: labelsKey(labels), labels, value: v.value, timestampMs: now, stale: false });
+        reading.push({ key: labelsKey(labels), labels, value: v.value, timestampMs: now, stale: false });
       }
+    }
+    // what the reading holds is marked before a request holding it is sent (a replay after a kill -9 does not count it again)
+    const served = this.options.served ? { n: ++this.readings, token: this.options.served.capture() } : undefined;
+    for (const entry of reading) {
+      if (served) entry.served = served;
+      this.offer(entry);
     }
   }
 
@@ -214,6 +232,9 @@ export class RemoteWriteExporter {
   }
 
   private async send(entries: RemoteWriteEntry[]): Promise<SendOutcome> {
+    let served: RemoteWriteEntry['served'];
+    for (const entry of entries) if (entry.served && (!served || entry.served.n > served.n)) served = entry.served;
+    if (served) await this.options.served!.mark(served.token);
     const body = compress(encodeWriteRequest(toSeries(entries)));
     let answer;
     try {

@@ -45,6 +45,12 @@ export class BoundedQueue {
   constructor(
     private readonly limits: QueueLimits,
     private readonly events: QueueEvents = {},
+    /**
+     * Delivery gives receivers and timers a turn after 64 batches or `yieldAfterMs` of
+     * work, whichever comes first (issue 12: costly consumers must not hold the loop for
+     * seconds, or refusals and /readyz wait too); `monotonicNow` is injected by tests.
+     */
+    private readonly pacing: { yieldAfterMs?: number; monotonicNow?: () => number } = {},
   ) {}
 
   register<S extends Signal>(signal: S, name: string, consume: Consumer<S>): void {
@@ -104,11 +110,15 @@ export class BoundedQueue {
 
   private async drain(): Promise<void> {
     let sinceYield = 0;
+    const now = this.pacing.monotonicNow ?? (() => performance.now());
+    const budgetMs = this.pacing.yieldAfterMs ?? 10;
+    let yieldedAt = now();
     while (this.head < this.pending.length) {
       // Give receivers and timers a turn when consumers are synchronous.
-      if (++sinceYield > 64) {
+      if (++sinceYield > 64 || now() - yieldedAt >= budgetMs) {
         sinceYield = 0;
         await new Promise<void>((resolve) => setImmediate(resolve));
+        yieldedAt = now();
       }
       const batch = this.pending[this.head]!;
       this.pending[this.head] = undefined as unknown as Batch;

@@ -51,7 +51,8 @@ describe('buildCollector', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'lookout-build-'));
     // port 1: nothing may bind it unprivileged, so a listen would fail the test
     const config = parseConfig(
-      `receivers:\n  otlp:\n    http: { port: 1 }\n    grpc: { enabled: false }\nstorage:\n  dataDir: ${dataDir}\n${yaml}`,
+      // the in-memory queue (durability disk needs start(): durable-collector.test.ts)
+      `receivers:\n  otlp:\n    http: { port: 1 }\n    grpc: { enabled: false }\nstorage:\n  dataDir: ${dataDir}\npipeline:\n  durability: memory\n${yaml}`,
       'test.yaml',
       {},
     );

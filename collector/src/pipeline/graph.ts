@@ -144,6 +144,12 @@ export class PipelineGraph {
    * The consumer to register on the queue for a node: it counts the items it takes.
    * Throws when the node does not consume batches.
    */
+  /** Counts items a consumer took when something other than consumerOf() hands them over. */
+  countIn(id: string, items: number): void {
+    const entry = this.nodes.get(id);
+    if (entry) entry.itemsIn += items;
+  }
+
   consumerOf(id: string): (batch: Batch) => void | Promise<void> {
     const entry = this.nodes.get(id);
     const consume = entry?.node.component.consume?.bind(entry.node.component);

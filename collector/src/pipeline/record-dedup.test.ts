@@ -60,4 +60,23 @@ describe('log record dedup by log.record.uid', () => {
     expect(recent.seenBefore('1')).toBe(false); // forgotten
     expect(recent.seenBefore('4')).toBe(true);
   });
+
+  it('remembers exactly the last `capacity` new ids after wrapping around many times, repeats included', () => {
+    const capacity = 7;
+    const recent = new RecentRecordIds(capacity);
+    const model: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      // every third id repeats a recent one: a repeat is not a new id and moves nothing
+      const id = i % 3 === 2 ? String(i - 1) : String(i);
+      const expected = model.includes(id);
+      expect(recent.seenBefore(id)).toBe(expected);
+      if (!expected) {
+        model.push(id);
+        if (model.length > capacity) model.shift();
+      }
+      expect(recent.size).toBe(model.length);
+    }
+    for (const id of model) expect(recent.seenBefore(id)).toBe(true);
+    expect(recent.seenBefore(String(200 - capacity * 3))).toBe(false);
+  });
 });

@@ -11,6 +11,14 @@ export const LOG_RECORD_UID = 'log.record.uid';
  */
 export class RecentRecordIds {
   private readonly ids = new Set<string>();
+  /**
+   * The remembered ids in arrival order, as a ring: the oldest is at `next` once full.
+   * Forgetting the oldest through the Set's own order (`values().next()`) would cost a
+   * walk over every id deleted since the Set's table was last rebuilt — up to
+   * `capacity` steps per new id, which made ingest slower the longer it ran.
+   */
+  private readonly order: string[] = [];
+  private next = 0;
 
   constructor(readonly capacity: number) {}
 
@@ -20,12 +28,17 @@ export class RecentRecordIds {
 
   /** true when the id was seen before; otherwise remembers it and returns false */
   seenBefore(id: string): boolean {
-    if (this.ids.has(id)) return true;
-    this.ids.add(id);
-    if (this.ids.size > this.capacity) {
-      // Sets iterate in insertion order: the first is the oldest.
-      this.ids.delete(this.ids.values().next().value as string);
+    const ids = this.ids;
+    if (ids.has(id)) return true;
+    ids.add(id);
+    const order = this.order;
+    if (order.length < this.capacity) {
+      order.push(id);
+      return false;
     }
+    ids.delete(order[this.next]!);
+    order[this.next] = id;
+    this.next = this.next + 1 === this.capacity ? 0 : this.next + 1;
     return false;
   }
 }

@@ -18,6 +18,8 @@ export interface SelfMetrics {
   refusedItems: Counter<'receiver' | 'signal' | 'reason'>;
   /** whole requests refused before their items could be counted */
   refusedRequests: Counter<'receiver' | 'signal' | 'reason'>;
+  /** requests of a known tenant refused, by tenant and reason (issue 12: one tenant's refusals beside another's) */
+  tenantRefusedRequests: Counter<'tenant' | 'reason'>;
   /** items acknowledged but not delivered again: a log.record.uid seen before */
   duplicateItems: Counter<'receiver' | 'signal'>;
   /** items lost after acknowledgement, by reason (consumer_error...) */
@@ -64,6 +66,12 @@ export function createSelfMetrics(options: SelfMetricsOptions = {}): SelfMetrics
       name: 'lookout_receiver_refused_items_total',
       help: 'Items refused before acknowledgement (invalid item, queue full, shutting down).',
       labelNames: ['receiver', 'signal', 'reason'],
+      registers,
+    }),
+    tenantRefusedRequests: new Counter({
+      name: 'lookout_tenant_refused_requests_total',
+      help: 'Requests of an authenticated tenant refused, by tenant and reason (tenant_quota, queue_full, malformed, client_gone, shutting_down).',
+      labelNames: ['tenant', 'reason'],
       registers,
     }),
     refusedRequests: new Counter({

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ENTRY_HEADER_BYTES, encodeEntry, scanEntries } from './entry-codec.ts';
+import { ENTRY_HEADER_BYTES, encodeEntry, entryHeader, scanEntries } from './entry-codec.ts';
 
 const payloads = ['first', '', 'a longer third payload with some bytes in it', '\u00e9\u{1F600}'].map((s) => Buffer.from(s));
 
@@ -9,6 +9,16 @@ function log(first = 7): Buffer {
 }
 
 describe('write-ahead log entries', () => {
+  it('an entry written as a header and payload parts is byte for byte the entry of the joined payload', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 5 }), fc.nat({ max: 2 ** 40 }), (parts, sequence) => {
+        const joined = Buffer.concat([entryHeader(sequence, parts), ...parts]);
+        expect(joined.equals(encodeEntry(sequence, Buffer.concat(parts)))).toBe(true);
+        expect(scanEntries(joined).entries).toEqual([{ sequence, payloadStart: ENTRY_HEADER_BYTES, payloadEnd: joined.length }]);
+      }),
+    );
+  });
+
   it('round-trips payloads and sequence numbers, including ones above 2^32', () => {
     for (const first of [0, 7, 2 ** 32 + 5, Number.MAX_SAFE_INTEGER - 10]) {
       const bytes = log(first);

@@ -27,6 +27,20 @@ const options = (dir: string, extra: Partial<WalOptions> = {}): WalOptions => ({
 const text = (entries: Array<{ payload: Buffer }>) => entries.map((e) => e.payload.toString());
 
 describe('write-ahead log', () => {
+  it('an append given as parts (a header and a request body, not copied together) reads back as one payload, before and after a reopen', async () => {
+    const dir = tempDir();
+    const wal = await WriteAheadLog.open(options(dir, { segmentBytes: 1 << 20 }));
+    const body = Buffer.from('the request body as received');
+    expect(await wal.append([Buffer.from('head:'), body])).toBe(0);
+    expect(await wal.append([Buffer.from('solo')])).toBe(1);
+    expect(text(await wal.read(0))).toEqual(['head:the request body as received', 'solo']);
+    await wal.close();
+    const again = await WriteAheadLog.open(options(dir));
+    expect(text(await again.read(0))).toEqual(['head:the request body as received', 'solo']);
+    await again.close();
+  });
+
+
   it('acknowledges appends once durable, reads them back in order, and keeps them across a reopen', async () => {
     const dir = tempDir();
     const wal = await WriteAheadLog.open(options(dir));

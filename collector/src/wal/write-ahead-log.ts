@@ -1,6 +1,6 @@
 import { mkdir, open, readdir, readFile, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ENTRY_HEADER_BYTES, encodeEntry, scanEntries, type ScanProblem } from './entry-codec.ts';
+import { ENTRY_HEADER_BYTES, entryHeader, scanEntries, type ScanProblem } from './entry-codec.ts';
 
 /**
  * A segmented write-ahead log on disk: the promise behind "acknowledged = durable". An
@@ -27,8 +27,6 @@ export interface WalOptions {
   segmentBytes: number;
   /** appends within this window share one write and one fdatasync */
   groupCommitMs: number;
-  /** recent entries kept in memory, so consumers that keep up never read the disk */
-  memoryTailBytes?: number;
   /** each group commit: how long write + sync took, entries and bytes written */
   onSync?(ms: number, entries: number, bytes: number): void;
 }
@@ -76,8 +74,10 @@ interface Segment {
 
 interface PendingAppend {
   sequence: number;
-  entry: Buffer;
-  payload: Buffer;
+  /** the entry header, then the payload's parts: written with one writev, never copied together */
+  buffers: Uint8Array[];
+  /** header + payload bytes */
+  size: number;
   resolve(sequence: number): void;
   reject(error: unknown): void;
 }
@@ -100,9 +100,6 @@ export class WriteAheadLog {
   private flushing: Promise<void> | undefined;
   private failure: unknown;
   private closed = false;
-  private readonly tail = new Map<number, Buffer>();
-  private tailBytes = 0;
-  private tailFirst: number;
 
   private constructor(
     private readonly options: WalOptions,
@@ -115,7 +112,6 @@ export class WriteAheadLog {
     const last = segments[segments.length - 1]!;
     this.next = last.firstSequence + last.offsets.length;
     this.durableNext = this.next;
-    this.tailFirst = this.next;
     this.totalBytes = segments.reduce((n, s) => n + s.bytes, 0);
   }
 
@@ -175,6 +171,20 @@ export class WriteAheadLog {
     return this.durableNext;
   }
 
+  /** sequence number the next append() will get */
+  get nextSequence(): number {
+    return this.next;
+  }
+
+  /** whether an append of `payloadLength` bytes fits under maxBytes now */
+  hasRoomFor(payloadLength: number): boolean {
+    return this.totalBytes + this.pendingBytes + ENTRY_HEADER_BYTES + payloadLength <= this.options.maxBytes;
+  }
+
+  get maxBytes(): number {
+    return this.options.maxBytes;
+  }
+
   get bytes(): number {
     return this.totalBytes;
   }
@@ -187,19 +197,21 @@ export class WriteAheadLog {
    * Appends one payload; resolves with its sequence number once it is on disk (written
    * and synced). Throws WalFullError at once when the bound would be passed.
    */
-  append(payload: Uint8Array): Promise<number> {
+  append(payload: Uint8Array | readonly Uint8Array[]): Promise<number> {
     if (this.closed) return Promise.reject(new WalClosedError());
     if (this.failure) return Promise.reject(this.failure);
-    const size = ENTRY_HEADER_BYTES + payload.length;
+    const parts = ArrayBuffer.isView(payload) ? [payload as Uint8Array] : [...(payload as readonly Uint8Array[])];
+    let payloadBytes = 0;
+    for (const part of parts) payloadBytes += part.length;
+    const size = ENTRY_HEADER_BYTES + payloadBytes;
     if (this.totalBytes + this.pendingBytes + size > this.options.maxBytes) {
       return Promise.reject(new WalFullError(this.totalBytes + this.pendingBytes, this.options.maxBytes));
     }
+    const header = entryHeader(this.next, parts);
     const sequence = this.next++;
-    const copy = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-    const entry = encodeEntry(sequence, copy);
-    this.pendingBytes += entry.length;
+    this.pendingBytes += size;
     return new Promise<number>((resolve, reject) => {
-      this.pending.push({ sequence, entry, payload: copy, resolve, reject });
+      this.pending.push({ sequence, buffers: [header, ...parts], size, resolve, reject });
       this.schedule();
     });
   }
@@ -207,20 +219,17 @@ export class WriteAheadLog {
   /**
    * Durable entries from `fromSequence` on, up to about `maxBytes` of payload (at least
    * one entry). Entries released already are gone: reading before firstSequence starts
-   * at firstSequence.
+   * at firstSequence. Always from the segment files (the page cache): a copy of recent
+   * entries kept in memory held request bodies past young-generation collections, and
+   * their memory, outside the V8 heap, waited for mark-compacts (at 50k spans/s RSS
+   * swung up to 197 MiB with 65 mark-compacts in 40 s, against 139 MiB and 3 without);
+   * the durable pipeline hands recent batches over from its own decoded tail.
    */
   async read(fromSequence: number, maxBytes = 8 * 1024 * 1024): Promise<WalEntry[]> {
     let sequence = Math.max(fromSequence, this.firstSequence);
     const out: WalEntry[] = [];
     let bytes = 0;
     while (sequence < this.durableNext && (out.length === 0 || bytes < maxBytes)) {
-      const cached = sequence >= this.tailFirst ? this.tail.get(sequence) : undefined;
-      if (cached) {
-        out.push({ sequence, payload: cached });
-        bytes += cached.length;
-        sequence++;
-        continue;
-      }
       const fromDisk = await this.readSegment(sequence, maxBytes - bytes);
       if (fromDisk.length === 0) break;
       for (const entry of fromDisk) bytes += entry.payload.length;
@@ -282,14 +291,14 @@ export class WriteAheadLog {
         let groupBytes = 0;
         for (const append of batch) {
           const current = this.segments[this.segments.length - 1]!;
-          if (current.bytes + groupBytes > 0 && current.bytes + groupBytes + append.entry.length > this.options.segmentBytes) {
+          if (current.bytes + groupBytes > 0 && current.bytes + groupBytes + append.size > this.options.segmentBytes) {
             written += await this.writeGroup(group);
             group = [];
             groupBytes = 0;
             await this.roll(append.sequence);
           }
           group.push(append);
-          groupBytes += append.entry.length;
+          groupBytes += append.size;
         }
         written += await this.writeGroup(group);
       } catch (error) {
@@ -307,15 +316,15 @@ export class WriteAheadLog {
   private async writeGroup(group: PendingAppend[]): Promise<number> {
     if (group.length === 0) return 0;
     const current = this.segments[this.segments.length - 1]!;
-    const buffers = group.map((a) => a.entry);
+    const buffers: Uint8Array[] = [];
+    for (const append of group) for (const buffer of append.buffers) buffers.push(buffer);
     await this.handle.writev(buffers);
     await this.handle.datasync();
     let bytes = 0;
     for (const append of group) {
       current.offsets.push(current.bytes + bytes);
-      bytes += append.entry.length;
-      this.keepInTail(append.sequence, append.payload);
-      this.pendingBytes -= append.entry.length;
+      bytes += append.size;
+      this.pendingBytes -= append.size;
     }
     current.bytes += bytes;
     this.totalBytes += bytes;
@@ -330,25 +339,6 @@ export class WriteAheadLog {
     this.handle = await open(path, 'a', 0o600);
     await syncDirectory(this.options.dir);
     this.segments.push({ firstSequence, path, bytes: 0, offsets: [] });
-  }
-
-  private keepInTail(sequence: number, payload: Buffer): void {
-    const limit = this.options.memoryTailBytes ?? 32 * 1024 * 1024;
-    if (payload.length > limit) {
-      this.tail.clear();
-      this.tailBytes = 0;
-      this.tailFirst = sequence + 1;
-      return;
-    }
-    this.tail.set(sequence, payload);
-    this.tailBytes += payload.length;
-    while (this.tailBytes > limit) {
-      const oldest = this.tail.get(this.tailFirst);
-      if (oldest) this.tailBytes -= oldest.length;
-      this.tail.delete(this.tailFirst);
-      this.tailFirst++;
-    }
-    if (this.tail.size === 1) this.tailFirst = sequence;
   }
 
   private async readSegment(sequence: number, maxBytes: number): Promise<WalEntry[]> {
