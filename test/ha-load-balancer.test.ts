@@ -26,6 +26,8 @@ function spans(count: number, tag: string): ReadableSpan[] {
 function exportWith(exporter: { export(items: ReadableSpan[], done: (r: ExportResult) => void): void }, items: ReadableSpan[]) {
   return new Promise<ExportResult>((resolve) => exporter.export(items, resolve));
 }
+/** The exporters' retries (429 + Retry-After, 503) get 30 s: a CI machine running other suites can keep a collector refusing for seconds. */
+const EXPORT_TIMEOUT_MS = 30_000;
 
 const spanNames = (c: TestCollector): string[] =>
   c.batches.traces.flatMap((b) =>
@@ -64,8 +66,8 @@ afterAll(async () => {
 
 describe.skipIf(!haveHaproxy)('collectors behind HAProxy', () => {
   it('balances OTLP/HTTP exports across both collectors, each span once', async () => {
-    const exporter = new ProtoTraceExporter({ url: `${haproxy!.url}/v1/traces` });
-    for (let i = 0; i < 10; i++) expect((await exportWith(exporter, spans(20, `http${i}`))).code).toBe(ExportResultCode.SUCCESS);
+    const exporter = new ProtoTraceExporter({ url: `${haproxy!.url}/v1/traces`, timeoutMillis: EXPORT_TIMEOUT_MS });
+    for (let i = 0; i < 10; i++) { const result = await exportWith(exporter, spans(20, `http${i}`)); expect(result.code, result.error?.message).toBe(ExportResultCode.SUCCESS); }
     await exporter.shutdown();
     const names = await arrived(() => [...spanNames(a), ...spanNames(b)].filter((n) => n.startsWith('http')), 200);
     expect(names).toHaveLength(200);
@@ -75,8 +77,8 @@ describe.skipIf(!haveHaproxy)('collectors behind HAProxy', () => {
   });
 
   it('carries OTLP/gRPC in TCP mode', async () => {
-    const exporter = new GrpcTraceExporter({ url: `http://127.0.0.1:${haproxy!.grpcPort}` });
-    for (let i = 0; i < 4; i++) expect((await exportWith(exporter, spans(5, `grpc${i}`))).code).toBe(ExportResultCode.SUCCESS);
+    const exporter = new GrpcTraceExporter({ url: `http://127.0.0.1:${haproxy!.grpcPort}`, timeoutMillis: EXPORT_TIMEOUT_MS });
+    for (let i = 0; i < 4; i++) { const result = await exportWith(exporter, spans(5, `grpc${i}`)); expect(result.code, result.error?.message).toBe(ExportResultCode.SUCCESS); }
     await exporter.shutdown();
     const names = await arrived(() => [...spanNames(a), ...spanNames(b)].filter((n) => n.startsWith('grpc')), 20);
     expect(names).toHaveLength(20);
@@ -86,9 +88,9 @@ describe.skipIf(!haveHaproxy)('collectors behind HAProxy', () => {
     await a.close();
     aClosed = true;
     const before = spanNames(b).length;
-    const exporter = new ProtoTraceExporter({ url: `${haproxy!.url}/v1/traces` });
+    const exporter = new ProtoTraceExporter({ url: `${haproxy!.url}/v1/traces`, timeoutMillis: EXPORT_TIMEOUT_MS });
     // right after the stop, before the health check marks it down: connection failures are redispatched
-    for (let i = 0; i < 10; i++) expect((await exportWith(exporter, spans(10, `after${i}`))).code).toBe(ExportResultCode.SUCCESS);
+    for (let i = 0; i < 10; i++) { const result = await exportWith(exporter, spans(10, `after${i}`)); expect(result.code, result.error?.message).toBe(ExportResultCode.SUCCESS); }
     await exporter.shutdown();
     const after = await arrived(() => spanNames(b).filter((n) => n.startsWith('after')), 100);
     expect(after).toHaveLength(100);

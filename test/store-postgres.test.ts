@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   acquireLease,
   addBuckets,
+  createPool,
+  postgresStorageConfigSchema,
   fenced,
   LeaderElector,
   migrate,
@@ -17,26 +19,19 @@ import {
   sumBuckets,
   type LeaseState,
 } from '../collector/src/store/postgres/index.ts';
-import { postgresAvailable, startPostgres, type RunningPostgres } from './helpers/postgres.ts';
+import { postgresPerFile } from './helpers/postgres.ts';
 
 // The PostgreSQL storage backend's ground (issue 14) against a real PostgreSQL started by
 // the helper: migrations under a lock with a refusal of newer schemas, the leader lease
 // with fencing by epoch, and SLI buckets that replicas add up, committed with each
 // replica's ingest cursor.
 
-const available = postgresAvailable();
-let server: RunningPostgres;
-let admin: pg.Client;
+const postgres = postgresPerFile();
+const available = postgres.available;
 const pools: pg.Pool[] = [];
 
 /** A fresh database per test group, so each starts from an empty schema. */
-async function database(name: string): Promise<string> {
-  await admin.query(`DROP DATABASE IF EXISTS ${name}`);
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(server.url);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
+const database = (name: string): Promise<string> => postgres.freshDatabase(name);
 
 async function withClient<T>(db: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await db.connect();
@@ -54,17 +49,8 @@ function pool(url: string): pg.Pool {
   return p;
 }
 
-beforeAll(async () => {
-  if (!available) return;
-  server = await startPostgres();
-  admin = new pg.Client({ connectionString: server.url });
-  await admin.connect();
-}, 120_000);
-
 afterAll(async () => {
   for (const p of pools) await p.end().catch(() => {});
-  await admin?.end();
-  await server?.stop();
 });
 
 describe.skipIf(!available)('PostgreSQL storage backend', () => {
@@ -174,6 +160,36 @@ describe.skipIf(!available)('PostgreSQL storage backend', () => {
       const lease = await withClient(db, (c) => acquireLease(c, 'eval-expired', 'collector-1', 200));
       await new Promise((r) => setTimeout(r, 300));
       await expect(withClient(db, (c) => fenced(c, 'eval-expired', 'collector-1', lease.lease.epoch, async () => 1))).rejects.toBeInstanceOf(StaleEpochError);
+    });
+
+    it('a leader frozen inside a fenced write cannot hold the lease: the server ends its idle transaction, another takes over, nothing of it commits', async () => {
+      await db.query('CREATE TABLE IF NOT EXISTS frozen_pages (by TEXT)');
+      const url = new URL(postgres.server().url);
+      url.pathname = '/lookout_lease';
+      // the collector's own pool: statementTimeout 500 ms also bounds a transaction left idle
+      const frozen = createPool(postgresStorageConfigSchema.parse({ url: url.toString(), statementTimeout: '500ms' }), () => {});
+      try {
+        const lease = await withClient(frozen, (c) => acquireLease(c, 'eval-frozen', 'collector-old', 300));
+        let tookOverWhileFrozen = false;
+        let wokeUp = false;
+        const client = await frozen.connect();
+        const write = fenced(client, 'eval-frozen', 'collector-old', lease.lease.epoch, async (c) => {
+          // frozen (SIGSTOP, a long pause) after the fence check, holding the lease row's share lock
+          await new Promise((r) => setTimeout(r, 3000));
+          wokeUp = true;
+          await c.query("INSERT INTO frozen_pages VALUES ('collector-old')");
+        }).finally(() => client.release(true));
+        const outcome = write.then(() => 'committed', (e: Error) => e.message);
+        await new Promise((r) => setTimeout(r, 400)); // the lease has run out
+        const next = await withClient(db, (c) => acquireLease(c, 'eval-frozen', 'collector-new', 5000));
+        tookOverWhileFrozen = !wokeUp;
+        expect(next).toMatchObject({ leader: true, lease: { holder: 'collector-new', epoch: lease.lease.epoch + 1 } });
+        expect(tookOverWhileFrozen).toBe(true);
+        expect(await outcome).toMatch(/idle-in-transaction timeout|terminat|Connection/i);
+        expect((await db.query('SELECT by FROM frozen_pages')).rows).toEqual([]);
+      } finally {
+        await frozen.end();
+      }
     });
 
     it('a clean release hands over at once', async () => {

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,10 @@ export interface RunningPostgres {
   external: boolean;
   output(): string;
   stop(): Promise<void>;
+  /** stops the server keeping its data (the database is down: connections refused); not for an external server */
+  halt?(): Promise<void>;
+  /** starts it again on the same port and data after halt() */
+  restart?(): Promise<void>;
 }
 
 /**
@@ -122,19 +127,24 @@ export async function startPostgres(options: { timeoutMs?: number } = {}): Promi
     '-c', 'shared_buffers=16MB',
     '-c', 'max_connections=20',
   ];
-  const child = spawn(argv[0]!, argv.slice(1), { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (chunk: Buffer) => {
     output += chunk.toString();
     if (output.length > 64_000) output = output.slice(-32_000);
   };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let child!: ChildProcess;
+  let exited!: Promise<void>;
+  const launch = () => {
+    child = spawn(argv[0]!, argv.slice(1), { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  };
+  launch();
 
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
 
-  async function stop(): Promise<void> {
+  async function halt(): Promise<void> {
     if (child.exitCode === null) {
       // signal the postmaster itself: runuser need not pass signals on. SIGINT = fast shutdown.
       const pidFile = join(data, 'postmaster.pid');
@@ -156,7 +166,17 @@ export async function startPostgres(options: { timeoutMs?: number } = {}): Promi
       await exited;
       clearTimeout(timer);
     }
+  }
+
+  async function stop(): Promise<void> {
+    await halt();
     rmSync(dir, { recursive: true, force: true });
+  }
+
+  async function restart(): Promise<void> {
+    if (child.exitCode === null && child.signalCode === null) return;
+    launch();
+    await waitUntilAccepting(url, child, () => output, options.timeoutMs ?? 30_000);
   }
 
   try {
@@ -165,5 +185,50 @@ export async function startPostgres(options: { timeoutMs?: number } = {}): Promi
     await stop();
     throw error;
   }
-  return { url, external: false, output: () => output, stop };
+  return { url, external: false, output: () => output, stop, halt, restart };
+}
+
+/** One PostgreSQL server for a test file, with an admin connection that hands out fresh databases. */
+export interface PostgresPerFile {
+  /** false when PostgreSQL is not installed (the file's suites skip) */
+  available: boolean;
+  server(): RunningPostgres;
+  /** drops and creates database `name`; returns its URL, so a test starts from an empty schema */
+  freshDatabase(name: string): Promise<string>;
+  /** drops database `name` (after its connections ended) */
+  dropDatabase(name: string): Promise<void>;
+}
+
+/**
+ * Registers the file's beforeAll/afterAll: starts PostgreSQL once (when installed) and
+ * connects an admin client; both end with the file.
+ */
+export function postgresPerFile(): PostgresPerFile {
+  const available = postgresAvailable();
+  let server: RunningPostgres | undefined;
+  let admin: pg.Client | undefined;
+  beforeAll(async () => {
+    if (!available) return;
+    server = await startPostgres();
+    admin = new pg.Client({ connectionString: server.url });
+    await admin.connect();
+  }, 120_000);
+  afterAll(async () => {
+    await admin?.end();
+    await server?.stop();
+  });
+  return {
+    available,
+    server: () => server!,
+    async freshDatabase(name) {
+      await admin!.query(`DROP DATABASE IF EXISTS ${name}`);
+      await admin!.query(`CREATE DATABASE ${name}`);
+      const url = new URL(server!.url);
+      url.pathname = `/${name}`;
+      return url.toString();
+    },
+    async dropDatabase(name) {
+      await admin!.query(`DROP DATABASE IF EXISTS ${name}`);
+    },
+  };
 }

@@ -43,6 +43,31 @@ export interface WebhookSink {
   close(): Promise<void>;
 }
 
+/** One alert of an Alertmanager-format webhook body (what Lookout's webhook receiver sends). */
+export interface WebhookAlert {
+  status: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  endsAt: string;
+  generatorURL: string;
+}
+
+/** The alerts of Alertmanager-format webhook requests, in arrival order (requests without a body give none). */
+export function webhookAlerts(requests: SinkRequest[]): WebhookAlert[] {
+  return requests.flatMap((r) => (r.json as { alerts?: WebhookAlert[] } | undefined)?.alerts ?? []);
+}
+
+/** The first alert of one webhook request. */
+export function firstAlert(request: SinkRequest): WebhookAlert {
+  return (request.json as { alerts: WebhookAlert[] }).alerts[0]!;
+}
+
+/** Page-severity alerts in `status` (firing, resolved) that reached `path` of the sink. */
+export function pagesAt(sink: WebhookSink, status: string, path = '/hook'): WebhookAlert[] {
+  return webhookAlerts(sink.on(path)).filter((a) => a.labels.severity === 'page' && a.status === status);
+}
+
 export interface WebhookSinkOptions {
   /**
    * Forward each request (same path, body and content type) to this base URL and

@@ -1,6 +1,6 @@
 import type { ComponentFactory } from '../component/component.ts';
 import { notifyConfigSchema, type NotifyConfig } from './config.ts';
-import { createNotifier, type Notifier } from './notifier.ts';
+import { createNotifier, type Notifier, type NotifierOptions } from './notifier.ts';
 
 export interface NotifierComponent {
   start(): void;
@@ -19,14 +19,29 @@ export function receiverCount(config: NotifyConfig): number {
  * SQLite outbox under the data dir: written before sending, retried with full-jitter
  * backoff behind a breaker, deduplicated by key. Unsent rows wait for the next start.
  */
-export const notifierComponent: ComponentFactory<NotifyConfig, object, NotifierComponent> = {
+export interface NotifierLinks {
+  /** send nothing until the cluster elects this collector (storage.backend: postgres) */
+  standby?: boolean;
+  /** every attempt, breaker transition and give-up (the cluster marks deliveries in PostgreSQL at once) */
+  onEvent?: NotifierOptions['onEvent'];
+}
+
+export const notifierComponent: ComponentFactory<NotifyConfig, NotifierLinks, NotifierComponent> = {
   type: 'notifier',
   kind: 'exporter',
   consumes: [],
   produces: [],
   configSchema: notifyConfigSchema,
-  create(context, config) {
-    const notifier = createNotifier({ config, dataDir: context.dataDir, registry: context.registry, logger: context.logger, clock: context.clock });
+  create(context, config, links) {
+    const notifier = createNotifier({
+      config,
+      dataDir: context.dataDir,
+      registry: context.registry,
+      logger: context.logger,
+      clock: context.clock,
+      ...(links.standby ? { standby: true } : {}),
+      ...(links.onEvent ? { onEvent: links.onEvent } : {}),
+    });
     return {
       notifier,
       start: () => notifier.start(),

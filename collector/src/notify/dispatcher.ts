@@ -104,13 +104,19 @@ export class Dispatcher {
     this.wake();
   }
 
-  /** Aborts requests in flight (their rows stay pending) and stops the timer. */
-  async stop(): Promise<void> {
+  /**
+   * Stops the timer and starts nothing more. Requests in flight are aborted (their rows
+   * stay pending), or with `inFlight: 'finish'` left to end on their own (within the
+   * request timeout) and their outcome recorded: a cluster leader stepping down lets
+   * what the receiver may already hold be marked delivered, so the next leader does not
+   * send it again.
+   */
+  async stop(options: { inFlight?: 'abort' | 'finish' } = {}): Promise<void> {
     this.running = false;
     if (this.timer !== undefined) this.options.clock.clearTimer(this.timer);
     this.timer = undefined;
     const inFlight = [...this.runtimes.values()].map((rt) => rt.inFlight).filter((f) => f !== undefined);
-    for (const flight of inFlight) flight.controller.abort();
+    if (options.inFlight !== 'finish') for (const flight of inFlight) flight.controller.abort();
     await Promise.all(inFlight.map((flight) => flight.done));
   }
 

@@ -290,6 +290,49 @@ describe('notifier with a manual clock', () => {
     expect(second.pending().size).toBe(0);
   });
 
+  it('pause() (a leader stepping down) lets a send in flight end and records it delivered, starting nothing more; stop() aborts', async () => {
+    const t = scripted(clock);
+    let answerNow: ((outcome: SendOutcome) => void) | undefined;
+    let aborted = 0;
+    t.answer(
+      (_request, signal) =>
+        new Promise((resolve) => {
+          answerNow = resolve;
+          signal.addEventListener('abort', () => {
+            aborted++;
+            resolve({ ok: false, reason: 'aborted', detail: 'stopping' });
+          });
+        }),
+    );
+    const n = make(hookOnly, t.transport);
+    n.start();
+    n.notify(alert('a'));
+    n.notify(alert('b'));
+    await run(clock, 0);
+    expect(t.calls).toHaveLength(1);
+    let paused = false;
+    const pausing = n.pause().then(() => (paused = true));
+    await flush();
+    expect(paused).toBe(false); // waits for the receiver's answer
+    answerNow!(OK);
+    await pausing;
+    expect(aborted).toBe(0);
+    const states = Object.fromEntries(n.outbox.rows().map((r) => [r.notification.labels.slo, r.state]));
+    expect(states).toEqual({ a: 'delivered', b: 'pending' }); // b was not started: the next leader owes it
+    expect(events.filter((e) => e.type === 'attempt' && e.ok)).toHaveLength(1);
+    await run(clock, 60_000);
+    expect(t.calls).toHaveLength(1);
+
+    n.resume();
+    await run(clock, 0);
+    expect(t.calls).toHaveLength(2); // b goes out once sending resumes…
+    await n.stop(); // …and a stop does not wait for it: aborted, still pending
+    expect(aborted).toBe(1);
+    registry = new Registry();
+    const reopened = make(hookOnly, scripted(clock).transport); // not started: only reads the outbox
+    expect(reopened.outbox.rows().find((r) => r.notification.labels.slo === 'b')!.state).toBe('pending');
+  });
+
   it('sends a heartbeat every interval, each with its own idempotency key; a stale one expires', async () => {
     const t = scripted(clock);
     const n = make({ ...hookOnly, heartbeat: { receiver: 'hook', interval: '30s', labels: { cluster: 'prod' } } }, t.transport);

@@ -28,6 +28,8 @@ export interface NotifierOptions {
   transport?: Transport;
   /** every attempt, breaker transition and give-up, for tests and tracing */
   onEvent?: (event: NotifyEvent) => void;
+  /** start() sends nothing until resume() (a cluster follower: only the leader sends) */
+  standby?: boolean;
 }
 
 export interface EnqueueResult {
@@ -47,6 +49,13 @@ export interface Notifier {
   start(): void;
   /** stops sending; requests in flight are aborted and stay pending for the next start */
   stop(): Promise<void>;
+  /**
+   * stops sending and the heartbeat, the outbox staying open (a cluster leader stepping
+   * down); requests in flight end on their own (within notify.timeout) and are recorded
+   */
+  pause(): Promise<void>;
+  /** sends (and beats) again after pause() or a standby start */
+  resume(): void;
   pending(): Map<string, number>;
   readonly outbox: Outbox;
   readonly dispatcher: Dispatcher;
@@ -80,6 +89,19 @@ export function createNotifier(options: NotifierOptions): Notifier {
 
   let state: 'new' | 'running' | 'stopped' = 'new';
   let heartbeatTimer: unknown;
+  let sending = false;
+  const startSending = () => {
+    if (sending || state !== 'running') return;
+    sending = true;
+    dispatcher.start();
+    if (config.heartbeat) beat(clock.now());
+  };
+  const stopSending = async (inFlight: 'abort' | 'finish') => {
+    sending = false;
+    if (heartbeatTimer !== undefined) clock.clearTimer(heartbeatTimer);
+    heartbeatTimer = undefined;
+    await dispatcher.stop({ inFlight });
+  };
 
   function enqueue(notification: AlertNotification, receivers: typeof targets, maxAgeMs: number, episode?: string): EnqueueResult {
     const rows = outbox.enqueue(
@@ -102,7 +124,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
     } catch (error) {
       logger.error({ receiver: heartbeat.receiver, err: (error as Error).message }, 'cannot enqueue the heartbeat');
     }
-    heartbeatTimer = clock.setTimer(() => beat(startedAt), heartbeat.interval);
+    if (sending) heartbeatTimer = clock.setTimer(() => beat(startedAt), heartbeat.interval);
   }
 
   return {
@@ -122,16 +144,17 @@ export function createNotifier(options: NotifierOptions): Notifier {
     start() {
       if (state !== 'new') return;
       state = 'running';
-      dispatcher.start();
-      if (config.heartbeat) beat(clock.now());
+      if (!options.standby) startSending();
     },
     async stop() {
       if (state === 'stopped') return;
       state = 'stopped';
-      if (heartbeatTimer !== undefined) clock.clearTimer(heartbeatTimer);
-      await dispatcher.stop();
+      await stopSending('abort');
       outbox.close();
     },
+    // what is already on its way ends on its own and is recorded (see Dispatcher.stop)
+    pause: () => stopSending('finish'),
+    resume: startSending,
     pending: () => outbox.pendingCounts(),
   };
 }

@@ -3,24 +3,20 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dedupKeyOf } from './keys.ts';
 import { Outbox } from './outbox.ts';
-import type { AlertNotification } from './types.ts';
+import { sloPage } from '../../../test/helpers/notifications.ts';
+
+// The local SQLite outbox that sends, on either storage backend (with PostgreSQL the
+// leader's notifications go through it too, after their fenced write): its per-receiver
+// rows, ordering, backoff, re-sends and expiry are tested here. What it shares with the
+// PostgreSQL outbox of record — one row per status and episode, kept across a reopen,
+// committed with the alert state, delivered rows pruned — runs on both backends in
+// test/alert-state-outbox-backends.test.ts.
 
 const T0 = Date.parse('2024-05-01T12:00:00Z');
 const HOUR = 3_600_000;
 
-function alert(slo: string, status: 'firing' | 'resolved' = 'firing', startsAt = '2024-05-01T11:58:00Z'): AlertNotification {
-  const labels = { alertname: 'SLOBurnRate', slo, service: 'checkout', severity: 'page' };
-  return {
-    dedupKey: dedupKeyOf(labels),
-    status,
-    labels,
-    annotations: { summary: `${slo} burning` },
-    startsAt,
-    ...(status === 'resolved' ? { endsAt: '2024-05-01T12:10:00Z' } : {}),
-  };
-}
+const alert = sloPage;
 
 const both = [
   { receiver: 'am', resend: true },

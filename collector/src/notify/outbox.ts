@@ -321,6 +321,20 @@ export class Outbox {
    * The outbox's connection, for state that must commit in the same transaction as an
    * enqueue (the alert state, store/alert-state-store.ts).
    */
+  /**
+   * Deletes every pending row (a cluster member taking over: what the leader of record
+   * still owes is in PostgreSQL and is enqueued again from there). Returns how many.
+   */
+  dropPending(): number {
+    return this.db.prepare(`DELETE FROM outbox WHERE state = 'pending'`).run().changes;
+  }
+
+  /** `dedupKey \n status \n episode` of every notification with a row still pending. */
+  unfinishedKeys(): Set<string> {
+    const rows = this.db.prepare(`SELECT DISTINCT dedup_key, status, episode FROM outbox WHERE state = 'pending'`).all() as Array<{ dedup_key: string; status: string; episode: string }>;
+    return new Set(rows.map((r) => `${r.dedup_key}\n${r.status}\n${r.episode}`));
+  }
+
   get database(): Database.Database {
     return this.db;
   }

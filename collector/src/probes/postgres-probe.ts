@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { ProbeAbortedError } from './probe-error.ts';
 
 export interface PostgresProbeTarget {
@@ -52,7 +52,9 @@ const SIZE_QUERY = `
 export async function probePostgres(target: PostgresProbeTarget, signal: AbortSignal, timeoutMs: number): Promise<PostgresProbeResult> {
   const where = `PostgreSQL probe '${target.name}' (${describePostgresUrl(target.url)})`;
   if (signal.aborted) throw new ProbeAbortedError(where);
-  const client = new pg.Client({
+  // pg is loaded by the first PostgreSQL probe, not by every collector
+  const { default: Pg } = await import('pg');
+  const client: pg.Client = new Pg.Client({
     connectionString: target.url,
     connectionTimeoutMillis: timeoutMs,
     query_timeout: timeoutMs,

@@ -82,24 +82,33 @@ CREATE TABLE IF NOT EXISTS alert_state (
 CREATE TABLE IF NOT EXISTS alert_state_schema (version INTEGER NOT NULL) STRICT;
 `;
 
-function parseObject(text: string | null, column: string): Record<string, string> {
-  const value: unknown = JSON.parse(text ?? 'null');
+function checkObject(value: unknown, column: string): Record<string, string> {
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error(`${column} is not a JSON object`);
   for (const [name, v] of Object.entries(value)) if (typeof v !== 'string') throw new Error(`${column}.${name} is not a string`);
   return value as Record<string, string>;
 }
 
+/**
+ * The episode of a stored row from its parts (labels and annotations already parsed),
+ * or null when it has none; throws saying what is wrong. Shared with the PostgreSQL
+ * copy of the alert state (store/postgres/cluster-state.ts), so a damaged row is
+ * reported the same way whichever backend holds it.
+ */
+export function readStoredEpisode(parts: { dedupKey: unknown; startsAt: unknown; labels: unknown; annotations: unknown }): StoredEpisode | null {
+  const { dedupKey, startsAt } = parts;
+  if ((dedupKey === null || dedupKey === undefined) && (startsAt === null || startsAt === undefined)) return null;
+  if (dedupKey === null || dedupKey === undefined || startsAt === null || startsAt === undefined) throw new Error('dedup_key and starts_at must both be set or both be null');
+  if (typeof dedupKey !== 'string' || typeof startsAt !== 'string') throw new Error('dedup_key and starts_at must be text');
+  return { dedupKey, startsAt, labels: checkObject(parts.labels, 'labels'), annotations: checkObject(parts.annotations, 'annotations') };
+}
+
 function toRow(raw: RawRow): AlertStateRow {
-  let episode: StoredEpisode | null = null;
-  if (raw.dedup_key !== null || raw.starts_at !== null) {
-    if (raw.dedup_key === null || raw.starts_at === null) throw new Error('dedup_key and starts_at must both be set or both be null');
-    episode = {
-      dedupKey: raw.dedup_key,
-      startsAt: raw.starts_at,
-      labels: parseObject(raw.labels, 'labels'),
-      annotations: parseObject(raw.annotations, 'annotations'),
-    };
-  }
+  const episode = readStoredEpisode({
+    dedupKey: raw.dedup_key,
+    startsAt: raw.starts_at,
+    labels: raw.dedup_key === null && raw.starts_at === null ? null : (JSON.parse(raw.labels ?? 'null') as unknown),
+    annotations: raw.dedup_key === null && raw.starts_at === null ? null : (JSON.parse(raw.annotations ?? 'null') as unknown),
+  });
   return {
     source: raw.source as AlertStateSource,
     unit: raw.unit,
@@ -199,6 +208,22 @@ export class AlertStateStore {
           machine: JSON.stringify(row.machine),
           changedAt: row.changedAt,
         });
+      }
+    });
+  }
+
+  /**
+   * Replaces the whole state with `rows` in one transaction (unreadable rows go too): a
+   * cluster member taking over restores the state of record from PostgreSQL this way.
+   */
+  replaceAll(rows: readonly AlertStateRow[]): void {
+    this.transaction(() => {
+      for (const source of ['slo', 'threshold'] as const) {
+        const local = this.load(source);
+        for (const unit of new Set([...local.rows.map((r) => r.unit), ...local.unreadable.map((r) => r.unit)])) this.replaceUnit(source, unit, []);
+        const units = new Map<string, AlertStateRow[]>();
+        for (const row of rows) if (row.source === source) units.set(row.unit, [...(units.get(row.unit) ?? []), row]);
+        for (const [unit, unitRows] of units) this.replaceUnit(source, unit, unitRows);
       }
     });
   }

@@ -7,6 +7,7 @@ export {
   type FlushResult,
   type DroppedIncrements,
 } from './sli-store.ts';
+export type { SliBucketStore } from './sli-store-api.ts';
 export { registerSliStoreMetrics, type SliStoreMetrics } from './sli-store-metrics.ts';
 export {
   AlertStateStore,

@@ -2,7 +2,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { SLO_EVENTS_TOTAL, SLO_GOOD_EVENTS_TOTAL } from '@lookout/alerts';
 import { registerComputedMetric } from '../core/computed-metric.ts';
 import type { RequestSli } from '../core/sli.ts';
-import type { SliStore } from './sli-store.ts';
+import type { SliBucketStore } from './sli-store-api.ts';
 
 export interface SliStoreMetrics {
   flushes: Counter<'outcome'>;
@@ -15,7 +15,7 @@ export interface SliStoreMetrics {
  */
 export function registerSliStoreMetrics(
   registry: Registry,
-  store: SliStore,
+  store: SliBucketStore,
   definitions: () => readonly RequestSli[],
 ): SliStoreMetrics {
   const totals = (pick: 'good' | 'total') => () => {

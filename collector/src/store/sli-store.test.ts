@@ -18,6 +18,30 @@ const MINUTE = 60_000;
 const now = 28_000_000 * MINUTE; // a minute number in 2023
 
 describe('SliStore', () => {
+  it('commits a write-ahead-log cursor in the same transaction as the increments before it, never alone ahead of them', () => {
+    const file = tempFile();
+    const m = now / MINUTE;
+    const first = new SliStore({ file, retentionMinutes: 1000 });
+    expect(first.cursor('request-series.traces')).toBeUndefined();
+    first.add('a', m, 3, 4);
+    first.stageCursor('request-series.traces', 7);
+    expect(first.cursor('request-series.traces')).toBeUndefined(); // staged, not committed
+    first.flush(now);
+    expect(first.cursor('request-series.traces')).toBe(7);
+    // counted and staged after the flush, then a crash (no flush, no close): both gone together
+    first.add('a', m, 1, 1);
+    first.stageCursor('request-series.traces', 9);
+    const second = new SliStore({ file, retentionMinutes: 1000 });
+    expect(second.cursor('request-series.traces')).toBe(7);
+    expect(second.sum('a', m, m)).toEqual({ good: 3, total: 4 });
+    // a cursor with nothing counted (batches without matching spans) is committed too
+    second.stageCursor('request-series.traces', 12);
+    second.flush(now);
+    second.close();
+    first.close();
+    expect(new SliStore({ file, retentionMinutes: 1000 }).cursor('request-series.traces')).toBe(12);
+  });
+
   it('adds increments per (sli, minute) and reads them before and after a flush', () => {
     const store = new SliStore({ file: ':memory:', retentionMinutes: 1000 });
     const m = now / MINUTE;

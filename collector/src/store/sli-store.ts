@@ -53,6 +53,9 @@ export class SliStore {
   private oldestKeptMinute = -Infinity;
   private lastPruneMinute = -1;
   private closed = false;
+  /** write-ahead-log cursors staged since the last flush (issue 13), committed with the buckets */
+  private stagedCursors = new Map<string, number>();
+  private readonly committedCursors = new Map<string, number>();
   readonly dropped: DroppedIncrements = { tooOld: 0, pendingFull: 0 };
 
   private readonly upsertMinute: Database.Statement<[string, number, number, number]>;
@@ -60,7 +63,8 @@ export class SliStore {
   private readonly prune: Database.Statement<[number]>;
   private readonly sumQuery: Database.Statement<[string, number, number], { good: number | null; total: number | null }>;
   private readonly bucketsQuery: Database.Statement<[string, number, number], SliMinute>;
-  private readonly writeBatch: (batch: Array<[string, number, SliCounts]>, totals: Map<string, SliCounts>) => void;
+  private readonly writeBatch: (batch: Array<[string, number, SliCounts]>, totals: Map<string, SliCounts>, cursors: Map<string, number>) => void;
+  private readonly upsertCursor: Database.Statement<[string, number]>;
 
   constructor(options: SliStoreOptions) {
     this.file = options.file;
@@ -82,10 +86,16 @@ export class SliStore {
     this.bucketsQuery = this.db.prepare(
       'SELECT minute, good, total FROM sli_minutes WHERE sli_id = ? AND minute BETWEEN ? AND ? ORDER BY minute',
     );
-    this.writeBatch = this.db.transaction((batch: Array<[string, number, SliCounts]>, totals: Map<string, SliCounts>) => {
+    this.upsertCursor = this.db.prepare(
+      'INSERT INTO wal_cursors (name, next_sequence) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET next_sequence = excluded.next_sequence',
+    );
+    this.writeBatch = this.db.transaction((batch: Array<[string, number, SliCounts]>, totals: Map<string, SliCounts>, cursors: Map<string, number>) => {
       for (const [sliId, minute, counts] of batch) this.upsertMinute.run(sliId, minute, counts.good, counts.total);
       for (const [sliId, counts] of totals) this.upsertTotal.run(sliId, counts.good, counts.total);
+      for (const [name, next] of cursors) this.upsertCursor.run(name, next);
     });
+    for (const row of this.db.prepare('SELECT name, next_sequence FROM wal_cursors').all() as Array<{ name: string; next_sequence: number }>)
+      this.committedCursors.set(row.name, row.next_sequence);
     for (const row of this.db.prepare('SELECT sli_id, good, total FROM sli_totals').all() as Array<{ sli_id: string } & SliCounts>)
       this.flushedTotals.set(row.sli_id, { good: row.good, total: row.total });
   }
@@ -115,6 +125,20 @@ export class SliStore {
     this.pendingBuckets++;
   }
 
+  /**
+   * Stages a write-ahead-log cursor: the next sequence after the batches whose increments
+   * were add()ed so far. The next flush commits it in the same transaction as those
+   * increments, so after a crash the replay starts exactly after what was counted.
+   */
+  stageCursor(name: string, nextSequence: number): void {
+    this.stagedCursors.set(name, nextSequence);
+  }
+
+  /** The committed cursor of `name`, undefined before its first commit. */
+  cursor(name: string): number | undefined {
+    return this.committedCursors.get(name);
+  }
+
   get pendingBucketCount(): number {
     return this.pendingBuckets;
   }
@@ -128,7 +152,8 @@ export class SliStore {
     if (this.closed) throw new Error(`SLI store ${this.file} is closed`);
     const nowMinute = Math.floor(nowMs / 60_000);
     const result: FlushResult = { rows: 0, pruned: 0 };
-    if (this.pendingBuckets > 0) {
+    if (this.pendingBuckets > 0 || this.stagedCursors.size > 0) {
+      const cursors = this.stagedCursors;
       const batch: Array<[string, number, SliCounts]> = [];
       const totals = new Map<string, SliCounts>();
       for (const [sliId, minutes] of this.pending) {
@@ -140,7 +165,9 @@ export class SliStore {
         }
         totals.set(sliId, sum);
       }
-      this.writeBatch(batch, totals);
+      this.writeBatch(batch, totals, cursors);
+      this.stagedCursors = new Map();
+      for (const [name, next] of cursors) this.committedCursors.set(name, next);
       this.pending = new Map();
       this.pendingBuckets = 0;
       for (const [sliId, sum] of totals) {
@@ -239,6 +266,10 @@ function openDatabase(file: string): Database.Database {
         sli_id TEXT PRIMARY KEY,
         good INTEGER NOT NULL,
         total INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS wal_cursors (
+        name TEXT PRIMARY KEY,
+        next_sequence INTEGER NOT NULL
       ) WITHOUT ROWID;
       PRAGMA user_version = ${SCHEMA_VERSION};
     `);

@@ -4,3 +4,10 @@ export { migrate, MIGRATIONS, SCHEMA_VERSION, SchemaTooNewError } from './migrat
 export type { Migration, MigrationResult } from './migrations.ts';
 export { addBuckets, pruneBuckets, readBuckets, readCursor, sumBuckets } from './sli-buckets.ts';
 export type { BucketIncrement, CursorUpdate, SliCounts } from './sli-buckets.ts';
+export { SharedSliStore } from './shared-sli-store.ts';
+export type { SharedSliStoreOptions } from './shared-sli-store.ts';
+export { postgresStorageConfigSchema, replicaName, storageConfigSchema } from './config.ts';
+export type { PostgresStorageConfig, StorageConfig } from './config.ts';
+export { createPool } from './pool.ts';
+export { heartbeatMember, listMembers, markDelivered, pruneDelivered, readAlertState, readOutbox, readUndelivered, writeAsLeader } from './cluster-state.ts';
+export type { ClusterMember, LeaderWrite, OutboxRecord, PublishedNotification } from './cluster-state.ts';

@@ -209,6 +209,9 @@ export class LeaderElector {
     const started = clock.now();
     try {
       const client = await this.options.pool.connect();
+      // a connection whose query failed (timed out on a half-open link) is dropped, not reused:
+      // its late renewal must not be followed by more on the same dead link
+      let broken: Error | undefined;
       try {
         const attempt = await acquireLease(client, this.options.name, this.options.holder, this.options.ttlMs);
         if (this.stopped) return;
@@ -225,8 +228,11 @@ export class LeaderElector {
         } else if (this.current) {
           this.demote(`lease taken by ${attempt.lease.holder} at epoch ${attempt.lease.epoch}`);
         }
+      } catch (error) {
+        broken = error as Error;
+        throw error;
       } finally {
-        client.release();
+        client.release(broken);
       }
     } catch (error) {
       this.options.onError?.(error);

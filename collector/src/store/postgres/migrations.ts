@@ -52,6 +52,48 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: 'alert state, outbox and members of a cluster; when each SLI bucket last changed',
+    sql: `
+      -- lets a reader fetch only the buckets changed since it last looked (a replica's late flush)
+      ALTER TABLE lookout_sli_minutes ADD COLUMN updated_at TIMESTAMPTZ NOT NULL DEFAULT now();
+      CREATE INDEX lookout_sli_minutes_by_update ON lookout_sli_minutes (updated_at);
+      -- the leader's firing alerts and open episodes; written only under the lease (epoch)
+      CREATE TABLE lookout_alert_state (
+        source TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        key TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        episode JSONB,
+        machine JSONB NOT NULL,
+        changed_at BIGINT NOT NULL,
+        epoch BIGINT NOT NULL,
+        PRIMARY KEY (source, unit, key)
+      );
+      -- one row per notification decided by a leader; delivered_at once every receiver had it
+      CREATE TABLE lookout_outbox (
+        id BIGSERIAL PRIMARY KEY,
+        dedup_key TEXT NOT NULL,
+        status TEXT NOT NULL,
+        episode TEXT NOT NULL,
+        notification JSONB NOT NULL,
+        epoch BIGINT NOT NULL,
+        holder TEXT NOT NULL,
+        enqueued_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        delivered_at TIMESTAMPTZ,
+        UNIQUE (dedup_key, status, episode)
+      );
+      CREATE INDEX lookout_outbox_pending ON lookout_outbox (id) WHERE delivered_at IS NULL;
+      -- every collector of the cluster says it is alive here
+      CREATE TABLE lookout_cluster_members (
+        replica TEXT PRIMARY KEY,
+        started_at TIMESTAMPTZ NOT NULL,
+        seen_at TIMESTAMPTZ NOT NULL,
+        version TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

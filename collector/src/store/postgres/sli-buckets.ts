@@ -62,7 +62,7 @@ export async function addBuckets(client: pg.ClientBase, increments: readonly Buc
       await client.query(
         `INSERT INTO lookout_sli_minutes AS m (sli_id, minute, good, total)
          SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[])
-         ON CONFLICT (sli_id, minute) DO UPDATE SET good = m.good + EXCLUDED.good, total = m.total + EXCLUDED.total`,
+         ON CONFLICT (sli_id, minute) DO UPDATE SET good = m.good + EXCLUDED.good, total = m.total + EXCLUDED.total, updated_at = now()`,
         [rows.map((r) => r.sliId), rows.map((r) => r.minute), rows.map((r) => r.good), rows.map((r) => r.total)],
       );
       const ids = [...totals.keys()];
