@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollector, type RunningCollector } from '../collector/src/collector.ts';
 import { parseConfig } from '../collector/src/config/load.ts';
 import { SloFilesError } from '../collector/src/slo/index.ts';
-import { startWebhookSink, type SinkRequest, type WebhookSink } from './helpers/webhook-sink.ts';
+import { firstAlert, startWebhookSink, type WebhookSink } from './helpers/webhook-sink.ts';
 
 /**
  * End to end: an SLO spec file, a collector with a short evaluation interval and a
@@ -95,18 +95,8 @@ async function waitUntil(predicate: () => boolean, what: string, timeoutMs = 10_
   }
 }
 
-interface WebhookAlert {
-  status: string;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  startsAt: string;
-  endsAt: string;
-  generatorURL: string;
-}
 
-function alertOf(request: SinkRequest): WebhookAlert {
-  return (request.json as { alerts: WebhookAlert[] }).alerts[0]!;
-}
+const alertOf = firstAlert;
 
 describe('SLO alerting end to end: spans → SLI store → runtime → outbox → webhook', () => {
   let dir: string;

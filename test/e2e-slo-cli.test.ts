@@ -125,7 +125,7 @@ describe('lookout slo (child process)', () => {
     expect(runs.map((r) => r.code)).toEqual([2, 2, 2, 2, 2, 2, 2, 2]);
     const first = (r: Run) => r.stderr.split('\n')[0];
     expect(runs.map(first)).toEqual([
-      'lookout slo: name a subcommand: check, explain, rules, test or report',
+      'lookout slo: name a subcommand: check, explain, rules, test, report or export-auto',
       "lookout slo: unknown subcommand 'frobnicate'",
       'lookout slo: check needs the spec files, e.g. lookout slo check alerts/slos',
       `lookout slo: ${join(dir, 'nowhere.yaml')}: no such file or directory (relative to ${ROOT}); fix the path`,

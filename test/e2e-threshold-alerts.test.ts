@@ -8,7 +8,7 @@ import { startCollector, type RunningCollector } from '../collector/src/collecto
 import { parseConfig } from '../collector/src/config/load.ts';
 import { requireBinary } from './helpers/binaries.ts';
 import { createCertificateFactory, type CertificateFactory } from './helpers/certs.ts';
-import { startWebhookSink, type SinkRequest, type WebhookSink } from './helpers/webhook-sink.ts';
+import { firstAlert, startWebhookSink, type WebhookAlert, type WebhookSink } from './helpers/webhook-sink.ts';
 
 /**
  * Threshold alerts end to end: real TLS servers with certificates made by openssl
@@ -21,14 +21,8 @@ const DAY = 86_400_000;
 const HOST_NAME = 'lookout.test';
 const haveOpenssl = requireBinary('openssl', 'openssl') !== undefined;
 
-interface WebhookAlert {
-  status: string;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  startsAt: string;
-}
 
-const alertOf = (r: SinkRequest) => (r.json as { alerts: WebhookAlert[] }).alerts[0]!;
+const alertOf = firstAlert;
 const key = (a: WebhookAlert) => `${a.status} ${a.labels.alertname} ${a.labels.severity} ${a.labels.target ?? a.labels.mountpoint ?? ''}`;
 
 function hostMetrics(utilization: number, atMs: number) {

@@ -8,6 +8,10 @@
  *
  * The child's clock is real time plus an offset the test sets over stdin, so the
  * minutes the 5m/1h windows need pass in milliseconds (as in e2e-slo-alerting).
+ *
+ * One suite, two backends: SQLite under the data directory, and PostgreSQL
+ * (storage.backend: postgres, a fresh database per test, issue 14) where the restarted
+ * collector takes the lease again and restores the episode from the database.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,8 +20,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startWebhookSink, type SinkRequest, type WebhookSink } from './helpers/webhook-sink.ts';
+import { postgresAvailable, startPostgres, type RunningPostgres } from './helpers/postgres.ts';
+import { firstAlert, startWebhookSink, type WebhookAlert, type WebhookSink } from './helpers/webhook-sink.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -147,23 +153,21 @@ async function postSpans(child: Child, body: unknown): Promise<void> {
   expect(response.status, await response.text()).toBe(200);
 }
 
-interface WebhookAlert {
-  status: string;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  startsAt: string;
-  endsAt: string;
-}
 
-const alertOf = (request: SinkRequest) => (request.json as { alerts: WebhookAlert[] }).alerts[0]!;
+const alertOf = firstAlert;
 
-describe('SLO alert state across a kill -9 of the collector', () => {
+const BACKENDS = postgresAvailable() ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const);
+
+describe.each(BACKENDS)('SLO alert state across a kill -9 of the collector (%s)', (backend) => {
   let sink: WebhookSink;
+  let postgres: RunningPostgres | undefined;
+  let databases = 0;
   const dirs: string[] = [];
 
   beforeAll(async () => {
     sink = await startWebhookSink();
-  });
+    if (backend === 'postgres') postgres = await startPostgres();
+  }, 60_000);
   afterEach(async () => {
     for (const child of children.splice(0)) {
       if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');
@@ -172,10 +176,26 @@ describe('SLO alert state across a kill -9 of the collector', () => {
   });
   afterAll(async () => {
     await sink?.close();
+    await postgres?.stop();
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
-  function setup(name: string) {
+  /** A database of its own for each test (PostgreSQL), so no state leaks between them. */
+  async function database(): Promise<string> {
+    const url = new URL(postgres!.url);
+    const name = `slo_restart_${++databases}`;
+    const admin = new pg.Client({ connectionString: postgres!.url });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE ${name}`);
+    } finally {
+      await admin.end();
+    }
+    url.pathname = `/${name}`;
+    return url.toString();
+  }
+
+  async function setup(name: string) {
     const dir = mkdtempSync(join(tmpdir(), 'lookout-slo-restart-'));
     dirs.push(dir);
     writeFileSync(join(dir, 'checkout.yaml'), SPEC);
@@ -183,7 +203,10 @@ describe('SLO alert state across a kill -9 of the collector', () => {
     const config = {
       receivers: { otlp: { http: { host: '127.0.0.1', port: 0 }, grpc: { enabled: false } } },
       log: { level: 'error' },
-      storage: { dataDir: join(dir, 'data') },
+      storage:
+        backend === 'postgres'
+          ? { dataDir: join(dir, 'data'), backend: 'postgres', postgres: { url: await database(), replica: 'restarting', leaseTtl: '1s' } }
+          : { dataDir: join(dir, 'data') },
       sli: { flushInterval: '100ms' },
       slos: { files: [join(dir, 'checkout.yaml')], evaluationInterval: '200ms' },
       notify: { receivers: { webhook: [{ name: 'hook', url: `${sink.url}${path}` }] }, retry: { baseDelay: '100ms', maxDelay: '1s' } },
@@ -191,7 +214,18 @@ describe('SLO alert state across a kill -9 of the collector', () => {
     const outboxFile = join(dir, 'data', 'notify-outbox.sqlite');
     const pages = () => sink.on(path).map(alertOf).filter((a) => a.labels.severity === 'page');
     /** the firing row in the outbox is marked delivered (so a kill cannot make the outbox send it again) */
-    const firingDelivered = () => {
+    const firingDelivered = async () => {
+      if (backend === 'postgres') {
+        // the outbox of record: the leader marks the page delivered there
+        const db = new pg.Client({ connectionString: config.storage.postgres!.url });
+        await db.connect();
+        try {
+          const { rows } = await db.query<{ delivered: boolean }>(`SELECT delivered_at IS NOT NULL AS delivered FROM lookout_outbox WHERE status = 'firing'`);
+          return rows.length > 0 && rows.every((r) => r.delivered);
+        } finally {
+          await db.end();
+        }
+      }
       const db = new Database(outboxFile, { readonly: true, fileMustExist: true });
       try {
         const rows = db.prepare(`SELECT state FROM outbox WHERE status = 'firing'`).all() as Array<{ state: string }>;
@@ -222,7 +256,7 @@ describe('SLO alert state across a kill -9 of the collector', () => {
   }
 
   it('pages once, is killed, restarts with the episode still firing (no second page) and resolves it with the first startsAt', { timeout: 120_000 }, async () => {
-    const { config, pages, firingDelivered } = setup('continue');
+    const { config, pages, firingDelivered } = await setup('continue');
     const clock = { offset: alignedOffset() };
     const first = await startChild(config, clock.offset);
     const page = await pageOnOutage(first, clock, pages);
@@ -258,7 +292,7 @@ describe('SLO alert state across a kill -9 of the collector', () => {
   });
 
   it('pages, is killed, the problem ends while it is down: the restarted collector resolves the old episode once', { timeout: 120_000 }, async () => {
-    const { config, pages, firingDelivered } = setup('ended');
+    const { config, pages, firingDelivered } = await setup('ended');
     const clock = { offset: alignedOffset() };
     const first = await startChild(config, clock.offset);
     const page = await pageOnOutage(first, clock, pages);

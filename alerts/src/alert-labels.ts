@@ -58,8 +58,19 @@ export function exhaustionAlertLabels(slo: SloDefinition, rule: BudgetExhaustion
 }
 
 /** The series labels every recorded SLO series and every alert expression carries. */
+/**
+ * The name an SLO is known by in the collector's series and alerts: a tenant's SLO is
+ * `<tenant>/<name>` (two tenants may each have `availability`); `*` and no tenant keep the
+ * spec's name. Idempotent: a name already qualified stays as it is.
+ */
+export function sloSeriesName(slo: Pick<SloDefinition, 'name' | 'tenant'>): string {
+  const tenant = slo.tenant;
+  if (tenant === undefined || tenant === '*' || slo.name.startsWith(`${tenant}/`)) return slo.name;
+  return `${tenant}/${slo.name}`;
+}
+
 export function sloSeriesLabels(slo: SloDefinition): Record<string, string> {
-  return { slo: slo.name, service: slo.service };
+  return { slo: sloSeriesName(slo), service: slo.service };
 }
 
 export function burnAlertLabels(slo: SloDefinition, pair: BurnRatePair): Record<string, string> {

@@ -198,6 +198,9 @@ export function resolvedAnnotations(evaluation: SloEvaluation, labels: Record<st
     return { ...figures, summary: `${slo.service}/${slo.name}: resolved (the rule is no longer in the policy)`, description: `Resolved. ${budget}` };
   }
   if (condition.kind === 'no-data') {
+    if (condition.window.idle) {
+      return { ...figures, summary: `${slo.service}/${slo.name}: resolved: the service reports again (no requests: idle)`, description: `Resolved: ${condition.reason}. ${budget}` };
+    }
     return { ...figures, summary: `${slo.service}/${slo.name}: resolved: SLI data is back`, description: `Resolved: ${condition.reason}. ${budget}` };
   }
   if (condition.kind === 'budget-exhaustion') {

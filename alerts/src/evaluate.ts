@@ -29,7 +29,28 @@ export interface WindowEvaluation extends WindowSum {
    * samples lie (replayed counters with a missed scrape or a late first sample).
    */
   events: number;
+  /**
+   * No SLI minute in the window, yet the service was seen in it (its logs, metrics or
+   * spans still arrive): it is idle — status 'no-traffic' — not missing.
+   */
+  idle?: true;
 }
+
+/**
+ * What the collector knows of the service besides its SLI buckets: when any of its
+ * signals last arrived. Tells "no traffic" (idle, still reporting) from "no data".
+ */
+export interface ServiceLiveness {
+  /** ms since the epoch the collector last received anything carrying the service's name; undefined: never */
+  lastSeenMs: number | undefined;
+  /**
+   * 'no-data' (default): the no-data alert fires only when nothing at all arrives from
+   * the service; 'no-traffic-or-data': also when it still reports but has no requests.
+   */
+  alertOn: NoDataAlertOn;
+}
+
+export type NoDataAlertOn = 'no-data' | 'no-traffic-or-data';
 
 export interface BurnRateCondition {
   kind: 'burn-rate';
@@ -117,10 +138,17 @@ export function evaluationWindows(slo: SloDefinition, nowMs: number): number[] {
   return [...windows, budget].sort((a, b) => a - b);
 }
 
-function evaluateWindow(sum: WindowSum, windowMinutes: number, objective: number, endMinute: number): WindowEvaluation {
+/** Was the service seen in the `windowMinutes` ending with `endMinute` (or since, in the running minute)? */
+export function seenInWindow(lastSeenMs: number | undefined, endMinute: number, windowMinutes: number): boolean {
+  return lastSeenMs !== undefined && windowMinutes > 0 && lastSeenMs >= (endMinute - windowMinutes + 1) * MINUTE_MS;
+}
+
+function evaluateWindow(sum: WindowSum, windowMinutes: number, objective: number, endMinute: number, lastSeenMs?: number): WindowEvaluation {
   const ratio = errorRatio(sum.good, sum.total);
-  const status: WindowStatus = sum.minutesWithData === 0 ? 'no-data' : sum.total > 0 ? 'events' : 'no-traffic';
+  const idle = sum.minutesWithData === 0 && seenInWindow(lastSeenMs, endMinute, windowMinutes);
+  const status: WindowStatus = sum.minutesWithData === 0 && !idle ? 'no-data' : sum.total > 0 ? 'events' : 'no-traffic';
   return {
+    ...(idle ? { idle: true as const } : {}),
     windowMinutes,
     good: sum.good,
     total: sum.total,
@@ -173,8 +201,26 @@ function burnCondition(pair: BurnRatePair, long: WindowEvaluation, short: Window
   };
 }
 
-function noDataCondition(rule: NoDataRule, window: WindowEvaluation): NoDataCondition {
+/**
+ * Fires on a window without SLI data. With the service's liveness, a window without
+ * SLI data whose service still reports is idle: it fires only when alertOn is
+ * 'no-traffic-or-data'. Without liveness (replays, the exported rule's absent()) no
+ * SLI data is no data.
+ */
+export function noDataCondition(rule: NoDataRule, window: WindowEvaluation, alertOn: NoDataAlertOn = 'no-data'): NoDataCondition {
   const name = formatWindow(rule.windowMinutes);
+  if (window.idle) {
+    const met = alertOn === 'no-traffic-or-data';
+    return {
+      kind: 'no-data',
+      rule,
+      window,
+      met,
+      reason: met
+        ? `no requests in the last ${name} although the service still reports (alerting on no traffic too)`
+        : `no requests in the last ${name}, but the service still reports: idle, not missing`,
+    };
+  }
   const met = window.status === 'no-data';
   return {
     kind: 'no-data',
@@ -205,16 +251,18 @@ function exhaustionCondition(rule: BudgetExhaustionRule, remaining: number | nul
 
 /**
  * Evaluates an SLO at `nowMs`. `sums(w)` must return the sums of the W minutes
- * ending with lastCompleteMinute(nowMs) — SliWindowIndex.sums does.
+ * ending with lastCompleteMinute(nowMs) — SliWindowIndex.sums does. `liveness`: when
+ * the service was last seen at all (the collector's runtime knows; replays do not).
  */
-export function evaluateSlo(slo: SloDefinition, sums: WindowSumsFn, nowMs: number): SloEvaluation {
+export function evaluateSlo(slo: SloDefinition, sums: WindowSumsFn, nowMs: number, liveness?: ServiceLiveness): SloEvaluation {
   const { objective, policy } = slo;
   const endMinute = lastCompleteMinute(nowMs);
+  const lastSeenMs = liveness?.lastSeenMs;
   const windows = new Map<number, WindowEvaluation>();
   const windowFor = (minutes: number): WindowEvaluation => {
     let w = windows.get(minutes);
     if (!w) {
-      w = evaluateWindow(sums(minutes), minutes, objective, endMinute);
+      w = evaluateWindow(sums(minutes), minutes, objective, endMinute, lastSeenMs);
       windows.set(minutes, w);
     }
     return w;
@@ -223,11 +271,11 @@ export function evaluateSlo(slo: SloDefinition, sums: WindowSumsFn, nowMs: numbe
   const conditions: AlertCondition[] = policy.pairs.map((pair) =>
     burnCondition(pair, windowFor(pair.longWindowMinutes), windowFor(pair.shortWindowMinutes), policy.minEvents, objective),
   );
-  if (policy.noData) conditions.push(noDataCondition(policy.noData, windowFor(policy.noData.windowMinutes)));
+  if (policy.noData) conditions.push(noDataCondition(policy.noData, windowFor(policy.noData.windowMinutes), liveness?.alertOn));
 
   const bw = budgetWindow(slo.period, nowMs);
   const budgetSum: WindowSum = bw.windowMinutes > 0 ? sums(bw.windowMinutes) : { good: 0, total: 0, minutesWithData: 0 };
-  const budgetEval = evaluateWindow(budgetSum, bw.windowMinutes, objective, endMinute);
+  const budgetEval = evaluateWindow(budgetSum, bw.windowMinutes, objective, endMinute, lastSeenMs);
   // A calendar month that has just begun, or a period without events, has spent nothing.
   const remaining =
     bw.windowMinutes === 0 || budgetEval.status === 'no-traffic'

@@ -70,7 +70,7 @@ export { SliWindowIndex } from './window-index.ts';
 export { createSloWindowIndex } from './slo-window-index.ts';
 export type { WindowIndexOptions } from './window-index.ts';
 
-export { budgetWindow, evaluateSlo, evaluationWindows } from './evaluate.ts';
+export { budgetWindow, evaluateSlo, evaluationWindows, noDataCondition, seenInWindow } from './evaluate.ts';
 export { budgetRemainingText, budgetSentence, exhaustionText, formatBurnRate, formatShare, windowHealth } from './alert-words.ts';
 export type { WindowHealth } from './alert-words.ts';
 export type {
@@ -79,7 +79,9 @@ export type {
   BudgetExhaustionCondition,
   BudgetWindow,
   BurnRateCondition,
+  NoDataAlertOn,
   NoDataCondition,
+  ServiceLiveness,
   SloEvaluation,
   WindowEvaluation,
   WindowStatus,
@@ -98,6 +100,7 @@ export {
   noDataAlertLabels,
   noDataRuleLabels,
   sloSeriesLabels,
+  sloSeriesName,
 } from './alert-labels.ts';
 
 export { formatReportCsv, formatReportText, serviceReports, sloAvailabilityReport } from './availability-report.ts';

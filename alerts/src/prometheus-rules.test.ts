@@ -23,6 +23,15 @@ const records = (rules: (RecordingRule | AlertingRule)[]) => rules.filter((r): r
 const alerts = (rules: (RecordingRule | AlertingRule)[]) => rules.filter((r): r is AlertingRule => 'alert' in r);
 
 describe('Prometheus rule export', () => {
+  it("reads a tenant's SLO from its own series: slo=<tenant>/<name> on the counters, tenant=<tenant> on the request series (issue 12)", () => {
+    const [scoped] = parseSpecText('service: checkout\ntenant: alpha\nname: availability\nobjective: 99.9\nsli: availability\n');
+    const counters = sloRuleGroup(scoped!);
+    expect(counters.name).toBe('slo:checkout:alpha/availability');
+    expect(records(counters.rules)[0]!.expr).toContain('lookout_slo_events_total{slo="alpha/availability",service="checkout"}[5m]');
+    const requests = sloRuleGroup(scoped!, { source: 'requests' });
+    expect(records(requests.rules)[0]!.expr).toContain('lookout_requests_total{tenant="alpha",service="checkout"}[5m]');
+  });
+
   it('records the error ratio of every window from the per-SLO counters by default', () => {
     const group = sloRuleGroup(availability);
     expect(group.name).toBe('slo:checkout:checkout-availability');

@@ -14,7 +14,7 @@
  * Lookout compare bit-identical numbers against the thresholds.
  */
 import { Document } from 'yaml';
-import { BUDGET_EXHAUSTION_ALERT_NAME, burnRuleLabels, exhaustionRuleLabels, noDataRuleLabels, sloSeriesLabels } from './alert-labels.ts';
+import { sloSeriesName, BUDGET_EXHAUSTION_ALERT_NAME, burnRuleLabels, exhaustionRuleLabels, noDataRuleLabels, sloSeriesLabels } from './alert-labels.ts';
 import { errorBudgetText, pairThresholdText } from './burn-math.ts';
 import { budgetConsumedAtFiring, factorPeriodMinutes } from './policy.ts';
 import { formatPercent, formatWindow } from './duration.ts';
@@ -111,7 +111,9 @@ function windowQueries(slo: SloDefinition, windowMinutes: number, source: RuleSo
     const total = inc(SLO_EVENTS_TOTAL, sel);
     return { ratio: `(${total} - ${inc(SLO_GOOD_EVENTS_TOTAL, sel)})\n/\n${total}`, events: total };
   }
-  const matchers: LabelMatcher[] = [{ label: 'service', op: '=', value: slo.service }, ...sli.matchers];
+  // a tenant's SLO reads its tenant's request series only (the collector labels them with `tenant`)
+  const tenant: LabelMatcher[] = slo.tenant !== undefined && slo.tenant !== '*' ? [{ label: 'tenant', op: '=', value: slo.tenant }] : [];
+  const matchers: LabelMatcher[] = [...tenant, { label: 'service', op: '=', value: slo.service }, ...sli.matchers];
   if (sli.kind === 'availability') {
     const total = inc(REQUESTS_TOTAL, selector(matchers));
     return { ratio: `${inc(REQUEST_ERRORS_TOTAL, selector(matchers))}\n/\n${total}`, events: total };
@@ -259,7 +261,7 @@ export function sloRuleGroup(slo: SloDefinition, options: RuleExportOptions = {}
     if (exhaustion.forMinutes > 0) rule.for = formatWindow(exhaustion.forMinutes);
     rules.push(rule);
   }
-  return { name: `slo:${slo.service}:${slo.name}`, rules };
+  return { name: `slo:${slo.service}:${sloSeriesName(slo)}`, rules };
 }
 
 export function buildRuleGroups(slos: readonly SloDefinition[], options: RuleExportOptions = {}): RuleGroup[] {

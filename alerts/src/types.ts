@@ -101,5 +101,11 @@ export interface SloDefinition {
   severityAnnotations: Partial<Record<SeverityClass, Record<string, string>>>;
   runbookUrl?: string;
   dashboardUrl?: string;
+  /**
+   * The tenant whose traffic the SLO counts (`tenant:` in a native spec): only requests
+   * sent with that tenant's token count into it; `*` counts every tenant's. Absent: the
+   * collector's single default tenant (no tenants configured).
+   */
+  tenant?: string;
   source: SpecSource;
 }

@@ -41,6 +41,7 @@ export interface SloDraft {
   severityAnnotations?: Partial<Record<SeverityClass, Record<string, string>>>;
   runbookUrl?: string;
   dashboardUrl?: string;
+  tenant?: string;
 }
 
 export interface DraftPositions {
@@ -107,6 +108,7 @@ export function buildSlo(draft: SloDraft, at: DraftPositions): SloDefinition | u
     severityAnnotations: draft.severityAnnotations ?? {},
     ...(draft.runbookUrl ? { runbookUrl: draft.runbookUrl } : {}),
     ...(draft.dashboardUrl ? { dashboardUrl: draft.dashboardUrl } : {}),
+    ...(draft.tenant ? { tenant: draft.tenant } : {}),
     source: { file: at.slo.sink.file, line: at.slo.line, format: draft.format },
   };
 }

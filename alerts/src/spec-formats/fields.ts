@@ -101,6 +101,17 @@ export function readServiceName(node: YNode): string | undefined {
   return service;
 }
 
+/** `tenant:` of a native spec: a tenant name of receivers.otlp.auth.tenants, or `*` for every tenant. */
+export function readTenant(node: YNode): string | undefined {
+  const tenant = node.string("name the tenant whose traffic it counts, e.g. tenant: payments, or tenant: '*' for every tenant");
+  if (tenant === undefined) return undefined;
+  if (tenant !== '*' && !/^[A-Za-z0-9_.-]{1,64}$/.test(tenant)) {
+    node.error(`tenant '${tenant}' is not a tenant name (1-64 letters, digits, dot, dash or underscore)`, "e.g. tenant: payments, or tenant: '*' for every tenant");
+    return undefined;
+  }
+  return tenant;
+}
+
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const ALERT_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 

@@ -91,7 +91,8 @@ export function loadSpecs(files: readonly SpecFile[]): LoadedSpecs {
 
   const byIdentity = new Map<string, SloDefinition>();
   for (const slo of slos) {
-    const identity = `${slo.service}\u0000${slo.name}`;
+    // the tenant is part of an SLO's identity: two tenants may each have checkout/availability
+    const identity = `${slo.tenant ?? ''}\u0000${slo.service}\u0000${slo.name}`;
     const first = byIdentity.get(identity);
     if (first) {
       issues.push({
@@ -100,7 +101,7 @@ export function loadSpecs(files: readonly SpecFile[]): LoadedSpecs {
         line: slo.source.line,
         column: 1,
         key: 'name',
-        message: `SLO '${slo.name}' of service '${slo.service}' is already defined at ${first.source.file}:${first.source.line}`,
+        message: `SLO '${slo.name}' of service '${slo.service}'${slo.tenant ? ` of tenant '${slo.tenant}'` : ''} is already defined at ${first.source.file}:${first.source.line}`,
         fix: 'give each SLO of a service a unique name',
       });
     } else {

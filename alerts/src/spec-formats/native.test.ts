@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkSpecFile, parseSpecText } from './load.ts';
+import { checkSpecFile, parseSpecs, parseSpecText } from './load.ts';
 import { SpecError, formatIssue } from './issues.ts';
 
 describe('native spec', () => {
@@ -132,8 +132,26 @@ const BAD: { name: string; yaml: string; line: number; key: string; message: str
   { name: 'broken YAML', yaml: 'service: a\nname: [x\nobjective: 99\n', line: 3, key: '', message: 'YAML:', fix: 'fix the YAML syntax' },
   { name: 'duplicate SLO', yaml: 'service: a\nslos:\n  - { name: x, objective: 99, sli: availability }\n  - { name: x, objective: 99.9, sli: availability }\n', line: 4, key: 'name', message: "SLO 'x' of service 'a' is already defined at spec.yaml:3", fix: 'unique name' },
   { name: 'unknown apiVersion', yaml: 'apiVersion: sloth.slok.dev/v1\nkind: PrometheusServiceLevel\n', line: 1, key: 'apiVersion', message: 'unknown apiVersion "sloth.slok.dev/v1"', fix: 'version: "prometheus/v1"' },
+  { name: 'bad tenant name', yaml: 'service: a\ntenant: "pay ments"\nname: x\nobjective: 99\nsli: availability\n', line: 2, key: 'tenant', message: "tenant 'pay ments' is not a tenant name", fix: "tenant: '*'" },
+  { name: 'tenant on a list item', yaml: 'service: a\nslos:\n  - { name: x, tenant: b, objective: 99, sli: availability }\n', line: 3, key: 'slos[0].tenant', message: "unknown key 'tenant' in an SLO", fix: '' },
   { name: 'empty file', yaml: '# nothing here\n', line: 1, key: '', message: 'the file holds no SLO', fix: 'service, name, objective and sli' },
 ];
+
+describe('native spec tenant', () => {
+  it('puts the document\'s tenant on each of its SLOs; the same service and name may exist once per tenant', () => {
+    const slos = parseSpecs([
+      { file: 'a.yaml', text: 'service: pay\ntenant: alpha\nslos:\n  - { name: avail, objective: 99, sli: availability }\n' },
+      { file: 'b.yaml', text: 'service: pay\ntenant: beta\nname: avail\nobjective: 99\nsli: availability\n' },
+      { file: 'c.yaml', text: "service: pay\ntenant: '*'\nname: all\nobjective: 99\nsli: availability\n" },
+    ]);
+    expect(slos.map((s) => [s.tenant, s.service, s.name])).toEqual([
+      ['alpha', 'pay', 'avail'],
+      ['beta', 'pay', 'avail'],
+      ['*', 'pay', 'avail'.replace('avail', 'all')],
+    ]);
+    expect(parseSpecText('service: a\nname: x\nobjective: 99\nsli: availability\n')[0]!.tenant).toBeUndefined();
+  });
+});
 
 describe('native spec errors say where, what and how to fix', () => {
   for (const c of BAD) {

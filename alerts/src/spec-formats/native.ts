@@ -11,6 +11,9 @@
  *       objective: 99%
  *       sli: { latency: 300ms }
  *
+ * `tenant: payments` (top level) makes them count only the traffic sent with that
+ * tenant's token; `tenant: '*'` every tenant's.
+ *
  * Keys shared by every SLO of the list (period, policy, filters, labels…) may be
  * given once at the top; an SLO's own value wins.
  */
@@ -31,14 +34,15 @@ import {
   readPolicyPairs,
   readServiceName,
   readSloName,
+  readTenant,
   readUrl,
 } from './fields.ts';
 import type { YNode } from './yaml-reader.ts';
 
 const SHARED_KEYS = ['period', 'filters', 'policy', 'minEvents', 'noData', 'budgetExhaustion', 'labels', 'annotations', 'runbook', 'dashboard'] as const;
 const SLO_KEYS = ['name', 'description', 'objective', 'sli', 'alertName', ...SHARED_KEYS] as const;
-const LIST_KEYS = ['service', 'slos', ...SHARED_KEYS] as const;
-const SINGLE_KEYS = ['service', ...SLO_KEYS] as const;
+const LIST_KEYS = ['service', 'tenant', 'slos', ...SHARED_KEYS] as const;
+const SINGLE_KEYS = ['service', 'tenant', ...SLO_KEYS] as const;
 
 /** An SLO's own key, else the list's shared one. */
 function pick(slo: YNode, shared: YNode | undefined, key: string): YNode {
@@ -84,7 +88,7 @@ function readSli(node: YNode, filters: LabelMatcher[]): SliDefinition | undefine
   return { kind: 'latency', thresholdSeconds: seconds, matchers: filters };
 }
 
-function readOne(slo: YNode, service: string | undefined, shared: YNode | undefined): SloDefinition | undefined {
+function readOne(slo: YNode, service: string | undefined, shared: YNode | undefined, tenant: string | undefined): SloDefinition | undefined {
   const requiredOk = [
     slo.require('name', "add name: e.g. name: checkout-availability"),
     slo.require('objective', 'add objective: e.g. objective: 99.9'),
@@ -141,6 +145,7 @@ function readOne(slo: YNode, service: string | undefined, shared: YNode | undefi
     ...(alertName ? { alertName } : {}),
     ...(runbookUrl ? { runbookUrl } : {}),
     ...(dashboardUrl ? { dashboardUrl } : {}),
+    ...(tenant ? { tenant } : {}),
   };
   return buildSlo(draft, { slo, objective: slo.get('objective'), period: periodNode, policy: policyNode, minEvents: minEventsNode });
 }
@@ -153,8 +158,11 @@ export function readNativeDocument(root: YNode): SloDefinition[] {
   const service = root.require('service', 'add service: the service name its spans report, e.g. service: checkout')
     ? readServiceName(root.get('service'))
     : undefined;
+  // Issue 12: the tenant whose traffic the SLOs count, once for the document.
+  const tenant = root.get('tenant').exists ? readTenant(root.get('tenant')) : undefined;
+  if (root.get('tenant').exists && tenant === undefined) return [];
   if (!isList) {
-    const slo = readOne(root, service, undefined);
+    const slo = readOne(root, service, undefined, tenant);
     return slo ? [slo] : [];
   }
   const list = root.get('slos');
@@ -163,7 +171,7 @@ export function readNativeDocument(root: YNode): SloDefinition[] {
   for (const item of list.items()) {
     if (!item.mustBeMap('each SLO is a mapping with name, objective and sli')) continue;
     item.allowKeys(SLO_KEYS, 'an SLO');
-    const slo = readOne(item, service, root);
+    const slo = readOne(item, service, root, tenant);
     if (slo) result.push(slo);
   }
   return result;

@@ -39,6 +39,9 @@ export const SLO_USAGE = `usage:
   lookout slo report FILES... [--since 30d] [--format text|json|csv] [--data-dir .lookout-data]
                                                 availability report from the collector's SLI store (storage.dataDir): achieved vs
                                                 objective, budget by incident, time to detect/recover, MTTF/MTTR
+  lookout slo export-auto [--url http://127.0.0.1:4318] [--out FILE] [--token TOKEN]
+                                                the automatic SLOs (slos.auto) of a running collector as a native spec file,
+                                                to review and commit (lookout slo check accepts it); stdout without --out
 `;
 
 export interface CliOutcome {
@@ -161,8 +164,10 @@ export function runSloCommand(args: readonly string[]): CliOutcome {
         store.close();
       }
     }
+    case 'export-auto':
+      return usage('export-auto talks to a running collector; run it through the lookout command');
     case undefined:
-      return usage('name a subcommand: check, explain, rules, test or report');
+      return usage('name a subcommand: check, explain, rules, test, report or export-auto');
     case 'help':
     case '--help':
     case '-h':
@@ -170,4 +175,58 @@ export function runSloCommand(args: readonly string[]): CliOutcome {
     default:
       return usage(`unknown subcommand '${sub}'`);
   }
+}
+
+export interface ExportAutoIo {
+  fetch: typeof fetch;
+  writeFile(file: string, text: string): void;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * `lookout slo export-auto`: GET /api/v1/auto-slos from a running collector, checked
+ * with the spec reader, to stdout or --out. Exit 2 on a usage error or an unreachable
+ * collector, 1 when the collector's answer is not a valid spec.
+ */
+export async function runExportAuto(args: readonly string[], io: ExportAutoIo): Promise<CliOutcome> {
+  const parsed = parse([...args], { url: { type: 'string' }, out: { type: 'string' }, token: { type: 'string' } });
+  if (isOutcome(parsed)) return parsed;
+  if (parsed.positionals.length > 0) return usage(`export-auto takes no file arguments (got ${parsed.positionals.join(' ')}); write --out FILE`);
+  const base = (parsed.values.url as string | undefined) ?? io.env.LOOKOUT_URL ?? 'http://127.0.0.1:4318';
+  let url: URL;
+  try {
+    url = new URL('/api/v1/auto-slos', base);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');
+  } catch {
+    return usage(`--url must be the collector's http(s) URL, e.g. http://127.0.0.1:4318, not '${base}'`);
+  }
+  const token = (parsed.values.token as string | undefined) ?? io.env.LOOKOUT_READ_TOKEN;
+  let response: Response;
+  try {
+    response = await io.fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(10_000) });
+  } catch (error) {
+    return { code: 2, stdout: '', stderr: `lookout slo: cannot reach the collector at ${url.origin} (${(error as Error).message}); pass --url with its HTTP listener\n` };
+  }
+  const text = await response.text();
+  if (!response.ok) {
+    let reason = text;
+    try {
+      reason = (JSON.parse(text) as { error?: string }).error ?? text;
+    } catch {
+      // not JSON: the text as is
+    }
+    return { code: 2, stdout: '', stderr: `lookout slo: ${url.href} answered ${response.status}: ${reason.trim()}\n` };
+  }
+  if (text.trim() !== '' && !/^(#[^\n]*\n)+$/.test(text)) {
+    const { issues } = loadSpecs([{ file: 'export-auto', text }]);
+    if (hasErrors(issues)) return { code: 1, stdout: '', stderr: `lookout slo: the collector's auto SLOs are not a valid spec:\n${issues.map(formatIssue).join('\n')}\n` };
+  }
+  const out = parsed.values.out as string | undefined;
+  if (out === undefined) return { code: 0, stdout: text, stderr: '' };
+  try {
+    io.writeFile(out, text);
+  } catch (error) {
+    return { code: 2, stdout: '', stderr: `lookout slo: cannot write ${out}: ${(error as Error).message}\n` };
+  }
+  return { code: 0, stdout: '', stderr: `wrote ${out}\n` };
 }

@@ -1,6 +1,7 @@
 import type { AnyValue, LogsData } from '@lookout/otlp';
 import { IGNORE_REJECTIONS, isolateRecord, type RejectRecord } from '../pipeline/record-rejections.ts';
 import { serviceNameOf } from '../processors/span-observation.ts';
+import { tenantServiceKey } from '../core/tenant.ts';
 
 /** OTel severity number of ERROR: records at or above it are kept as samples. */
 const ERROR_SEVERITY = 17;
@@ -57,15 +58,19 @@ export class ErrorLogRing {
     if (ring.length > this.perService) ring.shift();
   }
 
-  /** Error records of a logs batch; a record that cannot be read is skipped and counted by `reject`. */
-  consume(data: LogsData, reject: RejectRecord = IGNORE_REJECTIONS): void {
+  /**
+   * Error records of a logs batch; a record that cannot be read is skipped and counted by
+   * `reject`. Lines are kept per tenant and service (issue 12): a tenant's alert never
+   * shows another tenant's lines.
+   */
+  consume(data: LogsData, reject: RejectRecord = IGNORE_REJECTIONS, tenant?: string): void {
     for (const resourceLogs of data.resourceLogs) {
       let service: string | undefined;
       for (const scopeLogs of resourceLogs.scopeLogs) {
         for (const record of scopeLogs.logRecords) {
           if (!(record.severityNumber >= ERROR_SEVERITY)) continue;
           isolateRecord(() => {
-            service ??= serviceNameOf(resourceLogs.resource.attributes);
+            service ??= tenantServiceKey(serviceNameOf(resourceLogs.resource.attributes), tenant);
             const text = bodyText(record.body);
             if (text.trim() !== '') this.add(service, text);
           }, reject);
@@ -74,9 +79,9 @@ export class ErrorLogRing {
     }
   }
 
-  /** Up to `limit` recent lines of a service, newest first. */
-  recent(service: string, limit: number): string[] {
-    const ring = this.rings.get(service);
+  /** Up to `limit` recent lines of a service (of a tenant), newest first. */
+  recent(service: string, limit: number, tenant?: string): string[] {
+    const ring = this.rings.get(tenantServiceKey(service, tenant));
     if (!ring || limit <= 0) return [];
     return ring.slice(-limit).reverse();
   }

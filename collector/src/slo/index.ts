@@ -55,5 +55,8 @@ export {
   type RestoredVerdict,
 } from './threshold-state-rows.ts';
 export { registerSloApi, type SloApiOptions } from './http-api.ts';
-export { createAlerting, planSlos, type Alerting, type AlertingOptions, type SloPlan } from './wiring.ts';
-export { SLO_USAGE, runSloCommand, type CliOutcome } from './cli-commands.ts';
+export { autoSlosProblem, createAlerting, planSlos, type Alerting, type AlertingOptions, type SloPlan } from './wiring.ts';
+export { SLO_USAGE, runExportAuto, runSloCommand, type CliOutcome, type ExportAutoIo } from './cli-commands.ts';
+export { ServiceSightings, resourceServiceName } from './service-sightings.ts';
+export { AutoSloManager, type AutoOrigin, type AutoSloRegistration } from './auto-slo-manager.ts';
+export { autoSettings, autoSloName, autoSpecYaml, learnThreshold, roundUpToBound, type AutoSettings } from './auto-slos.ts';

@@ -16,7 +16,7 @@ import {
   resolvedAnnotations,
   windowHealth,
 } from '@lookout/alerts';
-import type { ActiveAlert, AlertNotification as SloGroupNotification, SeverityClass, SloAlertState, SloDefinition, SloEvaluation, SloReport, WhatIf } from '@lookout/alerts';
+import type { ActiveAlert, AlertNotification as SloGroupNotification, NoDataAlertOn, ServiceLiveness, SeverityClass, SloAlertState, SloDefinition, SloEvaluation, SloReport, WhatIf } from '@lookout/alerts';
 import type { Clock } from '../core/clock.ts';
 import type { Logger } from '../core/logger.ts';
 import type { SliMinute } from '../core/sli.ts';
@@ -25,6 +25,7 @@ import type { AlertStateRow, AlertStateStore } from '../store/alert-state-store.
 import { AlertStateCommitter, resolveWithoutRule } from './alert-state-commit.ts';
 import { closeEpisode, expandLinkTemplate, openEpisode } from './notifications.ts';
 import { SettledWindowIndex } from './settled-window-index.ts';
+import type { AutoOrigin } from './auto-slo-manager.ts';
 import type { SliAdaptation } from './sli-adapter.ts';
 import { readSloRow, restoreSloState, sloStateIdentity, sloStateRows, sloUnit, type SloEpisodes } from './slo-state-rows.ts';
 
@@ -36,8 +37,9 @@ export interface SliBucketSource {
 
 /** Where sample errors for annotations come from (request pipeline, log ring). */
 export interface ErrorSamples {
-  traceIds(service: string, limit: number): string[];
-  errorLines(service: string, limit: number): string[];
+  /** `tenant`: the SLO's (issue 12); samples never come from another tenant's data */
+  traceIds(service: string, limit: number, tenant?: string): string[];
+  errorLines(service: string, limit: number, tenant?: string): string[];
 }
 
 
@@ -51,6 +53,14 @@ export interface SloRuntimeOptions {
   lateDataMinutes: number;
   /** floor for every SLO's minEvents */
   minEvents?: number;
+  /**
+   * slos.auto: alert state of the last run that no SLO claims at the start is held this
+   * long for an auto SLO to claim (its service sends again), then resolved and deleted.
+   * undefined: resolved at the start.
+   */
+  adoptUnknownForMs?: number;
+  /** called at the start of every evaluation cycle (auto SLOs learn their thresholds) */
+  beforeCycle?: (nowMs: number) => void;
   /** the outbox: must persist the notification or throw */
   notify: (notification: AlertNotification) => void;
   /**
@@ -60,6 +70,10 @@ export interface SloRuntimeOptions {
    */
   stateStore?: AlertStateStore;
   samples?: ErrorSamples;
+  /** when anything (spans, metrics, logs) last arrived from a service: tells an idle service from a gone one */
+  lastSeen?: (service: string) => number | undefined;
+  /** 'no-data' (default): SLODataMissing only when nothing arrives from the service */
+  noDataAlertOn?: NoDataAlertOn;
   sampleTraceIds?: number;
   sampleErrorLines?: number;
   /** `{service}`/`{slo}` template for dashboard_url when a spec has none */
@@ -78,6 +92,8 @@ export interface SloRuntimeOptions {
 export interface SloStatus {
   service: string;
   name: string;
+  /** the tenant whose traffic it counts, `*` for every tenant's; absent without tenants */
+  tenant?: string;
   description: string;
   objective: number;
   period: string;
@@ -89,11 +105,17 @@ export interface SloStatus {
   /** why Lookout does not evaluate it (PromQL SLI) */
   reason?: string;
   evaluatedAt?: string;
+  /** 'spec': from slos.files; 'auto': slos.auto made it for a service the collector saw (see `auto`) */
+  origin?: 'spec' | 'auto';
+  /** an auto SLO's origin: where its objective, threshold and route exclusions came from */
+  auto?: AutoOrigin;
   /** `status`: alerts' windowHealth — no-data, no-traffic, ok (at most 1×), burning, all-failing */
   windows?: Array<{ window: string; good: number; total: number; errorRatio: number | null; burnRate: number | null; status: string }>;
   budget?: { remaining: number | null; window: string; good: number; total: number; coverage: number; text?: string };
   currentBurnRate?: number | null;
   timeToExhaustion?: string;
+  /** when anything last arrived from the service (spans, metrics, logs); null: not since the start */
+  serviceLastSeen?: string | null;
   alerts: Array<{
     labels: Record<string, string>;
     annotations: Record<string, string>;
@@ -131,6 +153,7 @@ interface SloSlot {
   state?: SloAlertState;
   evaluation?: SloEvaluation;
   episodes: SloEpisodes;
+  origin?: AutoOrigin;
 }
 
 function periodText(slo: SloDefinition): string {
@@ -160,7 +183,9 @@ export class SloRuntime {
   private restored = false;
   /** units of SLOs gone from the config whose resolve and deletion the store refused; retried each cycle */
   private readonly retiring = new Set<string>();
-  private readonly commits: AlertStateCommitter;
+  private commits: AlertStateCommitter;
+  /** alert state rows of the last run no SLO claimed yet (slos.auto finds its services again) */
+  private readonly held = new Map<string, { rows: AlertStateRow[]; sinceMs: number }>();
   private storeFailing = false;
   /** figures of the last cycle, for self-metrics */
   lastCycle = { atMs: 0, durationMs: 0, evaluated: 0, failed: 0 };
@@ -185,6 +210,42 @@ export class SloRuntime {
         episodes: {},
       };
     });
+  }
+
+  /**
+   * Adds an SLO while running (slos.auto), or replaces the one of the same name (an auto
+   * latency SLO whose threshold was learned): a replaced SLO starts over from the SLI store.
+   */
+  upsertSlo(adaptation: SliAdaptation, origin?: AutoOrigin): void {
+    let slo = adaptation.slo;
+    const minEvents = this.options.minEvents ?? 0;
+    if (minEvents > slo.policy.minEvents) slo = { ...slo, policy: { ...slo.policy, minEvents } };
+    const slot: SloSlot = {
+      adaptation,
+      slo,
+      unit: sloUnit(slo),
+      ...(adaptation.evaluable && this.options.store ? { index: new SettledWindowIndex(slo, this.options.lateDataMinutes) } : {}),
+      episodes: {},
+      ...(origin ? { origin } : {}),
+    };
+    const held = this.held.get(slot.unit);
+    if (held && slot.index) {
+      // an auto SLO of the last run, found again: its alerts go on without firing twice
+      this.held.delete(slot.unit);
+      this.continueUnit(slot, held.rows);
+    }
+    const at = this.slots.findIndex((s) => s.slo.name === slo.name);
+    if (at < 0) {
+      this.slots.push(slot);
+      return;
+    }
+    const before = this.slots[at]!;
+    // alerts and open episodes of the same unit go on (nothing fires twice)
+    if (before.unit === slot.unit) {
+      if (before.state) slot.state = before.state;
+      slot.episodes = before.episodes;
+    }
+    this.slots[at] = slot;
   }
 
   /** notifications the outbox refused, retried next cycle */
@@ -225,6 +286,28 @@ export class SloRuntime {
     this.historyTimer = undefined;
   }
 
+  /**
+   * Stops and forgets the alert state and the history read (a cluster leader stepping
+   * down, issue 14); the next start() restores both from the stores again.
+   */
+  reset(): void {
+    this.stop();
+    this.restored = false;
+    this.retiring.clear();
+    this.commits = new AlertStateCommitter({
+      source: 'slo',
+      store: this.options.stateStore,
+      notify: this.options.notify,
+      ...(this.options.logger ? { logger: this.options.logger } : {}),
+    });
+    for (const slot of this.slots) {
+      delete slot.state;
+      delete slot.evaluation;
+      slot.episodes = {};
+      if (slot.index) slot.index = new SettledWindowIndex(slot.slo, this.options.lateDataMinutes);
+    }
+  }
+
   /** SLOs whose history has not been read yet (they are not evaluated until it is). */
   get historyPending(): number {
     return this.slots.filter((slot) => slot.index && slot.index.lastReadMinute === undefined).length;
@@ -238,6 +321,10 @@ export class SloRuntime {
     const started = performance.now();
     const budget = this.options.historyBudgetMs ?? 50;
     this.restore(nowMs);
+    if (!historyOnly) {
+      this.options.beforeCycle?.(nowMs);
+      this.retireUnclaimed(nowMs);
+    }
     const sent: AlertNotification[] = [];
     for (const unit of this.retiring) {
       sent.push(...this.commits.commit(unit, '', () => [], []));
@@ -304,11 +391,17 @@ export class SloRuntime {
     const from = index.readFrom(endMinute);
     const buckets = from <= endMinute ? store.buckets(slo.name, from, endMinute) : [];
     index.update(buckets, endMinute);
-    const evaluation = evaluateSlo(slo, index.sums(endMinute), nowMs);
+    const evaluation = evaluateSlo(slo, index.sums(endMinute), nowMs, this.liveness(slo.service));
     const step = nextAlertState(slot.state, evaluation, nowMs);
     slot.state = step.state;
     slot.evaluation = evaluation;
     return step.notifications.flatMap((group) => this.handleGroup(slot, group, evaluation));
+  }
+
+  /** When the service last sent anything, for telling idle from gone; undefined without sightings. */
+  private liveness(service: string): ServiceLiveness | undefined {
+    const lastSeen = this.options.lastSeen;
+    return lastSeen ? { lastSeenMs: lastSeen(service), alertOn: this.options.noDataAlertOn ?? 'no-data' } : undefined;
   }
 
   /** Writes the slot's alert state, when it changed, and its notifications together. */
@@ -350,33 +443,59 @@ export class SloRuntime {
     for (const [unit, rows] of byUnit) {
       const slot = slots.get(unit);
       if (slot?.index) {
-        const readable: Array<ReturnType<typeof readSloRow>> = [];
-        for (const row of rows) {
-          try {
-            readable.push(readSloRow(row));
-          } catch (error) {
-            logger?.warn({ file: store.file, unit }, `dropping an unreadable SLO alert state row: ${(error as Error).message}`);
-          }
-        }
-        const { state, episodes } = restoreSloState(readable);
-        slot.state = state;
-        slot.episodes = episodes;
-        // what the store holds; a dropped row makes it differ, so it is rewritten
-        this.commits.markWritten(unit, readable.length === rows.length ? sloStateIdentity(state, episodes) : '\u0000stale');
-        continued += Object.keys(state.groups).length;
+        continued += this.continueUnit(slot, rows);
+        continue;
+      }
+      if (!slot && this.options.adoptUnknownForMs !== undefined) {
+        // perhaps an auto SLO whose service has not been seen again yet
+        this.held.set(unit, { rows, sinceMs: nowMs });
         continue;
       }
       const reason = slot
         ? `SLO ${unit} is no longer evaluated by Lookout (${slot.adaptation.evaluable ? 'no SLI store: requestSeries is disabled' : slot.adaptation.reason}); resolved without judging its condition`
         : `SLO ${unit} was removed from the configuration (slos.files); resolved without judging its condition`;
-      const generatorURL = this.generatorURL();
-      const resolves = rows.flatMap((row) => (row.episode ? [resolveWithoutRule(row.episode, reason, nowMs, generatorURL)] : []));
-      this.commits.markWritten(unit, '\u0000stale');
-      this.commits.commit(unit, '', () => [], resolves);
-      if (this.commits.writtenUnits().includes(unit)) this.retiring.add(unit);
-      logger?.info({ unit, resolved: resolves.length }, reason);
+      this.retireUnit(unit, rows, reason, nowMs);
     }
     if (continued > 0) logger?.info({ episodes: continued }, `continuing ${continued} open SLO alert episode(s) of the last run`);
+  }
+
+  /** Continues a unit's firing alerts and open episodes of the last run in `slot`; returns how many groups. */
+  private continueUnit(slot: SloSlot, rows: AlertStateRow[]): number {
+    const readable: Array<ReturnType<typeof readSloRow>> = [];
+    for (const row of rows) {
+      try {
+        readable.push(readSloRow(row));
+      } catch (error) {
+        this.options.logger?.warn({ file: this.options.stateStore?.file, unit: slot.unit }, `dropping an unreadable SLO alert state row: ${(error as Error).message}`);
+      }
+    }
+    const { state, episodes } = restoreSloState(readable);
+    slot.state = state;
+    slot.episodes = episodes;
+    // what the store holds; a dropped row makes it differ, so it is rewritten
+    this.commits.markWritten(slot.unit, readable.length === rows.length ? sloStateIdentity(state, episodes) : '\u0000stale');
+    return Object.keys(state.groups).length;
+  }
+
+  /** Resolves a unit's open episodes without judging them and deletes its rows. */
+  private retireUnit(unit: string, rows: AlertStateRow[], reason: string, nowMs: number): void {
+    const generatorURL = this.generatorURL();
+    const resolves = rows.flatMap((row) => (row.episode ? [resolveWithoutRule(row.episode, reason, nowMs, generatorURL)] : []));
+    this.commits.markWritten(unit, '\u0000stale');
+    this.commits.commit(unit, '', () => [], resolves);
+    if (this.commits.writtenUnits().includes(unit)) this.retiring.add(unit);
+    this.options.logger?.info({ unit, resolved: resolves.length }, reason);
+  }
+
+  /** Units of the last run held for an auto SLO to claim them: retired once they waited long enough. */
+  private retireUnclaimed(nowMs: number): void {
+    const wait = this.options.adoptUnknownForMs;
+    if (wait === undefined) return;
+    for (const [unit, held] of this.held) {
+      if (nowMs - held.sinceMs < wait) continue;
+      this.held.delete(unit);
+      this.retireUnit(unit, held.rows, `SLO ${unit} is neither in slos.files nor an auto SLO of a service seen since the start; resolved without judging its condition`, nowMs);
+    }
   }
 
   private handleGroup(slot: SloSlot, group: SloGroupNotification, evaluation: SloEvaluation): AlertNotification[] {
@@ -385,8 +504,8 @@ export class SloRuntime {
     if (group.status === 'firing') {
       const samples = this.options.samples;
       const { episode, notification } = openEpisode(group, {
-        traceIds: samples?.traceIds(slo.service, this.options.sampleTraceIds ?? 5) ?? [],
-        errorLines: samples?.errorLines(slo.service, this.options.sampleErrorLines ?? 3) ?? [],
+        traceIds: samples?.traceIds(slo.service, this.options.sampleTraceIds ?? 5, slo.tenant) ?? [],
+        errorLines: samples?.errorLines(slo.service, this.options.sampleErrorLines ?? 3, slo.tenant) ?? [],
         ...(this.options.dashboardUrl ? { dashboardUrl: expandLinkTemplate(this.options.dashboardUrl, { service: slo.service, slo: slo.name }) } : {}),
         ...(generatorURL ? { generatorURL } : {}),
       });
@@ -449,7 +568,7 @@ export class SloRuntime {
     const windows = evaluationWindows(changed, nowMs);
     const longest = Math.max(1, ...windows);
     const buckets = store.buckets(changed.name, endMinute - longest + 1, endMinute);
-    const evaluation = evaluateSlo(changed, bucketArraySums(buckets, endMinute), nowMs);
+    const evaluation = evaluateSlo(changed, bucketArraySums(buckets, endMinute), nowMs, this.liveness(changed.service));
     return {
       status,
       whatIf: {
@@ -514,15 +633,24 @@ export class SloRuntime {
       const status: SloStatus = {
         service: slo.service,
         name: slo.name,
+        ...(slo.tenant !== undefined ? { tenant: slo.tenant } : {}),
         description: slo.description,
         objective: slo.objective,
         period: periodText(slo),
         sli: sliText(slo),
         source: `${slo.source.file}:${slo.source.line}`,
         evaluable: Boolean(slot.index),
+        origin: slot.origin ? 'auto' : 'spec',
+        ...(slot.origin ? { auto: slot.origin } : {}),
         alerts: [],
       };
+      if (slot.origin) status.source = `slos.auto (${slo.service})`;
+      if (slot.origin?.threshold === 'learning') status.sli = 'latency (threshold being learned)';
       if (slot.index) status.historyLoaded = slot.index.lastReadMinute !== undefined;
+      if (this.options.lastSeen) {
+        const seen = this.options.lastSeen(slo.service);
+        status.serviceLastSeen = seen === undefined ? null : new Date(seen).toISOString();
+      }
       if (!adaptation.evaluable) status.reason = adaptation.reason;
       else if (!slot.index) status.reason = 'no SLI store: requestSeries is disabled';
       if (evaluation) {

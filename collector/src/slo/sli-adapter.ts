@@ -39,6 +39,8 @@ export function adaptSli(slo: SloDefinition): SliAdaptation {
   const definition: RequestSli = {
     id: slo.name,
     service: slo.service,
+    // issue 12: a tenant's SLO counts only its tenant's requests (its name is already `<tenant>/<name>`)
+    ...(slo.tenant !== undefined && slo.tenant !== '*' ? { tenant: slo.tenant } : {}),
     ...(route !== undefined ? { route } : {}),
     ...(method !== undefined ? { method } : {}),
     kind: sli.kind,

@@ -14,7 +14,8 @@ import { ThresholdReadings } from './threshold-readings.ts';
 import { retireThresholdAlerts, ThresholdRuntime } from './threshold-runtime.ts';
 
 /**
- * Threshold alerts across restarts. Readings live in memory, so each run starts with
+ * Threshold alerts across restarts (firing → restart → still firing runs on SQLite and
+ * PostgreSQL in test/slo-state-backends.test.ts). Readings live in memory, so each run starts with
  * none: a restored alert is carried until a reading of its subject decides.
  */
 
@@ -120,31 +121,6 @@ async function tlsPageThenCrash(dataDir: string): Promise<AlertNotification> {
 }
 
 describe('threshold alert state across restarts', () => {
-  it('firing → restart → still firing: carried until the probe reads again, then continues without a second firing', async () => {
-    const dataDir = tempDir();
-    const page = await tlsPageThenCrash(dataDir);
-
-    const second = startRun(dataDir, START + 10 * MINUTE);
-    second.runtime.start(); // no reading yet: carried, not resolved
-    second.clock.advance(2 * MINUTE);
-    expect(second.sent).toEqual([]);
-    expect(second.runtime.active().map((a) => `${a.labels.severity} ${a.state} ${a.notifiedStartsAt}`).sort()).toEqual([
-      `page firing ${page.startsAt}`,
-      'ticket firing null',
-    ]);
-    tlsReading(second, START + 2 * DAY); // still expiring
-    second.clock.advance(MINUTE);
-    expect(second.sent).toEqual([]);
-
-    // renewed: one resolve for the first run's episode (same key and startsAt); the muted ticket stays silent
-    tlsReading(second, START + 90 * DAY);
-    second.clock.advance(30_000);
-    expect(second.sent).toEqual([{ ...page, status: 'resolved', annotations: expect.any(Object), endsAt: new Date(second.clock.now()).toISOString() }]);
-    const rows = second.notifier.outbox.rows('hook');
-    expect(rows.map((r) => `${r.status} ${r.dedupKey === page.dedupKey} ${r.episode}`)).toEqual([`firing true ${page.startsAt}`, `resolved true ${page.startsAt}`]);
-    expect(second.state.load('threshold').rows).toEqual([]);
-  });
-
   it('firing → restart after the problem ended: exactly one resolve for the old episode at the first reading', async () => {
     const dataDir = tempDir();
     const page = await tlsPageThenCrash(dataDir);

@@ -37,7 +37,7 @@ export class ThresholdRuntime {
   private restoredAtMs = 0;
   /** restored alerts not seen holding since the start (carried until a reading decides) */
   private readonly awaiting = new Set<string>();
-  private readonly commits: AlertStateCommitter;
+  private commits: AlertStateCommitter;
 
   constructor(private readonly options: ThresholdRuntimeOptions) {
     this.commits = new AlertStateCommitter({
@@ -68,6 +68,20 @@ export class ThresholdRuntime {
     this.running = false;
     if (this.timer !== undefined) this.options.clock.clearTimer(this.timer);
     this.timer = undefined;
+  }
+
+  /** Stops and forgets the alert state (a cluster leader stepping down); start() restores it again. */
+  reset(): void {
+    this.stop();
+    this.state = undefined;
+    this.restored = false;
+    this.awaiting.clear();
+    this.commits = new AlertStateCommitter({
+      source: 'threshold',
+      store: this.options.stateStore,
+      notify: this.options.notify,
+      ...(this.options.logger ? { logger: this.options.logger } : {}),
+    });
   }
 
   evaluate(nowMs: number): AlertNotification[] {
