@@ -1,7 +1,7 @@
 /**
  * Issue 12, defects 2 and 4, against a real collector with raw sockets: a request is
- * refused from its headers (429 + Retry-After, connection closed) before any byte of
- * its body is sent, when the in-flight memory budget or the queue is full; /readyz
+ * refused from its headers (429 + Retry-After; a small body is then read and dropped
+ * on its kept connection, a large one's connection closed) before any byte of its body is sent, when the in-flight memory budget or the queue is full; /readyz
  * says overloaded (503) so a load balancer can steer, while /healthz and /metrics keep
  * answering; and admitted requests complete.
  */
@@ -90,8 +90,18 @@ describe('admission before work (real collector, raw sockets)', () => {
     const bAnswer = await firstAnswer(b);
     expect(bAnswer).toMatch(/^HTTP\/1\.1 429 /);
     expect(bAnswer).toMatch(/\r\nretry-after: [1-5]\r\n/i);
-    expect(bAnswer).toMatch(/\r\nconnection: close\r\n/i);
+    // a small body is read and dropped after a refusal, keeping the connection; B never
+    // sends it, so its connection is closed soon after (within a second)
+    expect(bAnswer).toMatch(/\r\nconnection: keep-alive\r\n/i);
     await closed(b);
+    // a large body is not worth reading: the refusal closes the connection
+    const big = await open(url);
+    sockets.push(big);
+    big.write(`POST /v1/logs/raw?service=big HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\n`);
+    const bigAnswer = await firstAnswer(big);
+    expect(bigAnswer).toMatch(/^HTTP\/1\.1 429 /);
+    expect(bigAnswer).toMatch(/\r\nconnection: close\r\n/i);
+    await closed(big);
 
     // Overloaded: readiness says so; health and metrics still answer.
     const ready = await fetch(`${url}/readyz`);
@@ -99,7 +109,7 @@ describe('admission before work (real collector, raw sockets)', () => {
     expect(await ready.json()).toMatchObject({ status: 'overloaded', inFlightBytes: 800 });
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     const samples = await scrape(`${url}/metrics`);
-    expect(findSamples(samples, 'lookout_receiver_refused_requests_total', { receiver: 'raw-lines', reason: 'memory_budget' })[0]?.value).toBe(1);
+    expect(findSamples(samples, 'lookout_receiver_refused_requests_total', { receiver: 'raw-lines', reason: 'memory_budget' })[0]?.value).toBe(2);
 
     // A finishes: answered 200, its charge released; a request of 500 bytes is admitted.
     a.write(`${'a'.repeat(399)}\n`);

@@ -73,7 +73,14 @@ describe('read token and private data directory (real collector, umask 022)', ()
     expect(statSync(dataDir).mode & 0o777).toBe(0o700);
     const files = readdirSync(dataDir);
     expect(files).toEqual(expect.arrayContaining(['sli.sqlite', 'sli.sqlite-wal', 'notify-outbox.sqlite', 'notify-outbox.sqlite-wal']));
-    for (const file of files) expect({ file, mode: (statSync(join(dataDir, file)).mode & 0o777).toString(8) }).toEqual({ file, mode: '600' });
+    // every directory under it 0700 (the write-ahead log's), every file 0600
+    const modes = (dir: string): Array<{ file: string; mode: string }> =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+        const path = join(dir, entry.name);
+        const mode = { file: path.slice(dataDir.length + 1), mode: (statSync(path).mode & 0o777).toString(8) };
+        return entry.isDirectory() ? [{ ...mode, expected: '700' }, ...modes(path)] : [{ ...mode, expected: '600' }];
+      }) as Array<{ file: string; mode: string; expected?: string }>;
+    for (const { expected, ...entry } of modes(dataDir) as Array<{ file: string; mode: string; expected: string }>) expect(entry).toEqual({ file: entry.file, mode: expected });
   });
 
   it('answers the read APIs and /metrics only with the read token; health and readiness stay open', async () => {
@@ -83,9 +90,15 @@ describe('read token and private data directory (real collector, umask 022)', ()
       expect(none.status, `${path} without a token`).toBe(401);
       expect(none.headers.get('www-authenticate')).toContain('Bearer');
       expect(((await none.json()) as { error: string }).error).toMatch(/Authorization: Bearer <read token>/);
+      // issue 12 (defect 5): a tenant token reads its own SLOs and alerts, nothing else
       const tenant = await fetch(`${url}${path}`, { headers: bearer(INGEST) });
-      expect(tenant.status, `${path} with the ingest token`).toBe(401);
-      expect(((await tenant.json()) as { error: string }).error).toMatch(/tenant tokens can only send data/);
+      if (path === '/metrics') {
+        expect(tenant.status, `${path} with the ingest token`).toBe(403);
+        expect(((await tenant.json()) as { error: string }).error).toMatch(/a tenant token reads only its own SLOs and alerts/);
+      } else {
+        expect(tenant.status, `${path} with the ingest token`).toBe(200);
+        await tenant.text();
+      }
       const read = await fetch(`${url}${path}`, { headers: bearer(READ) });
       expect(read.status, `${path} with the read token`).toBe(200);
       await read.text();

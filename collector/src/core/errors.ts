@@ -70,6 +70,13 @@ export const REFUSALS = {
     'queue_full',
     ({ retryAfterSeconds }) => `pipeline queue is full; retry after ${retryAfterSeconds} s`,
   ),
+  tenant_quota: entry<{ tenant: string; limit: 'items' | 'bytes'; perSecond: number; retryAfterSeconds: number }>(
+    429,
+    GrpcCode.RESOURCE_EXHAUSTED,
+    'tenant_quota',
+    ({ tenant, limit, perSecond, retryAfterSeconds }) =>
+      `tenant '${tenant}' is over its ingest quota of ${perSecond} ${limit} per second (receivers.otlp.auth.tenants[].quota); retry after ${retryAfterSeconds} s, send less, or raise the quota`,
+  ),
   shutting_down: entry(503, GrpcCode.UNAVAILABLE, 'shutting_down', () => 'collector is shutting down; retry against another instance or later'),
   internal: entry(500, GrpcCode.INTERNAL, 'internal', () => 'internal error; see the collector log'),
 } as const;

@@ -12,6 +12,11 @@ export interface RequestSli {
   route?: string;
   /** HTTP method to match; every method when absent */
   method?: string;
+  /**
+   * the tenant whose requests it counts (issue 12): only requests sent with that
+   * tenant's token; every tenant's when absent (no tenants, or an SLO for `*`)
+   */
+  tenant?: string;
   /** availability: good = not an error; latency: good = duration <= latencyThresholdSeconds */
   kind: 'availability' | 'latency';
   latencyThresholdSeconds?: number;

@@ -1,3 +1,4 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { Gauge, type Registry } from 'prom-client';
 import type { Signal } from '@lookout/otlp';
@@ -16,6 +17,12 @@ export interface AdmissionRoute {
 }
 
 const RESOURCE_EXHAUSTED = 8;
+/** a refused request's body up to this size is read and dropped, keeping its connection */
+const DRAIN_MAX_BYTES = 64 * 1024;
+/** ...and must have arrived within this, or its connection is closed */
+const DRAIN_WAIT_MS = 1000;
+/** set on a request admission already decided in the listener's callback */
+const DECIDED = Symbol('lookout.admission.decided');
 
 /**
  * Hooks admission (admission.ts) on the HTTP listener: an onRequest hook on the root
@@ -37,6 +44,10 @@ export function installAdmission(
     minBodyBytesPerSecond: number;
     slowBodyGraceMs: number;
     now: () => number;
+    /** the event loop's lag now, ms (event-loop-lag.ts); 0 when not measured */
+    eventLoopLagMs?: () => number;
+    /** the tenant of a request's Authorization header (issue 12: refusals per tenant); undefined when unknown */
+    tenantOf?: (authorization: string | undefined) => string | undefined;
   },
 ): { close(): void } {
   const { admission, routes, metrics } = options;
@@ -70,21 +81,32 @@ export function installAdmission(
     }
   }, Math.max(100, Math.min(1000, options.slowBodyGraceMs / 2)));
   timer.unref();
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.method !== 'POST') return;
-    const query = request.url.indexOf('?');
-    const route = routes.get(query >= 0 ? request.url.slice(0, query) : request.url);
-    if (!route) return;
-    const declared = declaredLength(request.headers['content-length']);
-    const decision = admission.admit(declared, route.bodyLimit, options.queueDepth());
+  /**
+   * Admission of one request from its headers: 'pass' (not an ingest route), 'admitted'
+   * (its charge held until its answer is sent or its connection closes), or 'refused'
+   * (429 written, on the raw response, without fastify).
+   */
+  const decide = (req: IncomingMessage, res: ServerResponse): 'pass' | 'admitted' | 'refused' => {
+    if (req.method !== 'POST') return 'pass';
+    const url = req.url ?? '';
+    const query = url.indexOf('?');
+    const route = routes.get(query >= 0 ? url.slice(0, query) : url);
+    if (!route) return 'pass';
+    const declared = declaredLength(req.headers['content-length']);
+    const client = req.headers.authorization ?? req.socket?.remoteAddress;
+    const decision = admission.admit(declared, route.bodyLimit, options.queueDepth(), {
+      listener: 'http',
+      eventLoopLagMs: options.eventLoopLagMs?.() ?? 0,
+      ...(client !== undefined ? { client } : {}),
+    });
     if (decision.admitted) {
       let released = false;
-      reply.raw.once('close', () => {
+      res.once('close', () => {
         if (released) return;
         released = true;
-        admission.release(decision.charge);
+        admission.release(decision.charge, 'http', decision.client, decision.reserved);
       });
-      const socket = request.raw.socket;
+      const socket = req.socket;
       if (options.minBodyBytesPerSecond > 0 && socket && declared !== 0) {
         reading.set(socket, {
           startedMs: options.now(),
@@ -103,19 +125,64 @@ export function installAdmission(
         });
         // The body is read once the handler runs (preHandler) or the request ends.
         const done = () => reading.delete(socket);
-        request.raw.once('end', done);
-        reply.raw.once('close', done);
+        req.once('end', done);
+        res.once('close', done);
       }
-      return;
+      return 'admitted';
     }
     metrics.refusedRequests.inc({ receiver: route.receiver, signal: route.signal, reason: decision.reason });
+    const tenant = options.tenantOf?.(req.headers.authorization);
+    if (tenant !== undefined) metrics.tenantRefusedRequests.inc({ tenant, reason: decision.reason });
     metrics.requests.inc({ receiver: route.receiver, signal: route.signal, code: '429' });
-    reply.code(429).header('retry-after', String(decision.retryAfterSeconds)).header('connection', 'close');
-    if (!route.otlp) return reply.type('application/json').send({ error: decision.message });
-    if ((request.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-protobuf')) {
-      return reply.type('application/x-protobuf').send(Buffer.from(encodeStatusProtobuf(RESOURCE_EXHAUSTED, decision.message)));
+    let type = 'application/json';
+    let body: string | Buffer;
+    if (!route.otlp) body = JSON.stringify({ error: decision.message });
+    else if ((req.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-protobuf')) {
+      type = 'application/x-protobuf';
+      body = Buffer.from(encodeStatusProtobuf(RESOURCE_EXHAUSTED, decision.message));
+    } else body = encodeStatusJson(RESOURCE_EXHAUSTED, decision.message);
+    // A small body is read and thrown away (cheaper than a new connection, and closing a
+    // socket with unread bytes resets it, which can lose the 429 before the client reads
+    // it); a large or unknown one is not worth reading: the connection closes.
+    const drain = declared !== undefined && declared <= DRAIN_MAX_BYTES;
+    const headers: Record<string, string | number> = { 'content-type': type, 'content-length': Buffer.byteLength(body), 'retry-after': String(decision.retryAfterSeconds) };
+    if (!drain) headers.connection = 'close';
+    res.writeHead(429, headers);
+    res.end(body);
+    if (drain) {
+      // its body must follow at once; a client that stalls instead loses the connection
+      req.resume();
+      // checked after a poll phase: a loop running late would otherwise fire this before
+      // reading a body already received, and cut the client's next request on the connection
+      const timer = setTimeout(() => setImmediate(() => {
+        if (!req.complete) req.socket?.destroy();
+      }), DRAIN_WAIT_MS);
+      timer.unref();
+      req.once('end', () => clearTimeout(timer));
+      req.once('close', () => clearTimeout(timer));
     }
-    return reply.type('application/json').send(encodeStatusJson(RESOURCE_EXHAUSTED, decision.message));
+    return 'refused';
+  };
+
+  // Admission runs in the listener's own 'request' callback, before fastify routes the
+  // request or runs any hook: a refusal costs Node's header parse and one small write.
+  const server = app.server as Server | undefined;
+  if (server && typeof server.listeners === 'function') {
+    const handlers = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+    if (handlers.length > 0) {
+      server.removeAllListeners('request');
+      server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+        const outcome = decide(req, res);
+        if (outcome === 'refused') return;
+        (req as IncomingMessage & { [DECIDED]?: true })[DECIDED] = true;
+        for (const handler of handlers) handler.call(server, req, res);
+      });
+    }
+  }
+  // Requests that did not come through the listener (fastify's inject()) are decided here.
+  app.addHook('onRequest', async (request, reply) => {
+    if ((request.raw as IncomingMessage & { [DECIDED]?: true })[DECIDED]) return;
+    if (decide(request.raw, reply.raw) === 'refused') reply.hijack();
   });
   return { close: () => clearInterval(timer) };
 }

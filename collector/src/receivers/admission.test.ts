@@ -5,6 +5,66 @@ const LIMITS = { maxInFlightBytes: 1000, queueMaxItems: 100, queueMaxBytes: 5000
 const EMPTY = { items: 0, bytes: 0 };
 
 describe('Admission', () => {
+  it('refuses while the event loop lags past its limit, before anything else, charging nothing (issue 12, defect 2)', () => {
+    const admission = new Admission({ ...LIMITS, maxEventLoopLagMs: 500 });
+    // a lone request is admitted however late the loop runs: the lag is not its doing
+    const lone = admission.admit(10, 8000, EMPTY, { eventLoopLagMs: 2300 });
+    expect(lone).toMatchObject({ admitted: true });
+    const late = admission.admit(10, 8000, EMPTY, { eventLoopLagMs: 2300 });
+    expect(late).toMatchObject({ admitted: false, reason: 'event_loop_lag', retryAfterSeconds: 3 });
+    expect(late.admitted === false && late.message).toMatch(/event loop 2300 ms late, limit pipeline\.admission\.maxEventLoopLag = 500 ms/);
+    expect(admission.requestsInFlight).toBe(1);
+    expect(admission.overloaded(EMPTY, 2300)).toBe(true);
+    expect(admission.admit(10, 8000, EMPTY, { eventLoopLagMs: 20 })).toMatchObject({ admitted: true });
+    expect(admission.overloaded(EMPTY, 20)).toBe(false);
+  });
+
+  it('limits admitted requests per listener: one listener at its limit leaves the other open', () => {
+    const admission = new Admission({ ...LIMITS, maxInFlightBytes: 1_000_000, maxConcurrentRequests: 2 });
+    const a = admission.admit(10, 8000, EMPTY, { listener: 'http' });
+    expect(admission.admit(10, 8000, EMPTY, { listener: 'http' })).toMatchObject({ admitted: true });
+    const refused = admission.admit(10, 8000, EMPTY, { listener: 'http' });
+    expect(refused).toMatchObject({ admitted: false, reason: 'concurrency', retryAfterSeconds: 1 });
+    expect(refused.admitted === false && refused.message).toMatch(/pipeline\.admission\.maxConcurrentRequests = 2/);
+    expect(admission.overloaded(EMPTY, 0)).toBe(true);
+    expect(admission.admit(10, 8000, EMPTY, { listener: 'grpc' })).toMatchObject({ admitted: true });
+    admission.release(a.admitted ? a.charge : 0, 'http');
+    expect(admission.requestsOn('http')).toBe(1);
+    expect(admission.admit(10, 8000, EMPTY, { listener: 'http' })).toMatchObject({ admitted: true });
+  });
+
+  it('fairness: a client with nothing in flight passes the CPU refusals within the reserve, never the queue or memory bounds', () => {
+    // maxConcurrentRequests 8: the reserve is max(4, 8 / 8) = 4 requests
+    const admission = new Admission({ ...LIMITS, maxInFlightBytes: 1_000_000, maxConcurrentRequests: 8, maxEventLoopLagMs: 100 });
+    const heavy = Array.from({ length: 8 }, () => admission.admit(10, 8000, EMPTY, { client: '10.0.0.1' }));
+    expect(heavy.every((d) => d.admitted)).toBe(true);
+    // the heavy client is at the listener's limit: its next request is refused
+    expect(admission.admit(10, 8000, EMPTY, { client: '10.0.0.1' })).toMatchObject({ admitted: false, reason: 'concurrency' });
+    // a light client with nothing in flight passes, once at a time
+    const light = admission.admit(10, 8000, EMPTY, { client: '10.0.0.2' });
+    expect(light).toMatchObject({ admitted: true, client: '10.0.0.2', reserved: true });
+    expect(admission.admit(10, 8000, EMPTY, { client: '10.0.0.2' })).toMatchObject({ admitted: false, reason: 'concurrency' });
+    // ... and past the lag refusal too, as the heavy client does not
+    expect(admission.admit(10, 8000, EMPTY, { client: '10.0.0.1', eventLoopLagMs: 900 })).toMatchObject({ admitted: false, reason: 'event_loop_lag' });
+    expect(admission.admit(10, 8000, EMPTY, { client: '10.0.0.3', eventLoopLagMs: 900 })).toMatchObject({ admitted: true, reserved: true });
+    // a request naming no client gets no reserve
+    expect(admission.admit(10, 8000, EMPTY)).toMatchObject({ admitted: false, reason: 'concurrency' });
+    // the reserve is bounded: 4 at once
+    expect(admission.admit(10, 8000, EMPTY, { client: '10.0.0.4' })).toMatchObject({ admitted: true, reserved: true });
+    expect(admission.admit(10, 8000, EMPTY, { client: '10.0.0.5' })).toMatchObject({ admitted: true, reserved: true });
+    expect(admission.reservedRequestsInFlight).toBe(4);
+    expect(admission.admit(10, 8000, EMPTY, { client: '10.0.0.6' })).toMatchObject({ admitted: false, reason: 'concurrency' });
+    // a reserved request released frees its place in the reserve and its client
+    if (light.admitted) admission.release(light.charge, 'http', light.client, light.reserved);
+    expect(admission.reservedRequestsInFlight).toBe(3);
+    expect(admission.admit(10, 8000, EMPTY, { client: '10.0.0.2' })).toMatchObject({ admitted: true, reserved: true });
+    // the queue's bound holds for everyone
+    const fresh = new Admission({ ...LIMITS, maxConcurrentRequests: 1 });
+    expect(fresh.admit(10, 8000, EMPTY, { client: 'a' })).toMatchObject({ admitted: true });
+    expect(fresh.admit(10, 8000, { items: 100, bytes: 10 }, { client: 'b' })).toMatchObject({ admitted: false, reason: 'queue_full' });
+    expect(fresh.admit(2000, 8000, EMPTY, { client: 'c' })).toMatchObject({ admitted: false, reason: 'memory_budget' });
+  });
+
   it('admits within the in-flight budget and refuses past it until a charge is released', () => {
     const admission = new Admission(LIMITS);
     const a = admission.admit(600, 8000, EMPTY);

@@ -8,7 +8,18 @@
  *   body would not fit in the bytes left → 429 `queue_full`;
  * - in-flight memory budget: bodies being read and decoded now (each charged its
  *   declared length, or the route's body limit when it declares none) may not exceed
- *   `maxInFlightBytes` → 429 `memory_budget`.
+ *   `maxInFlightBytes` → 429 `memory_budget`;
+ * - CPU: the event loop lags more than `maxEventLoopLagMs` while other requests are in
+ *   flight → 429 `event_loop_lag` (when the CPU is the bottleneck, taking more work
+ *   only makes every answer later);
+ *   more than `maxConcurrentRequests` requests of one listener (HTTP, gRPC) admitted
+ *   and not yet answered → 429 `concurrency`.
+ *
+ * Fairness: the CPU refusals (lag, concurrency) protect the collector from the clients
+ * that send most; a client with nothing in flight (its tenant token, or its address)
+ * is still admitted past them, within a small reserve (an eighth of
+ * `maxConcurrentRequests`, at least 4), so a light client keeps its share under a
+ * heavy one's overload. The queue and memory bounds are never passed for it.
  *
  * An admitted request holds its charge until its answer is sent or its connection
  * closes. Pure: no I/O, no clock.
@@ -20,6 +31,20 @@ export interface AdmissionLimits {
   /** the pipeline queue's bounds */
   queueMaxItems: number;
   queueMaxBytes: number;
+  /** admitted and unanswered requests per listener at most; unlimited when absent */
+  maxConcurrentRequests?: number;
+  /** refuse while the event loop lags more than this (ms); never when absent */
+  maxEventLoopLagMs?: number;
+}
+
+/** What admission knows of the process's load besides its own counts. */
+export interface AdmissionLoad {
+  /** the listener the request came in on, for its concurrency limit (default 'http') */
+  listener?: string;
+  /** the event loop's lag now, ms (receivers/event-loop-lag.ts) */
+  eventLoopLagMs?: number;
+  /** who sends it (its Authorization header, or its remote address), for fairness; none: no reserve */
+  client?: string;
 }
 
 export interface QueueDepth {
@@ -28,16 +53,31 @@ export interface QueueDepth {
 }
 
 export type AdmissionDecision =
-  | { admitted: true; charge: number }
-  | { admitted: false; reason: 'queue_full' | 'memory_budget'; retryAfterSeconds: number; message: string };
+  | { admitted: true; charge: number; client?: string; reserved?: boolean }
+  | { admitted: false; reason: 'queue_full' | 'memory_budget' | 'concurrency' | 'event_loop_lag'; retryAfterSeconds: number; message: string };
 
 export class Admission {
   private inFlightBytes = 0;
   private inFlightRequests = 0;
+  private readonly perListener = new Map<string, number>();
+  /** admitted and unanswered requests per client (only those that named one) */
+  private readonly perClient = new Map<string, number>();
+  /** requests admitted past a CPU refusal because their client had nothing in flight */
+  private reservedInFlight = 0;
+  private readonly reserve: number;
+  /** the lag the last decision saw, for /readyz */
+  private lastLagMs = 0;
   /** the last decision was a refusal, and nothing was admitted or released since */
   private refusing = false;
 
-  constructor(private readonly limits: AdmissionLimits) {}
+  constructor(private readonly limits: AdmissionLimits) {
+    this.reserve = Math.max(4, Math.floor((limits.maxConcurrentRequests ?? 32) / 8));
+  }
+
+  /** Requests admitted past a CPU refusal (lag, concurrency) because their client had nothing in flight. */
+  get reservedRequestsInFlight(): number {
+    return this.reservedInFlight;
+  }
 
   get bytesInFlight(): number {
     return this.inFlightBytes;
@@ -52,7 +92,37 @@ export class Admission {
    * `bodyLimit`) and the queue's depth now. An admitted request must be `release`d with
    * the returned charge exactly once.
    */
-  admit(declaredBytes: number | undefined, bodyLimit: number, queue: QueueDepth): AdmissionDecision {
+  admit(declaredBytes: number | undefined, bodyLimit: number, queue: QueueDepth, load: AdmissionLoad = {}): AdmissionDecision {
+    const { maxConcurrentRequests, maxEventLoopLagMs } = this.limits;
+    const lag = load.eventLoopLagMs ?? 0;
+    this.lastLagMs = lag;
+    // (lag and concurrency refusals leave `refusing` alone: overloaded() reads them live,
+    // so /readyz turns ready as soon as they are gone, with no request needed to clear it)
+    // A lone request is never refused for lag (as an empty queue takes any batch): with
+    // nothing in flight the lag is someone else's work, and refusing would not shed it.
+    const listener = load.listener ?? 'http';
+    const concurrent = this.perListener.get(listener) ?? 0;
+    let cpuRefusal: Extract<AdmissionDecision, { admitted: false }> | undefined;
+    if (maxEventLoopLagMs !== undefined && lag > maxEventLoopLagMs && this.inFlightRequests > 0) {
+      const retryAfterSeconds = Math.min(5, Math.max(1, Math.ceil(lag / 1000)));
+      cpuRefusal = {
+        admitted: false,
+        reason: 'event_loop_lag',
+        retryAfterSeconds,
+        message: `the collector is CPU-bound (event loop ${Math.round(lag)} ms late, limit pipeline.admission.maxEventLoopLag = ${maxEventLoopLagMs} ms); retry after ${retryAfterSeconds} s`,
+      };
+    } else if (maxConcurrentRequests !== undefined && concurrent >= maxConcurrentRequests) {
+      cpuRefusal = {
+        admitted: false,
+        reason: 'concurrency',
+        retryAfterSeconds: 1,
+        message: `the ${listener} listener is answering ${concurrent} requests (pipeline.admission.maxConcurrentRequests = ${maxConcurrentRequests}); retry after 1 s`,
+      };
+    }
+    // Fairness: a client with nothing in flight passes a CPU refusal, within the reserve.
+    const client = load.client;
+    const reserved = cpuRefusal !== undefined && client !== undefined && !this.perClient.has(client) && this.reservedInFlight < this.reserve;
+    if (cpuRefusal && !reserved) return cpuRefusal;
     const charge = declaredBytes !== undefined && Number.isFinite(declaredBytes) && declaredBytes >= 0 ? Math.min(declaredBytes, bodyLimit) : bodyLimit;
     const { queueMaxItems, queueMaxBytes, maxInFlightBytes } = this.limits;
     const queueFill = Math.max(queue.items / queueMaxItems, queue.bytes / queueMaxBytes);
@@ -81,14 +151,34 @@ export class Admission {
     }
     this.inFlightBytes += charge;
     this.inFlightRequests++;
+    this.perListener.set(listener, concurrent + 1);
     this.refusing = false;
-    return { admitted: true, charge };
+    if (client === undefined) return { admitted: true, charge };
+    this.perClient.set(client, (this.perClient.get(client) ?? 0) + 1);
+    if (reserved) this.reservedInFlight++;
+    return { admitted: true, charge, client, reserved };
   }
 
-  release(charge: number): void {
+  /**
+   * Gives back an admitted request's charge (once), on the listener it was admitted on;
+   * with the client and reserve flag of its decision when it named a client.
+   */
+  release(charge: number, listener = 'http', client?: string, reserved = false): void {
     this.inFlightBytes = Math.max(0, this.inFlightBytes - charge);
     this.inFlightRequests = Math.max(0, this.inFlightRequests - 1);
+    this.perListener.set(listener, Math.max(0, (this.perListener.get(listener) ?? 0) - 1));
+    if (client !== undefined) {
+      const left = (this.perClient.get(client) ?? 1) - 1;
+      if (left > 0) this.perClient.set(client, left);
+      else this.perClient.delete(client);
+    }
+    if (reserved) this.reservedInFlight = Math.max(0, this.reservedInFlight - 1);
     this.refusing = false;
+  }
+
+  /** Admitted and unanswered requests of a listener. */
+  requestsOn(listener: string): number {
+    return this.perListener.get(listener) ?? 0;
   }
 
   /**
@@ -96,9 +186,11 @@ export class Admission {
    * queue or the budget is at its bound, or the last request was refused and nothing
    * has been admitted or finished since.
    */
-  overloaded(queue: QueueDepth): boolean {
-    const { queueMaxItems, queueMaxBytes, maxInFlightBytes } = this.limits;
+  overloaded(queue: QueueDepth, eventLoopLagMs?: number): boolean {
+    const { queueMaxItems, queueMaxBytes, maxInFlightBytes, maxEventLoopLagMs, maxConcurrentRequests } = this.limits;
     if (queue.items >= queueMaxItems || queue.bytes >= queueMaxBytes || this.inFlightBytes >= maxInFlightBytes) return true;
+    if (maxEventLoopLagMs !== undefined && (eventLoopLagMs ?? this.lastLagMs) > maxEventLoopLagMs) return true;
+    if (maxConcurrentRequests !== undefined) for (const n of this.perListener.values()) if (n >= maxConcurrentRequests) return true;
     return this.refusing;
   }
 }

@@ -37,4 +37,4 @@ function sha256(text: string): Buffer {
   return createHash('sha256').update(text).digest();
 }
 
-export const DEFAULT_TENANT = 'default';
+export { DEFAULT_TENANT } from '../core/tenant.ts';

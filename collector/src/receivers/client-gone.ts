@@ -26,9 +26,24 @@ export function httpClientGone(request: FastifyRequest, reply: FastifyReply): Cl
   };
 }
 
-/** A gRPC call is gone when the client cancelled it (deadline passed, or it disconnected). */
+/** The HTTP/2 stream under a grpc-js call, when its internals are as grpc-js 1.x has them. */
+type InnerCall = { stream?: { destroyed?: boolean; closed?: boolean }; nextCall?: InnerCall };
+
+/**
+ * A gRPC call is gone when the client cancelled it (deadline passed, or it disconnected).
+ * grpc-js sets `cancelled` a tick after the stream closes, so a call whose message and
+ * RST_STREAM arrived together would still look alive: the stream itself is read too
+ * (closed = reset or fully closed; a client's half-close leaves it open).
+ */
 export function grpcClientGone(call: ServerUnaryCall<unknown, unknown>): ClientGone {
-  return () => call.cancelled;
+  return () => {
+    if (call.cancelled) return true;
+    let inner = (call as unknown as { call?: InnerCall }).call;
+    for (let depth = 0; inner && depth < 8; depth++, inner = inner.nextCall) {
+      if (inner.stream) return inner.stream.destroyed === true || inner.stream.closed === true;
+    }
+    return false;
+  };
 }
 
 /** Resolves after the event loop's next poll phase (two check phases from now). */

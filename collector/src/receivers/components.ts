@@ -6,7 +6,7 @@ import type { IngestContext } from './ingest.ts';
 import { lokiPushConfigSchema, rawLinesConfigSchema, syslogConfigSchema, type LogsConfig } from './logs-config.ts';
 import { lokiPushReceiver } from './loki-push.ts';
 import { otlpReceiversConfigSchema, type OtlpReceiversConfig } from './otlp-config.ts';
-import { startOtlpGrpcReceiver, type RunningGrpcReceiver } from './otlp-grpc.ts';
+import type { GrpcAdmission, RunningGrpcReceiver } from './otlp-grpc.ts';
 import { otlpHttpReceiver } from './otlp-http.ts';
 import { rawLinesReceiver } from './raw-lines-http.ts';
 import { startSyslogReceiver, type RunningSyslogReceiver } from './syslog.ts';
@@ -21,6 +21,8 @@ import { startSyslogReceiver, type RunningSyslogReceiver } from './syslog.ts';
 export interface ReceiverLinks {
   ingest: IngestContext;
   auth: TenantAuthenticator | undefined;
+  /** admission of the gRPC listener (the HTTP one is a hook on the shared listener) */
+  grpcAdmission?: GrpcAdmission;
 }
 
 /** The log receivers also share the per-stream parsers and their counters. */
@@ -63,16 +65,19 @@ export const otlpGrpcComponent: ComponentFactory<OtlpReceiversConfig, ReceiverLi
   consumes: [],
   produces: ALL_SIGNALS,
   configSchema: otlpReceiversConfigSchema,
-  create(_context, config, { ingest, auth }) {
+  create(_context, config, { ingest, auth, grpcAdmission }) {
     let running: RunningGrpcReceiver | undefined;
     return {
       async start() {
+        // loaded here: a collector with gRPC disabled never loads @grpc/grpc-js (about 14 MiB of RSS)
+        const { startOtlpGrpcReceiver } = await import('./otlp-grpc.ts');
         running = await startOtlpGrpcReceiver({
           context: ingest,
           ...(auth ? { auth } : {}),
           host: config.grpc.host,
           port: config.grpc.port,
           maxMessageBytes: config.grpc.maxMessageBytes,
+          ...(grpcAdmission ? { admission: grpcAdmission } : {}),
           ...(config.tls ? { tls: config.tls } : {}),
         });
       },

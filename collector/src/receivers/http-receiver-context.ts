@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { queueRefusal, refusal, RefusalError, type Sender } from '../core/errors.ts';
+import { refusal, RefusalError, type Sender } from '../core/errors.ts';
 import type { Signal } from '@lookout/otlp';
 import type { TenantAuthenticator } from './auth.ts';
-import { CLIENT_GONE_CODE, type IngestContext, type IngestOutcome } from './ingest.ts';
+import { CLIENT_GONE_CODE, quotaRefusal, refusalOfOutcome, type IngestContext, type IngestOutcome } from './ingest.ts';
+import { declaredLength } from './admission.ts';
 
 /**
  * What the three HTTP receivers (OTLP/HTTP, raw lines, Loki push) share, set up once per
@@ -69,7 +70,16 @@ export function setUpHttpReceiver(app: FastifyInstance, base: HttpReceiverContex
       const result = auth.check(request.headers.authorization);
       if (result.ok) {
         request.tenant = result.tenant;
-        return;
+        // Issue 12: a tenant over its quota is refused from the headers, before its body is read.
+        const quotas = base.context.quotas;
+        if (!quotas) return;
+        const decision = quotas.check(result.tenant, declaredLength(request.headers['content-length']), base.context.now());
+        if (decision.ok) return;
+        const outcome = quotaRefusal(result.tenant, decision, 0);
+        base.context.metrics.tenantRefusedRequests.inc({ tenant: result.tenant, reason: 'tenant_quota' });
+        base.context.metrics.refusedRequests.inc({ receiver: base.receiver, signal: base.signalOf(request), reason: 'tenant_quota' });
+        reply.header('connection', 'close');
+        return answerRefusal(base, request, reply, outcome);
       }
       reply.header('www-authenticate', 'Bearer realm="lookout"');
       return answerRequestError(
@@ -98,7 +108,7 @@ export function answerRefusal(base: HttpReceiverContext, request: FastifyRequest
     return base.sendError(reply, request, error);
   }
   if (outcome.kind === 'refused') {
-    const error = queueRefusal(outcome.reason, outcome.retryAfterSeconds);
+    const error = refusalOfOutcome(outcome);
     countRequest(base, request, error.httpStatus);
     reply.header('retry-after', String(outcome.retryAfterSeconds));
     return base.sendError(reply, request, error);

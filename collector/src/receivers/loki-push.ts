@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { uncompress } from 'snappyjs';
 import { DEFAULT_TENANT, type TenantAuthenticator } from './auth.ts';
-import { ingest, type IngestContext } from './ingest.ts';
+import { ingest, whenDurable, type IngestContext } from './ingest.ts';
 import { approximateBytes, LogsBatchBuilder, resourceFromLabels, streamKey } from './log-batch.ts';
 import { refusal } from '../core/errors.ts';
 import {
@@ -129,12 +129,13 @@ export async function lokiPushReceiver(app: FastifyInstance, options: LokiPushOp
       }
     }
     const items = builder.items;
-    const outcome = ingest(context, 'logs', receiver, tenant, Math.max(bytes, items * approximateBytes('')), () => ({
+    let outcome = ingest(context, 'logs', receiver, tenant, Math.max(bytes, items * approximateBytes('')), () => ({
       data: builder.take(),
       items,
       rejected: 0,
       rejectedMessage: '',
     }), httpClientGone(request, reply)); // issue 12: a client that left is not ingested
+    outcome = await whenDurable(outcome, context, receiver, 'logs'); // issue 13: answered once on disk
     const refused = answerRefusal(base, request, reply, outcome);
     if (refused) return refused;
     countAccepted(base, request, 204);

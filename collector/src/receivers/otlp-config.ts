@@ -24,6 +24,26 @@ const tenantSchema = z.strictObject({
     .string()
     .min(16, 'a token must be at least 16 characters; generate one with `openssl rand -hex 32`')
     .describe('bearer token; use ${ENV_VAR} rather than writing it in the file'),
+  quota: z
+    .strictObject({
+      itemsPerSecond: z
+        .number({ error: 'itemsPerSecond must be a number above 0, e.g. 5000' })
+        .positive('itemsPerSecond must be above 0, e.g. 5000; leave it out for no item limit')
+        .optional()
+        .describe('spans, data points and log records per second this tenant may send; more get 429 (gRPC RESOURCE_EXHAUSTED) with Retry-After'),
+      bytesPerSecond: sizeSchema
+        .refine((n) => n > 0, 'bytesPerSecond must be above 0, e.g. 4MiB; leave it out for no byte limit')
+        .optional()
+        .describe('request bytes (decompressed) per second this tenant may send, e.g. 4MiB'),
+      burstSeconds: z
+        .number({ error: 'burstSeconds must be a number above 0, e.g. 2' })
+        .positive('burstSeconds must be above 0, e.g. 2')
+        .default(2)
+        .describe('a quiet tenant may send this many seconds of its rate at once (the token bucket size)'),
+    })
+    .refine((q) => q.itemsPerSecond !== undefined || q.bytesPerSecond !== undefined, 'a quota needs itemsPerSecond, bytesPerSecond or both')
+    .optional()
+    .describe('per-tenant ingest quota (token buckets), so one noisy tenant cannot starve the others; none when absent'),
 });
 
 export const receiverAuthConfigSchema = z

@@ -8,7 +8,7 @@ import {
   type ServerUnaryCall,
   type ServiceDefinition,
 } from '@grpc/grpc-js';
-import { queueRefusal, refusal, REFUSALS } from '../core/errors.ts';
+import { refusal, REFUSALS } from '../core/errors.ts';
 import type { Signal } from '@lookout/otlp';
 import {
   decodeLogsProtobuf,
@@ -17,8 +17,9 @@ import {
   encodeExportResponseProtobuf,
 } from '@lookout/otlp';
 import { DEFAULT_TENANT, type TenantAuthenticator } from './auth.ts';
-import { ingest, type IngestContext } from './ingest.ts';
+import { ingest, refusalOfOutcome, whenDurable, type IngestContext } from './ingest.ts';
 import { grpcClientGone } from './client-gone.ts';
+import type { AdmissionDecision } from './admission.ts';
 
 export interface OtlpGrpcOptions {
   context: IngestContext;
@@ -27,6 +28,24 @@ export interface OtlpGrpcOptions {
   maxMessageBytes: number;
   auth?: TenantAuthenticator;
   tls?: { certFile: string; keyFile: string; clientCaFile?: string };
+  /** admission before decoding (issue 12): event-loop lag, concurrency, queue and memory */
+  admission?: GrpcAdmission;
+}
+
+/** Admission as the gRPC receiver asks it: a message's size in, a decision out. */
+export interface GrpcAdmission {
+  /** `client`: who sends it (its authorization metadata, or its peer's address), for admission's fairness */
+  admit(bytes: number, client?: string): AdmissionDecision;
+  release(charge: number, client?: string, reserved?: boolean): void;
+}
+
+/** A call's client for admission's fairness: its authorization metadata, else its peer's address without the port. */
+function clientOf(call: { metadata: Metadata; getPeer(): string }): string | undefined {
+  const authorization = call.metadata.get('authorization')[0];
+  if (typeof authorization === 'string') return authorization;
+  const peer = call.getPeer();
+  const port = peer.lastIndexOf(':');
+  return port > 0 ? peer.slice(0, port) : peer || undefined;
 }
 
 const SERVICES: Array<{ signal: Signal; path: string }> = [
@@ -72,7 +91,7 @@ export async function startOtlpGrpcReceiver(options: OtlpGrpcOptions): Promise<R
   });
 
   for (const { signal, path } of SERVICES) {
-    const handler = (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
+    const handler = async (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
       const stopTimer = context.metrics.requestDuration.startTimer({ receiver, signal });
       const finish = (code: number, error: { code: number; details: string; metadata?: Metadata } | null, response?: Buffer) => {
         context.metrics.requests.inc({ receiver, signal, code: String(code) });
@@ -93,7 +112,26 @@ export async function startOtlpGrpcReceiver(options: OtlpGrpcOptions): Promise<R
         tenant = result.tenant;
       }
       const body = call.request;
-      const outcome = ingest(context, signal, receiver, tenant, body.length, () => DECODERS[signal](body), grpcClientGone(call));
+      // Issue 12 (defect 2): refused before decoding when the collector is overloaded.
+      const decision = options.admission?.admit(body.length, clientOf(call));
+      if (decision && !decision.admitted) {
+        context.metrics.refusedRequests.inc({ receiver, signal, reason: decision.reason });
+        const metadata = new Metadata();
+        metadata.set('retry-after', String(decision.retryAfterSeconds));
+        finish(GrpcStatus.RESOURCE_EXHAUSTED, { code: GrpcStatus.RESOURCE_EXHAUSTED, details: decision.message, metadata });
+        return;
+      }
+      let outcome: Awaited<ReturnType<typeof whenDurable>>;
+      try {
+        outcome = await whenDurable(
+          ingest(context, signal, receiver, tenant, body.length, () => DECODERS[signal](body), grpcClientGone(call), body),
+          context,
+          receiver,
+          signal,
+        );
+      } finally {
+        if (decision) options.admission!.release(decision.charge, decision.admitted ? decision.client : undefined, decision.admitted ? decision.reserved : undefined);
+      }
       switch (outcome.kind) {
         case 'abandoned':
           // Cancelled by the client before its batch was queued (issue 12, defect 3): not ingested.
@@ -107,7 +145,7 @@ export async function startOtlpGrpcReceiver(options: OtlpGrpcOptions): Promise<R
           // retry delay also goes in metadata for clients that read it.
           const metadata = new Metadata();
           metadata.set('retry-after', String(outcome.retryAfterSeconds));
-          const error = queueRefusal(outcome.reason, outcome.retryAfterSeconds);
+          const error = refusalOfOutcome(outcome);
           finish(error.grpcCode, { code: error.grpcCode, details: error.message, metadata });
           return;
         }

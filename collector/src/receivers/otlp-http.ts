@@ -22,7 +22,7 @@ import {
   setUpHttpReceiver,
   type HttpReceiverContext,
 } from './http-receiver-context.ts';
-import { ingest, type IngestContext } from './ingest.ts';
+import { ingest, whenDurable, type IngestContext } from './ingest.ts';
 import { decompressBody } from './request-body.ts';
 import { httpClientGone } from './client-gone.ts';
 
@@ -102,14 +102,20 @@ export async function otlpHttpReceiver(app: FastifyInstance, options: OtlpHttpOp
       'receivers.otlp.http.maxDecompressedBytes',
     );
     const decoder = DECODERS[signal][encoding];
-    const outcome = ingest(
+    const outcome = await whenDurable(
+      ingest(
+        context,
+        signal,
+        receiver,
+        request.tenant ?? DEFAULT_TENANT,
+        body.length,
+        () => decoder(body),
+        httpClientGone(request, reply), // issue 12: a client that left is not ingested
+        encoding === 'protobuf' ? body : undefined, // issue 13: logged as received (logs: unless ingest changed the batch)
+      ),
       context,
-      signal,
       receiver,
-      request.tenant ?? DEFAULT_TENANT,
-      body.length,
-      () => decoder(body),
-      httpClientGone(request, reply), // issue 12: a client that left is not ingested
+      signal,
     );
     if (outcome.kind !== 'accepted') return answerRefusal(base, request, reply, outcome);
     countAccepted(base, request, 200);

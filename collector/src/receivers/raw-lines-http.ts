@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { resolveLogFormat, LOG_FORMATS, type LogFormat, type ParsedLine } from '../logs/index.ts';
 import { DEFAULT_TENANT, type TenantAuthenticator } from './auth.ts';
-import { ingest, type IngestContext } from './ingest.ts';
+import { ingest, whenDurable, type IngestContext } from './ingest.ts';
 import { approximateBytes, labelProblem, LogsBatchBuilder, parseLabelList, resourceFromLabels, streamKey } from './log-batch.ts';
 import { refusal } from '../core/errors.ts';
 import {
@@ -152,12 +152,13 @@ export async function rawLinesReceiver(app: FastifyInstance, options: RawLinesOp
     for (const [format, n] of unparsedByFormat) options.metrics.unparsedLines.inc({ receiver, format }, n);
 
     const items = builder.items;
-    const outcome = ingest(context, 'logs', receiver, tenant, Math.max(bytes, body.length), () => ({
+    let outcome = ingest(context, 'logs', receiver, tenant, Math.max(bytes, body.length), () => ({
       data: builder.take(),
       items,
       rejected: 0,
       rejectedMessage: '',
     }), httpClientGone(request, reply)); // issue 12: a client that left is not ingested
+    outcome = await whenDurable(outcome, context, receiver, 'logs'); // issue 13: answered once on disk
     const refused = answerRefusal(base, request, reply, outcome);
     if (refused) return refused;
     countAccepted(base, request, 200);
