@@ -6,6 +6,9 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestCollector, type TestCollector } from './helpers/collector.ts';
 
@@ -169,6 +172,29 @@ describe('Loki exporter', () => {
     expect(await metricValue(url, 'lookout_loki_exporter_dropped_records_total', { reason: 'buffer_full' })).toBeGreaterThan(0);
     expect(await metricValue(url, 'lookout_loki_exporter_retries_total', { reason: 'network' })).toBeGreaterThan(0);
     expect(await metricValue(url, 'lookout_loki_exporter_sent_records_total')).toBe(0);
+  });
+
+  it('with durability disk, reads the log at its cursor: records Loki never took are pushed after a restart', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'lookout-loki-wal-'));
+    cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+    const down = createNetServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => down.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => down.close(() => resolve())));
+    const disk = (url: string) =>
+      JSON.stringify({ ...JSON.parse(exporterConfig(url, { maxRetries: 1000 })), storage: { dataDir }, pipeline: { durability: 'disk' } });
+    // Loki is down: the records are acknowledged (on disk), retried, then the collector stops
+    const first = await startTestCollector(disk(`http://127.0.0.1:${(down.address() as AddressInfo).port}`));
+    for (let i = 0; i < 5; i++) expect((await sendRaw(first, 'service=api', `line ${i}`)).status).toBe(200);
+    await until('retries while Loki is down', () => metricValue(first.collector.httpUrl, 'lookout_loki_exporter_retries_total'), (n) => n > 0);
+    await first.close(); // the buffered records are dropped as shutdown, their cursor stays
+
+    const loki = await startFakeLoki();
+    cleanups.push(loki.close);
+    const second = await startTestCollector(disk(loki.url));
+    cleanups.push(() => second.close());
+    const entries = await until('the records at Loki after the restart', () => loki.entries(), (e) => e.length >= 5);
+    expect(entries.map((e) => e.value[1]).sort()).toEqual(['line 0', 'line 1', 'line 2', 'line 3', 'line 4']);
+    await until('the cursor committed', () => metricValue(second.collector.httpUrl, 'lookout_wal_cursor_lag_items', { consumer: 'loki-exporter' }), (n) => n === 0);
   });
 
   it('refuses a config whose url is not http(s), naming the key', async () => {

@@ -5,7 +5,6 @@
  * outage on the path (the port closed, then open again) delivers every sample afterwards,
  * in timestamp order per series.
  */
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpanKind } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
@@ -17,6 +16,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { startTestCollector, type TestCollector } from './helpers/collector.ts';
 import { startPrometheus, type RunningPrometheus } from './helpers/prometheus.ts';
 import { freePort } from './helpers/server-process.ts';
+import { Forwarder } from './helpers/forwarder.ts';
 
 const resource = resourceFromAttributes({ 'service.name': 'rw-test', 'service.instance.id': 'i-1', 'host.name': 'box' });
 
@@ -31,29 +31,6 @@ function exportWith<T>(exporter: { export(items: T, done: (r: ExportResult) => v
   );
 }
 
-/** A TCP forwarder on a fixed port: closing it is an outage on the path, reopening it the recovery. */
-class Forwarder {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  constructor(readonly port: number, private readonly targetPort: number) {}
-  async open(): Promise<void> {
-    this.server = createServer((client) => {
-      const upstream = connect(this.targetPort, '127.0.0.1');
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
-  }
-  async close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    this.server = undefined;
-  }
-}
 
 let prometheus: RunningPrometheus | undefined;
 let collector: TestCollector;
