@@ -13,10 +13,10 @@ import {
   writeProvisioning,
 } from '@lookout/dashboards';
 import { loadConfigFile } from './config/load.ts';
+import { DASHBOARDS_USAGE } from './dashboards-usage.ts';
 import { loadSloFiles } from './slo/index.ts';
 
-export const DASHBOARDS_USAGE = `  lookout dashboards build            write dashboard JSON and Grafana provisioning YAML [--out DIR] [--slos PATH...] [--config FILE]
-                                      [--folder NAME] [--dashboards-path PATH] [--prometheus-url|--loki-url|--tempo-url|--alertmanager-url URL]`;
+export { DASHBOARDS_USAGE };
 
 export const DEFAULT_OUT_DIR = 'build/grafana';
 

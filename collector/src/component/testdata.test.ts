@@ -6,6 +6,11 @@ import { lokiExporterComponent, otlpExporterComponent, receivedMetricsComponent,
 import { probesComponent } from '../probes/component.ts';
 import { logMetricsComponent, requestSeriesComponent } from '../processors/components.ts';
 import { lokiPushComponent, otlpGrpcComponent, otlpHttpComponent, rawLinesComponent, syslogComponent } from '../receivers/components.ts';
+import { notifierComponent } from '../notify/component.ts';
+import { alertingComponent } from '../slo/component.ts';
+import { grafanaProvisionerComponent } from '../provision/component.ts';
+import { statusPageComponent } from '../status/component.ts';
+import { clusterComponent } from '../cluster/component.ts';
 import type { ComponentFactory } from './component.ts';
 
 /**
@@ -15,11 +20,11 @@ import type { ComponentFactory } from './component.ts';
  */
 
 const FACTORIES: Record<string, ComponentFactory<any, any, any>> = Object.fromEntries(
-  [otlpHttpComponent, otlpGrpcComponent, rawLinesComponent, lokiPushComponent, syslogComponent, lokiExporterComponent, otlpExporterComponent, receivedMetricsComponent, remoteWriteComponent, probesComponent, requestSeriesComponent, logMetricsComponent].map(
+  [otlpHttpComponent, otlpGrpcComponent, rawLinesComponent, lokiPushComponent, syslogComponent, lokiExporterComponent, otlpExporterComponent, receivedMetricsComponent, remoteWriteComponent, probesComponent, requestSeriesComponent, logMetricsComponent, notifierComponent, alertingComponent, grafanaProvisionerComponent, statusPageComponent, clusterComponent].map(
     (f) => [f.type, f],
   ),
 );
-const FOLDERS = ['receivers', 'exporters', 'probes', 'processors'];
+const FOLDERS = ['receivers', 'exporters', 'probes', 'processors', 'notify', 'slo', 'provision', 'status', 'cluster'];
 const root = new URL('..', import.meta.url).pathname;
 
 function cases(folder: string, kind: 'valid' | 'invalid') {

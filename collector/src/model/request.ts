@@ -20,4 +20,6 @@ export interface RequestObservation {
   spanId?: string;
   /** how many requests this observation stands for (1 for spans and log lines) */
   count?: number;
+  /** the tenant whose token sent it; absent for the default tenant (no tenants configured) */
+  tenant?: string;
 }

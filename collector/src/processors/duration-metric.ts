@@ -60,6 +60,8 @@ export class DurationMetricReader {
     emit: (observation: HistogramObservation) => void,
     outcome: (o: PointOutcome) => void,
     reject: RejectRecord = () => {},
+    /** the batch's tenant (issue 12): part of every cumulative series' identity and on every observation */
+    tenant?: string,
   ): void {
     for (const resourceMetrics of data.resourceMetrics) {
       let service: string | undefined;
@@ -79,7 +81,7 @@ export class DurationMetricReader {
             continue;
           }
           service ??= serviceNameOf(resourceMetrics.resource.attributes);
-          resourceKey ??= service + '\n' + canonicalAttributes(resourceMetrics.resource.attributes);
+          resourceKey ??= (tenant === undefined ? '' : tenant + '\u0000') + service + '\n' + canonicalAttributes(resourceMetrics.resource.attributes);
           const cumulative = data.aggregationTemporality === AggregationTemporality.CUMULATIVE;
           for (const point of data.dataPoints as Array<HistogramDataPoint | ExponentialHistogramDataPoint>) {
             // One point at a time: a bad point is skipped and counted, never the batch.
@@ -111,7 +113,9 @@ export class DurationMetricReader {
                 outcome('delta');
               }
               if (count <= 0) continue;
-              emit(pointObservation(service, point.attributes, point.timeUnixNano, counted, count, sum));
+              const observation = pointObservation(service, point.attributes, point.timeUnixNano, counted, count, sum);
+              if (tenant !== undefined) observation.tenant = tenant;
+              emit(observation);
             } catch (error) {
               reject('record_error', error);
             }

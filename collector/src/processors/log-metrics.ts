@@ -1,9 +1,9 @@
 import { Counter, type Registry } from 'prom-client';
 import { requestFromLogRecord, severityBucket } from '../logs/index.ts';
 import type { Attributes, Batch, LogRecord, LogsData } from '@lookout/otlp';
-import { IGNORE_REJECTIONS, isolateRecord, type RejectRecord } from '../pipeline/record-rejections.ts';
+import { IGNORE_REJECTIONS, type RejectRecord } from '../pipeline/record-rejections.ts';
 import { MAX_ROUTE_LENGTH } from './http-semantics.ts';
-import type { RequestPipeline } from './request-pipeline.ts';
+import type { CountOnly, RequestPipeline } from './request-pipeline.ts';
 import { serviceNameOf } from './span-observation.ts';
 
 /** Record attribute the log receivers set to the format a line parsed in. */
@@ -88,39 +88,56 @@ export class LogMetrics {
     });
   }
 
-  consume(batch: Batch<'logs'>, nowMs: number): void {
-    this.consumeData(batch.data, batch.receiver, nowMs);
+  /**
+   * `only`: part of the counting for a batch replayed from the write-ahead log
+   * (RequestPipeline's CountOnly): `sli`, its requests go to the SLIs only and no counter
+   * moves; `series`, the counters and the request series only.
+   */
+  consume(batch: Batch<'logs'>, nowMs: number, only?: CountOnly): void {
+    this.consumeData(batch.data, batch.receiver, nowMs, batch.tenant, only);
   }
 
-  consumeData(data: LogsData, receiver: string, nowMs: number): void {
+  consumeData(data: LogsData, receiver: string, nowMs: number, tenant?: string, only?: CountOnly): void {
+    const sliOnly = only === 'sli';
     const counts = new Map<string, { service: string; severity: string; source: string; n: number }>();
     let counted = 0;
     let withoutLatency = 0;
-    const reject = this.options.rejectRecord ?? IGNORE_REJECTIONS;
+    const reject = only ? IGNORE_REJECTIONS : (this.options.rejectRecord ?? IGNORE_REJECTIONS);
+    const requests = this.options.requests;
+    // the previous record's counter: most records of a batch share service, severity and source
+    let entry: { service: string; severity: string; source: string; n: number } | undefined;
     for (const resourceLogs of data.resourceLogs) {
       const service = serviceNameOf(resourceLogs.resource.attributes);
       const serviceLabel = this.serviceLabel(service);
       for (const scopeLogs of resourceLogs.scopeLogs) {
         for (const record of scopeLogs.logRecords) {
-          // One record's work at a time: whatever it holds, the rest of the batch is counted.
-          isolateRecord(() => {
+          // One record's work at a time: whatever it holds, the rest of the batch is counted
+          // (an inline try, not a closure per record: this loop runs for every log line).
+          try {
             const severity = severityBucket(record.severityNumber);
             const source = logSourceOf(receiver, record.attributes);
-            const key = serviceLabel + '\u0000' + severity + '\u0000' + source;
-            const entry = counts.get(key);
-            if (entry) entry.n++;
-            else counts.set(key, { service: serviceLabel, severity, source, n: 1 });
-            const requests = this.options.requests;
+            if (entry === undefined || entry.service !== serviceLabel || entry.severity !== severity || entry.source !== source) {
+              const key = serviceLabel + '\u0000' + severity + '\u0000' + source;
+              entry = counts.get(key);
+              if (entry === undefined) {
+                entry = { service: serviceLabel, severity, source, n: 0 };
+                counts.set(key, entry);
+              }
+            }
+            entry.n++;
             if (requests && isRequestRecord(receiver, record.attributes)) {
-              const outcome = this.observe(requests, record, service, nowMs);
+              const outcome = this.observe(requests, record, service, nowMs, tenant, only);
               if (outcome === 'counted') counted++;
               else if (outcome === 'counted_without_latency') withoutLatency++;
               else reject(outcome);
             }
-          }, reject);
+          } catch (error) {
+            reject('record_error', error);
+          }
         }
       }
     }
+    if (sliOnly) return;
     for (const { service, severity, source, n } of counts.values()) this.records.inc({ service, severity, source }, n);
     if (counted) this.requests.inc({ outcome: 'counted' }, counted);
     if (withoutLatency) this.requests.inc({ outcome: 'counted_without_latency' }, withoutLatency);
@@ -132,12 +149,14 @@ export class LogMetrics {
     record: LogRecord,
     service: string,
     nowMs: number,
+    tenant: string | undefined,
+    only: CountOnly | undefined,
   ): 'counted' | 'counted_without_latency' | 'invalid_status_code' {
     const observation = requestFromLogRecord(record, { 'service.name': service });
     // A status that is not an integer in 100..599 (200.5 from a JSON line) says nothing usable.
     if (!observation) return 'invalid_status_code';
     if (observation.route.length > MAX_ROUTE_LENGTH) observation.route = observation.route.slice(0, MAX_ROUTE_LENGTH);
-    requests.observeRequest(observation, nowMs, observation.latencyKnown);
+    requests.observeRequest(observation, nowMs, observation.latencyKnown, tenant, only);
     return observation.latencyKnown ? 'counted' : 'counted_without_latency';
   }
 

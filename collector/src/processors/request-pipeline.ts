@@ -11,6 +11,7 @@ import { RequestSeries } from './request-series.ts';
 import { registerRequestSeriesMetrics, type RequestPipelineMetrics } from './request-series-metrics.ts';
 import { latencyThresholds, SliMatcher, type RequestSli, type SliSink } from './sli-matcher.ts';
 import { SourcePolicy } from './source-policy.ts';
+import { DEFAULT_TENANT } from '../core/tenant.ts';
 import { serviceNameOf, spanToObservation, type RouteTemplater } from './span-observation.ts';
 
 export interface RequestPipelineOptions {
@@ -25,6 +26,14 @@ export interface RequestPipelineOptions {
   /** ms since the epoch when counting began: cumulative series that started earlier are a baseline */
   startedAtMs: number;
 }
+
+/**
+ * Part of the counting for a batch replayed from the write-ahead log after a kill -9
+ * (wal/README.md, "served mark"): `sli`, the SLI sink only (an earlier process showed the
+ * batch in its in-memory series on /metrics already); `series`, the in-memory series only
+ * (its SLI increments are committed, but no scrape saw it). Absent: both.
+ */
+export type CountOnly = 'sli' | 'series';
 
 /**
  * Spans and OTLP duration metrics → request series and SLI increments. Pure apart from
@@ -61,8 +70,15 @@ export class RequestPipeline {
     this.metrics = options.registry ? registerRequestSeriesMetrics(options.registry, this.series) : undefined;
   }
 
-  /** `reject` counts spans skipped on their own (see pipeline/record-rejections.ts); the rest of the batch is counted. */
-  consumeTraces(data: TracesData, nowMs: number, reject: RejectRecord = IGNORE_REJECTIONS): void {
+  /**
+   * `reject` counts spans skipped on their own (see pipeline/record-rejections.ts); the
+   * rest of the batch is counted. `only`: see CountOnly.
+   */
+  consumeTraces(data: TracesData, nowMs: number, reject: RejectRecord = IGNORE_REJECTIONS, tenant: string = DEFAULT_TENANT, only?: CountOnly): void {
+    const toSeries = only !== 'sli';
+    const toSli = only !== 'series';
+    // issue 12: the tenant is on every observation (absent for the default tenant)
+    const tenantOf = tenant === DEFAULT_TENANT ? undefined : tenant;
     let counted = 0;
     let skipped = 0;
     let ignored = 0;
@@ -88,15 +104,16 @@ export class RequestPipeline {
               continue;
             }
             if (!(observation.endTimeMs > 0)) observation.endTimeMs = nowMs;
+            if (tenantOf !== undefined) observation.tenant = tenantOf;
             countSpans ??= this.policy.countSpans(service, nowMs);
             if (!countSpans) {
               // Counted from metrics, but its failed requests still give sample trace ids.
-              if (observation.error && observation.traceId) series.rememberErrorTrace(service, observation.traceId, nowMs);
+              if (observation.error && observation.traceId && toSeries) series.rememberErrorTrace(service, observation.traceId, nowMs, tenantOf);
               skipped++;
               continue;
             }
-            series.observe(observation, nowMs);
-            matcher.matchObservation(observation, nowMs, sink);
+            if (toSeries) series.observe(observation, nowMs);
+            if (toSli) matcher.matchObservation(observation, nowMs, sink);
             counted++;
           } catch (error) {
             reject('record_error', error);
@@ -104,7 +121,7 @@ export class RequestPipeline {
         }
       }
     }
-    const metrics = this.metrics;
+    const metrics = toSeries ? this.metrics : undefined;
     if (metrics) {
       if (counted) metrics.observations.inc({ source: 'spans', outcome: 'counted' }, counted);
       if (skipped) metrics.observations.inc({ source: 'spans', outcome: 'source_skipped' }, skipped);
@@ -112,8 +129,10 @@ export class RequestPipeline {
     }
   }
 
-  /** `reject` counts data points skipped on their own; the rest of the batch is counted. */
-  consumeMetrics(data: MetricsData, nowMs: number, reject: RejectRecord = IGNORE_REJECTIONS): void {
+  /** `reject` counts data points skipped on their own; the rest of the batch is counted. `only`: see CountOnly. */
+  consumeMetrics(data: MetricsData, nowMs: number, reject: RejectRecord = IGNORE_REJECTIONS, tenant: string = DEFAULT_TENANT, only?: CountOnly): void {
+    const toSeries = only !== 'sli';
+    const toSli = only !== 'series';
     let counted = 0;
     let skipped = 0;
     const outcomes = new Map<PointOutcome, number>();
@@ -126,14 +145,15 @@ export class RequestPipeline {
           skipped += histogram.count;
           return;
         }
-        this.series.observeHistogram(histogram, nowMs);
-        this.matcher.matchHistogram(histogram, nowMs, this.sink);
+        if (toSeries) this.series.observeHistogram(histogram, nowMs);
+        if (toSli) this.matcher.matchHistogram(histogram, nowMs, this.sink);
         counted += histogram.count;
       },
       (outcome) => outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1),
       reject,
+      tenant === DEFAULT_TENANT ? undefined : tenant,
     );
-    const metrics = this.metrics;
+    const metrics = toSeries ? this.metrics : undefined;
     if (metrics) {
       if (counted) metrics.observations.inc({ source: 'metrics', outcome: 'counted' }, counted);
       if (skipped) metrics.observations.inc({ source: 'metrics', outcome: 'source_skipped' }, skipped);
@@ -144,16 +164,17 @@ export class RequestPipeline {
   /**
    * A request from another source, e.g. an access-log line (logs/requestFromLogRecord):
    * counted as is, outside the span/metric source choice. `latencyKnown: false` keeps it
-   * out of the histogram and of latency SLIs.
+   * out of the histogram and of latency SLIs. `only`: see CountOnly.
    */
-  observeRequest(observation: RequestObservation, nowMs: number, latencyKnown = true): void {
+  observeRequest(observation: RequestObservation, nowMs: number, latencyKnown = true, tenant: string = DEFAULT_TENANT, only?: CountOnly): void {
     if (!(observation.endTimeMs > 0)) observation.endTimeMs = nowMs;
-    this.series.observe(observation, nowMs, latencyKnown);
-    this.matcher.matchObservation(observation, nowMs, this.sink, latencyKnown);
+    if (tenant !== DEFAULT_TENANT) observation.tenant = tenant;
+    if (only !== 'sli') this.series.observe(observation, nowMs, latencyKnown);
+    if (only !== 'series') this.matcher.matchObservation(observation, nowMs, this.sink, latencyKnown);
   }
 
   /** A few sample trace ids of a service's recent failed requests, newest first (for alert annotations). */
-  recentErrorTraceIds(service: string, limit: number): string[] {
-    return this.series.recentErrorTraceIds(service, limit);
+  recentErrorTraceIds(service: string, limit: number, tenant?: string): string[] {
+    return this.series.recentErrorTraceIds(service, limit, tenant);
   }
 }

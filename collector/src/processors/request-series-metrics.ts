@@ -2,6 +2,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { REQUEST_DURATION_SECONDS, REQUEST_ERRORS_TOTAL, REQUESTS_TOTAL } from '@lookout/alerts';
 import { registerComputedMetric, type MetricValue } from '../core/computed-metric.ts';
 import { formatBound } from './duration-bounds.ts';
+import { splitTenantServiceKey } from '../core/tenant.ts';
 import type { RequestSeries, SeriesCell } from './request-series.ts';
 
 /**
@@ -30,8 +31,12 @@ export function registerRequestSeriesMetrics(registry: Registry, series: Request
   const cells = () => {
     if (!snapshot) {
       const walk: Array<{ labels: Record<string, string>; cell: SeriesCell }> = [];
-      series.forEachSeries((service, route, cell) =>
-        walk.push({ labels: { service, route, method: cell.method, status_class: cell.statusClass }, cell }),
+      // a tenant label only on tenants' series: without tenants the series are as they always were
+      series.forEachSeries((service, route, cell, tenant) =>
+        walk.push({
+          labels: tenant === undefined ? { service, route, method: cell.method, status_class: cell.statusClass } : { tenant, service, route, method: cell.method, status_class: cell.statusClass },
+          cell,
+        }),
       );
       snapshot = walk;
       queueMicrotask(() => (snapshot = undefined));
@@ -81,7 +86,12 @@ export function registerRequestSeriesMetrics(registry: Registry, series: Request
     'lookout_request_series_folded_total',
     'Requests counted under route="other" (or service="other") because their service (or the collector) was at its route (service) bound.',
     'counter',
-    () => [...series.foldedCounts()].map(([service, value]) => ({ labels: { service }, value })),
+    () =>
+      [...series.foldedCounts()].map(([key, value]) => {
+        const { service, tenant } = splitTenantServiceKey(key);
+        const labels: Record<string, string> = tenant === undefined ? { service } : { tenant, service };
+        return { labels, value };
+      }),
   );
   new Gauge({
     name: 'lookout_request_series',

@@ -69,6 +69,20 @@ describe('RequestSeries', () => {
     expect(series.foldedCounts().get('other')).toBe(2);
   });
 
+  it("keeps tenants' series apart and bounds services per tenant: a noisy tenant folds into its own other (issue 12)", () => {
+    const series = new RequestSeries(options);
+    for (const service of ['a', 'b', 'c', 'd']) series.observe(request({ service, tenant: 'noisy' }), 0);
+    series.observe(request({ service: 'a', tenant: 'quiet' }), 0);
+    series.observe(request({ service: 'b', tenant: 'quiet', error: true, statusCode: 500, traceId: 'q1' }), 0);
+    series.observe(request({ service: 'a' }), 0);
+    const seen: string[] = [];
+    series.forEachSeries((service, _route, cell, tenant) => seen.push(`${tenant ?? '-'}:${service}:${cell.count}`));
+    expect(seen.sort()).toEqual(['-:a:1', 'noisy:a:1', 'noisy:b:1', 'noisy:other:2', 'quiet:a:1', 'quiet:b:1']);
+    expect(series.recentErrorTraceIds('b', 5, 'quiet')).toEqual(['q1']);
+    expect(series.recentErrorTraceIds('b', 5, 'noisy')).toEqual([]);
+    expect(series.recentErrorTraceIds('b', 5)).toEqual([]);
+  });
+
   it('remembers recent error trace ids per service, newest first and distinct', () => {
     const series = new RequestSeries({ ...options, recentErrorsPerService: 3 });
     for (const traceId of ['t1', 't2', 't2', 't3', 't4']) series.observe(request({ error: true, statusCode: 500, traceId }), 0);

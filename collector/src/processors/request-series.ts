@@ -1,4 +1,5 @@
 import type { RequestObservation } from '../model/request.ts';
+import { splitTenantServiceKey, tenantServiceKey } from '../core/tenant.ts';
 import { bucketIndex } from './duration-bounds.ts';
 import { statusClassOf } from './http-semantics.ts';
 
@@ -18,6 +19,8 @@ export interface HistogramObservation {
   bucketCounts: ArrayLike<number>;
   count: number;
   sumSeconds: number;
+  /** the tenant whose token sent it; absent for the default tenant */
+  tenant?: string;
 }
 
 export interface RequestSeriesOptions {
@@ -85,14 +88,15 @@ const IDLE_SCAN_INTERVAL_MS = 1000;
  * Request counters and latency histograms per (service, route, method, status_class),
  * with a cardinality guard: at most `maxRoutesPerService` routes per service and
  * `maxServices` services; over the bound, new routes (services) are counted under
- * `other` until an idle one gives its slot back. Pure state: the clock comes in as
- * `nowMs`.
+ * `other` until an idle one gives its slot back. The service bound is per tenant (issue
+ * 12): one tenant's many services fold into its own `other`, never another tenant's
+ * slots. Pure state: the clock comes in as `nowMs`.
  */
 export class RequestSeries {
   readonly bounds: readonly number[];
   private readonly services = new Map<string, ServiceState>();
-  private otherService: ServiceState | undefined;
-  private servicesFolded = 0;
+  /** per tenant ('' = default): its services kept, and its `other` with what it folded */
+  private readonly tenants = new Map<string, { services: number; other: ServiceState | undefined; folded: number }>();
   private nextServiceScanMs = 0;
   private readonly recentErrorsPerService: number;
 
@@ -107,7 +111,7 @@ export class RequestSeries {
    */
   observe(observation: RequestObservation, nowMs: number, latencyKnown = true): void {
     const count = observation.count ?? 1;
-    const service = this.service(observation.service, nowMs, count);
+    const service = this.service(tenantServiceKey(observation.service, observation.tenant), nowMs, count);
     const cell = this.cell(service, observation.route, observation.method, statusClassOf(observation.statusCode, observation.error), nowMs, count);
     cell.count += count;
     const traceId = observation.traceId;
@@ -135,7 +139,7 @@ export class RequestSeries {
   /** Many requests whose durations are already bucketed on `bounds`. */
   observeHistogram(histogram: HistogramObservation, nowMs: number): void {
     if (histogram.count <= 0) return;
-    const service = this.service(histogram.service, nowMs, histogram.count);
+    const service = this.service(tenantServiceKey(histogram.service, histogram.tenant), nowMs, histogram.count);
     const cell = this.cell(service, histogram.route, histogram.method, statusClassOf(histogram.statusCode, histogram.error), nowMs, histogram.count);
     const counts = histogram.bucketCounts;
     for (let i = 0; i < cell.buckets.length; i++) cell.buckets[i]! += counts[i] ?? 0;
@@ -145,13 +149,13 @@ export class RequestSeries {
   }
 
   /** Keeps a failed request's trace id for a service without counting the request. */
-  rememberErrorTrace(service: string, traceId: string, nowMs: number): void {
-    this.rememberError(this.service(service, nowMs, 0), traceId);
+  rememberErrorTrace(service: string, traceId: string, nowMs: number, tenant?: string): void {
+    this.rememberError(this.service(tenantServiceKey(service, tenant), nowMs, 0), traceId);
   }
 
-  /** The newest distinct error trace ids of a service, newest first. */
-  recentErrorTraceIds(service: string, limit: number): string[] {
-    const state = this.services.get(service);
+  /** The newest distinct error trace ids of a service (of a tenant), newest first. */
+  recentErrorTraceIds(service: string, limit: number, tenant?: string): string[] {
+    const state = this.services.get(tenantServiceKey(service, tenant));
     if (!state) return [];
     const ring = state.recentErrors;
     const out: string[] = [];
@@ -162,22 +166,30 @@ export class RequestSeries {
     return out;
   }
 
-  /** Visits every series, for exposition. */
-  forEachSeries(visit: (service: string, route: string, cell: SeriesCell) => void): void {
-    const visitService = (name: string, state: ServiceState) => {
-      for (const [route, slot] of state.routes) for (const cell of slot.cells.values()) visit(name, route, cell);
-      if (state.other) for (const cell of state.other.cells.values()) visit(name, OTHER, cell);
-    };
-    for (const [name, state] of this.services) visitService(name, state);
-    if (this.otherService) visitService(OTHER, this.otherService);
+  /** Whether requests of the service (of the default tenant unless named) are counted under its own name (automatic SLOs wait for them). */
+  hasService(name: string, tenant?: string): boolean {
+    return this.services.has(tenantServiceKey(name, tenant));
   }
 
-  /** Requests counted under route="other" (or service="other"), per service label. */
+  /** Visits every series, for exposition; `tenant` is undefined for the default tenant. */
+  forEachSeries(visit: (service: string, route: string, cell: SeriesCell, tenant: string | undefined) => void): void {
+    const visitService = (key: string, state: ServiceState) => {
+      const { service, tenant } = splitTenantServiceKey(key);
+      for (const [route, slot] of state.routes) for (const cell of slot.cells.values()) visit(service, route, cell, tenant);
+      if (state.other) for (const cell of state.other.cells.values()) visit(service, OTHER, cell, tenant);
+    };
+    for (const [key, state] of this.services) visitService(key, state);
+    for (const [tenant, t] of this.tenants) if (t.other) visitService(tenantServiceKey(OTHER, tenant || undefined), t.other);
+  }
+
+  /** Requests counted under route="other" (or service="other"), per service key (tenantServiceKey). */
   foldedCounts(): Map<string, number> {
     const out = new Map<string, number>();
-    for (const [name, state] of this.services) if (state.folded > 0) out.set(name, state.folded);
-    const other = (this.otherService?.folded ?? 0) + this.servicesFolded;
-    if (other > 0) out.set(OTHER, other);
+    for (const [key, state] of this.services) if (state.folded > 0) out.set(key, state.folded);
+    for (const [tenant, t] of this.tenants) {
+      const other = (t.other?.folded ?? 0) + t.folded;
+      if (other > 0) out.set(tenantServiceKey(OTHER, tenant || undefined), other);
+    }
     return out;
   }
 
@@ -201,14 +213,21 @@ export class RequestSeries {
       state.lastSeenMs = nowMs;
       return state;
     }
-    if (this.services.size >= this.options.maxServices) this.releaseIdleServices(nowMs);
-    if (this.services.size < this.options.maxServices) {
+    const tenantName = splitTenantServiceKey(name).tenant ?? '';
+    let tenant = this.tenants.get(tenantName);
+    if (!tenant) {
+      tenant = { services: 0, other: undefined, folded: 0 };
+      this.tenants.set(tenantName, tenant);
+    }
+    if (tenant.services >= this.options.maxServices) this.releaseIdleServices(nowMs);
+    if (tenant.services < this.options.maxServices) {
       state = new ServiceState(nowMs);
       this.services.set(name, state);
+      tenant.services++;
       return state;
     }
-    this.servicesFolded += count;
-    return (this.otherService ??= new ServiceState(nowMs));
+    tenant.folded += count;
+    return (tenant.other ??= new ServiceState(nowMs));
   }
 
   private cell(service: ServiceState, route: string, method: string, statusClass: string, nowMs: number, count: number): SeriesCell {
@@ -253,6 +272,11 @@ export class RequestSeries {
     if (nowMs < this.nextServiceScanMs) return;
     this.nextServiceScanMs = nowMs + IDLE_SCAN_INTERVAL_MS;
     const idleBefore = nowMs - this.options.routeIdleMs;
-    for (const [name, state] of this.services) if (state.lastSeenMs <= idleBefore) this.services.delete(name);
+    for (const [name, state] of this.services) {
+      if (state.lastSeenMs > idleBefore) continue;
+      this.services.delete(name);
+      const tenant = this.tenants.get(splitTenantServiceKey(name).tenant ?? '');
+      if (tenant) tenant.services--;
+    }
   }
 }

@@ -33,6 +33,41 @@ describe('SliMatcher', () => {
     ]);
   });
 
+  it("counts a tenant's SLI only from that tenant's requests; an SLI without a tenant from every tenant's (issue 12)", () => {
+    const scoped = new SliMatcher(
+      [
+        { id: 'alpha/api', service: 'api', kind: 'availability', tenant: 'alpha' },
+        { id: 'beta/api', service: 'api', kind: 'availability', tenant: 'beta' },
+        { id: 'all-api', service: 'api', kind: 'availability' },
+      ],
+      bounds,
+    );
+    const ids = (fields: Partial<RequestObservation>) => collect((sink) => scoped.matchObservation(request(fields), 700_000, sink)).map((r) => r[0]);
+    expect(ids({ tenant: 'alpha' })).toEqual(['alpha/api', 'all-api']);
+    expect(ids({ tenant: 'beta', error: true })).toEqual(['beta/api', 'all-api']);
+    expect(ids({})).toEqual(['all-api']);
+    const histogram = { service: 'api', route: '/pay', method: 'POST', error: false, endTimeMs: 600_000, bucketCounts: [1, 0, 0, 0], count: 1, sumSeconds: 0.05, tenant: 'beta' };
+    expect(collect((sink) => scoped.matchHistogram(histogram, 700_000, sink)).map((r) => r[0])).toEqual(['beta/api', 'all-api']);
+  });
+
+  it('takes SLIs while running (slos.auto) and replaces one by id; a bad one is refused', () => {
+    const live = new SliMatcher([], bounds);
+    expect(live.empty).toBe(true);
+    live.add({ id: 'shop-latency', service: 'shop', kind: 'latency', latencyThresholdSeconds: 1 });
+    live.add({ id: 'shop-availability', service: 'shop', kind: 'availability' });
+    expect(collect((sink) => live.matchObservation(request({ service: 'shop', durationSeconds: 0.5 }), 700_000, sink))).toEqual([
+      ['shop-latency', 10, 1, 1],
+      ['shop-availability', 10, 1, 1],
+    ]);
+    live.add({ id: 'shop-latency', service: 'shop', kind: 'latency', latencyThresholdSeconds: 0.3 }); // learned: replaces
+    expect(live.definitions.map((d) => d.id)).toEqual(['shop-availability', 'shop-latency']);
+    expect(collect((sink) => live.matchObservation(request({ service: 'shop', durationSeconds: 0.5 }), 700_000, sink))).toEqual([
+      ['shop-availability', 10, 1, 1],
+      ['shop-latency', 10, 0, 1],
+    ]);
+    expect(() => live.add({ id: '', service: 'shop', kind: 'availability' })).toThrow('id is empty');
+  });
+
   it('matches route and method exactly', () => {
     expect(collect((sink) => matcher.matchObservation(request({ route: '/users/:id' }), 700_000, sink)).map((r) => r[0])).toEqual(['api-availability']);
     expect(collect((sink) => matcher.matchObservation(request({ method: 'GET' }), 700_000, sink)).map((r) => r[0])).toEqual(['api-availability']);

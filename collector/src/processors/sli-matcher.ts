@@ -2,6 +2,7 @@ import type { RequestObservation } from '../model/request.ts';
 import { statusClassOf } from './http-semantics.ts';
 import type { HistogramObservation } from './request-series.ts';
 import type { RequestSli, SliSink } from '../core/sli.ts';
+import { DEFAULT_TENANT } from '../core/tenant.ts';
 
 export type { RequestSli, SliSink };
 
@@ -15,6 +16,7 @@ interface CompiledSli {
   /** histogram buckets 0..thresholdBucket are at or under the threshold */
   thresholdBucket: number;
   filter: RequestSli['filter'];
+  tenant: string | undefined;
 }
 
 /** Events stamped further ahead than this are put in the current minute (sender clock skew). */
@@ -59,32 +61,63 @@ export function latencyThresholds(definitions: readonly RequestSli[]): number[] 
  */
 export class SliMatcher {
   private readonly byService = new Map<string, CompiledSli[]>();
-  readonly definitions: readonly RequestSli[];
+  private readonly all: RequestSli[] = [];
+  private readonly bounds: readonly number[];
 
   /** `bounds`: the histogram bounds histogram observations arrive on (seconds, ascending). */
   constructor(definitions: readonly RequestSli[], bounds: readonly number[]) {
     const problems = sliDefinitionProblems(definitions);
     if (problems.length > 0) throw new Error(`invalid SLI definitions:\n${problems.join('\n')}`);
-    this.definitions = definitions;
-    for (const d of definitions) {
-      const threshold = d.latencyThresholdSeconds ?? Infinity;
-      // The last bucket whose upper bound is <= threshold; with the threshold among the
-      // bounds (the pipeline merges them in) this is exact.
-      let thresholdBucket = -1;
-      for (let i = 0; i < bounds.length; i++) if (bounds[i]! <= threshold) thresholdBucket = i;
-      const compiled: CompiledSli = {
-        id: d.id,
-        route: d.route,
-        method: d.method,
-        latency: d.kind === 'latency',
-        threshold,
-        thresholdBucket,
-        filter: d.filter,
-      };
-      const list = this.byService.get(d.service);
-      if (list) list.push(compiled);
-      else this.byService.set(d.service, [compiled]);
+    this.bounds = bounds;
+    for (const d of definitions) this.compile(d);
+  }
+
+  get definitions(): readonly RequestSli[] {
+    return this.all;
+  }
+
+  /**
+   * Adds an SLI while running (slos.auto), or replaces the one with its id. Its latency
+   * threshold should be one of the bounds (histograms count exactly up to a bound).
+   */
+  add(definition: RequestSli): void {
+    const problems = sliDefinitionProblems([definition]);
+    if (problems.length > 0) throw new Error(`invalid SLI definition:\n${problems.join('\n')}`);
+    const at = this.all.findIndex((d) => d.id === definition.id);
+    if (at >= 0) {
+      const old = this.all[at]!;
+      this.all.splice(at, 1);
+      const list = this.byService.get(old.service);
+      if (list) {
+        const kept = list.filter((c) => c.id !== old.id);
+        if (kept.length > 0) this.byService.set(old.service, kept);
+        else this.byService.delete(old.service);
+      }
     }
+    this.compile(definition);
+  }
+
+  private compile(d: RequestSli): void {
+    const bounds = this.bounds;
+    this.all.push(d);
+    const threshold = d.latencyThresholdSeconds ?? Infinity;
+    // The last bucket whose upper bound is <= threshold; with the threshold among the
+    // bounds (the pipeline merges them in) this is exact.
+    let thresholdBucket = -1;
+    for (let i = 0; i < bounds.length; i++) if (bounds[i]! <= threshold) thresholdBucket = i;
+    const compiled: CompiledSli = {
+      id: d.id,
+      route: d.route,
+      method: d.method,
+      latency: d.kind === 'latency',
+      threshold,
+      thresholdBucket,
+      filter: d.filter,
+      tenant: d.tenant,
+    };
+    const list = this.byService.get(d.service);
+    if (list) list.push(compiled);
+    else this.byService.set(d.service, [compiled]);
   }
 
   get empty(): boolean {
@@ -96,8 +129,11 @@ export class SliMatcher {
     const slis = this.byService.get(observation.service);
     if (!slis) return;
     const count = observation.count ?? 1;
+    const tenant = observation.tenant;
     let minute = -1;
     for (const sli of slis) {
+      // issue 12: a tenant's SLI counts only its own tenant's requests
+      if (sli.tenant !== undefined && sli.tenant !== (tenant ?? DEFAULT_TENANT)) continue;
       if (sli.route !== undefined && sli.route !== observation.route) continue;
       if (sli.method !== undefined && sli.method !== observation.method) continue;
       if (sli.latency && !latencyKnown) continue;
@@ -111,8 +147,10 @@ export class SliMatcher {
   matchHistogram(histogram: HistogramObservation, nowMs: number, sink: SliSink): void {
     const slis = this.byService.get(histogram.service);
     if (!slis || histogram.count <= 0) return;
+    const tenant = histogram.tenant;
     let minute = -1;
     for (const sli of slis) {
+      if (sli.tenant !== undefined && sli.tenant !== (tenant ?? DEFAULT_TENANT)) continue;
       if (sli.route !== undefined && sli.route !== histogram.route) continue;
       if (sli.method !== undefined && sli.method !== histogram.method) continue;
       if (sli.filter && !sli.filter(seriesLabels(histogram))) continue;

@@ -3,9 +3,9 @@ import type { Logger } from '../core/logger.ts';
 import type { Registry } from 'prom-client';
 import type { Batch } from '@lookout/otlp';
 import type { RejectRecord } from '../pipeline/record-rejections.ts';
-import { registerSliStoreMetrics, SliStore, type SliConfig } from '../store/index.ts';
+import { registerSliStoreMetrics, SliStore, type SliBucketStore, type SliConfig } from '../store/index.ts';
 import type { RequestSeriesConfig } from './config.ts';
-import { RequestPipeline } from './request-pipeline.ts';
+import { RequestPipeline, type CountOnly } from './request-pipeline.ts';
 import type { RequestSli } from './sli-matcher.ts';
 import type { RouteTemplater } from './span-observation.ts';
 
@@ -13,8 +13,12 @@ export interface SliPipelineOptions {
   requestSeries: RequestSeriesConfig;
   sli: SliConfig;
   definitions: readonly RequestSli[];
+  /** open the store even without definitions: SLIs are added while running (slos.auto) */
+  storeAlways?: boolean;
   /** SQLite file of the SLI store, usually `<storage.dataDir>/sli.sqlite`; only opened when there are SLIs */
   storeFile: string;
+  /** opens another store instead of the SQLite file (storage.backend: postgres: the shared one) */
+  openStore?: (retentionMinutes: number) => SliBucketStore;
   registry: Registry;
   templateRoute: RouteTemplater;
   now: () => number;
@@ -29,13 +33,14 @@ export interface SliPipelineOptions {
 export interface SliPipeline {
   pipeline: RequestPipeline;
   /** undefined when no SLI is defined: the request series need no disk */
-  store: SliStore | undefined;
-  consumeTraces(batch: Batch<'traces'>): void;
-  consumeMetrics(batch: Batch<'metrics'>): void;
+  store: SliBucketStore | undefined;
+  /** `only`: part of the counting for a replayed batch (RequestPipeline's CountOnly) */
+  consumeTraces(batch: Batch<'traces'>, only?: CountOnly): void;
+  consumeMetrics(batch: Batch<'metrics'>, only?: CountOnly): void;
   /** writes buffered SLI increments now; false (and logged, counted) when SQLite failed or there is no store */
   flush(): boolean;
-  /** final flush, then closes the store */
-  close(): void;
+  /** final flush, then closes the store; a store that writes asynchronously resolves when its last write is done */
+  close(): void | Promise<void>;
 }
 
 export function sliStoreFile(dataDir: string): string {
@@ -48,9 +53,10 @@ export function sliStoreFile(dataDir: string): string {
  */
 export function startSliPipeline(options: SliPipelineOptions): SliPipeline {
   const { now, logger } = options;
-  const store =
-    options.definitions.length > 0
-      ? new SliStore({ file: options.storeFile, retentionMinutes: Math.ceil(options.sli.retention / 60_000) })
+  const retentionMinutes = Math.ceil(options.sli.retention / 60_000);
+  const store: SliBucketStore | undefined =
+    options.definitions.length > 0 || options.storeAlways
+      ? (options.openStore?.(retentionMinutes) ?? new SliStore({ file: options.storeFile, retentionMinutes }))
       : undefined;
   const pipeline = new RequestPipeline({
     config: options.requestSeries,
@@ -61,8 +67,10 @@ export function startSliPipeline(options: SliPipelineOptions): SliPipeline {
     startedAtMs: now(),
   });
   const reject = options.rejectRecord;
-  const consumeTraces = (batch: Batch<'traces'>) => pipeline.consumeTraces(batch.data, now(), reject?.traces);
-  const consumeMetrics = (batch: Batch<'metrics'>) => pipeline.consumeMetrics(batch.data, now(), reject?.metrics);
+  // the batch's tenant goes with every request it holds (issue 12)
+  // a replayed batch had its bad records rejected (counted) by the process that took it first
+  const consumeTraces = (batch: Batch<'traces'>, only?: CountOnly) => pipeline.consumeTraces(batch.data, now(), only ? undefined : reject?.traces, batch.tenant, only);
+  const consumeMetrics = (batch: Batch<'metrics'>, only?: CountOnly) => pipeline.consumeMetrics(batch.data, now(), only ? undefined : reject?.metrics, batch.tenant, only);
   if (!store) return { pipeline, store, consumeTraces, consumeMetrics, flush: () => false, close() {} };
 
   const storeMetrics = registerSliStoreMetrics(options.registry, store, () => pipeline.matcher.definitions);
@@ -103,6 +111,7 @@ export function startSliPipeline(options: SliPipelineOptions): SliPipeline {
       clearTimer(timer as never);
       flush();
       store.close();
+      return store.drain?.();
     },
   };
 }

@@ -3,7 +3,7 @@ import type { Logger as PinoLogger } from 'pino';
 import type { ComponentFactory } from '../component/component.ts';
 import type { GrafanaConfig } from './config.ts';
 import { grafanaConfigSchema } from './config.ts';
-import { startGrafanaProvisioning, type GrafanaProvisioning } from './wiring.ts';
+import type { GrafanaProvisioning } from './wiring.ts';
 
 export interface GrafanaProvisionerLinks {
   slos: readonly SloDefinition[];
@@ -15,7 +15,7 @@ export interface GrafanaProvisionerLinks {
 export interface GrafanaProvisionerComponent {
   /** set once started */
   provisioning: GrafanaProvisioning | undefined;
-  start(): void;
+  start(): Promise<void>;
   shutdown(): Promise<void>;
 }
 
@@ -32,7 +32,9 @@ export const grafanaProvisionerComponent: ComponentFactory<GrafanaConfig, Grafan
   create(context, config, links) {
     const component: GrafanaProvisionerComponent = {
       provisioning: undefined,
-      start() {
+      async start() {
+        // the dashboard generator (and the Grafana SDK under it) is loaded only when provisioning is on: about 20 MiB of RSS otherwise idle
+        const { startGrafanaProvisioning } = await import('./wiring.ts');
         component.provisioning = startGrafanaProvisioning({
           config,
           slos: links.slos,

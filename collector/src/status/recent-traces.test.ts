@@ -138,6 +138,22 @@ describe('RecentTraces store (SQLite)', () => {
     expect(traces.list({ reason: 'slow' }).map((t) => t.traceId)).toContain(hex(200, 32));
   });
 
+  it('past its scan budget a repeated span costs nothing, and a late child of a kept trace is still added', () => {
+    const clock = { now: 1000 };
+    const traces = store({ slowScanSpansPerSecond: 10 }, clock);
+    const healthy = (from: number, count: number) => Array.from({ length: count }, (_, i) => span(from + i, from + i, 0, { route: '/a' }));
+    const failed = span(999, 999, 0, { route: '/a', status: 500 });
+    traces.consume(batch('api', [...healthy(100, 50), failed]));
+    const bytes = traces.storedBytes;
+    // the same body again (a sender's retry): nothing new is written
+    traces.consume(batch('api', [...healthy(100, 50), failed]));
+    expect(traces.storedBytes).toBe(bytes);
+    // a child of the kept error trace arrives later among healthy spans: it joins its trace
+    traces.consume(batch('api', [...healthy(300, 50), span(999, 1000, 999)]));
+    expect(traces.storedBytes).toBeGreaterThan(bytes);
+    expect(traces.list().map((t) => t.traceId)).toEqual([hex(999, 32)]);
+  });
+
   it('stays within maxTraces and maxBytes, oldest out first', () => {
     const clock = { now: 0 };
     const traces = store({ maxTraces: 3 }, clock);

@@ -280,23 +280,28 @@ export class RecentTraces {
       this.scanAllowance -= spans;
       return data;
     }
-    const wanted = new Set<string>();
+    // Per span, not per trace: a span already stored (a sender's retry, a benchmark's
+    // repeated body) is dropped here, so a stored trace does not pull its old spans
+    // through grouping and validation again.
+    let kept: TracesData['resourceSpans'] | undefined;
     for (const resourceSpans of data.resourceSpans) {
+      let keptScopes: TracesData['resourceSpans'][number]['scopeSpans'] | undefined;
       for (const scopeSpans of resourceSpans.scopeSpans) {
-        for (const span of scopeSpans.spans) {
-          const status = span.attributes['http.response.status_code'];
-          if (span.status.code === StatusCode.ERROR || (typeof status === 'number' && status >= 500)) wanted.add(span.traceId);
-          else if (this.stored.has(span.traceId) || this.pending.has(span.traceId)) wanted.add(span.traceId);
-        }
+        let wanted: typeof scopeSpans.spans | undefined;
+        for (const span of scopeSpans.spans) if (this.wantedPastBudget(span)) (wanted ??= []).push(span);
+        if (wanted) (keptScopes ??= []).push({ ...scopeSpans, spans: wanted });
       }
+      if (keptScopes) (kept ??= []).push({ ...resourceSpans, scopeSpans: keptScopes });
     }
-    if (wanted.size === 0 && this.pending.size === 0) return undefined;
-    return {
-      resourceSpans: data.resourceSpans.map((resourceSpans) => ({
-        ...resourceSpans,
-        scopeSpans: resourceSpans.scopeSpans.map((scopeSpans) => ({ ...scopeSpans, spans: scopeSpans.spans.filter((span) => wanted.has(span.traceId)) })),
-      })),
-    };
+    return kept && { resourceSpans: kept };
+  }
+
+  /** Past the scan budget: spans not yet stored of error traces and of traces kept or waiting for their root. */
+  private wantedPastBudget(span: TracesData['resourceSpans'][number]['scopeSpans'][number]['spans'][number]): boolean {
+    if (this.stored.has(span.traceId)) return !this.spanIdsOf.get(span.traceId)?.has(span.spanId);
+    if (this.pending.has(span.traceId)) return true;
+    const status = span.attributes['http.response.status_code'];
+    return span.status.code === StatusCode.ERROR || (typeof status === 'number' && status >= 500);
   }
 
   private isStored(traceId: string): boolean {
