@@ -23,7 +23,10 @@
  *
  * The syslog-ng configurations are beside this file: bench/logs-e2e/syslog-ng-*.conf.
  *
- *   npx tsx bench/logs-e2e.ts [lines, default 1000000]
+ *   npx tsx bench/logs-e2e.ts [lines, default 1000000] [access|mixed|loggen …, default all]
+ *
+ * BENCH_CHILD_NODE_ARGS are given to the agent's and the collector's node (e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them).
  */
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -31,10 +34,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { recordFigure } from './lib/figures.ts';
+import { accessLine, mixedLine, prng } from './lib/log-lines.ts';
 import { cpuSeconds, freePort, metricSum, startProcess, stop, waitFor, type Started } from './lib/processes.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/**
+ * LOGS_E2E_BASELINE=/path/to/another/checkout also runs that checkout's agent and
+ * collector on the file cases, in the same run: a before/after ratio on the same input
+ * and the same machine load.
+ */
+const BASELINE = process.env.LOGS_E2E_BASELINE;
 const LINES = Number(process.argv[2] ?? 1_000_000);
+/** Cases to run by their first word (access, mixed, loggen); all by default. */
+const ONLY = process.argv.slice(3);
 const DONE_TIMEOUT_MS = 600_000;
 
 function need(binary: string, pkg: string): string {
@@ -49,39 +61,10 @@ if (!existsSync('/usr/share/syslog-ng/include/scl/apache/apache.conf')) {
 
 // ------------------------------------------------------------------ input files
 
-/** Deterministic PRNG so every run parses the same lines. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const ROUTES = ['/', '/api/cart', '/api/cart/items/{id}', '/api/checkout', '/users/{id}', '/static/app.{id}.js', '/search?q=shoes', '/health'];
-const AGENTS = ['Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36', 'curl/8.5.0', 'kube-probe/1.29'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
 interface Expected {
   lines: number;
   requests: number;
   errors: number;
-}
-
-function accessLine(random: () => number, t: number): { line: string; status: number } {
-  const route = ROUTES[Math.floor(random() * ROUTES.length)]!.replace('{id}', String(Math.floor(random() * 100_000)));
-  const r = random();
-  const status = r < 0.03 ? 503 : r < 0.05 ? 500 : r < 0.1 ? 404 : r < 0.15 ? 302 : 200;
-  const d = new Date(t);
-  const stamp = `${String(d.getUTCDate()).padStart(2, '0')}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}:${String(d.getUTCSeconds()).padStart(2, '0')} +0000`;
-  const method = random() < 0.8 ? 'GET' : 'POST';
-  const ip = `10.${Math.floor(random() * 255)}.${Math.floor(random() * 255)}.${Math.floor(random() * 255)}`;
-  const agent = AGENTS[Math.floor(random() * AGENTS.length)];
-  const line = `${ip} - - [${stamp}] "${method} ${route} HTTP/1.1" ${status} ${Math.floor(random() * 50_000)} "-" "${agent}" ${(random() * 0.8).toFixed(3)}`;
-  return { line, status };
 }
 
 async function writeLines(path: string, count: number, make: (i: number) => string): Promise<void> {
@@ -117,22 +100,12 @@ async function mixedFile(path: string, count: number): Promise<Expected> {
   let requests = 0;
   let errors = 0;
   await writeLines(path, count, (i) => {
-    const t = start + i * 10;
-    const iso = new Date(t).toISOString();
-    switch (Math.floor(i / 1000) % 4) {
-      case 0:
-        return JSON.stringify({ level: random() < 0.05 ? 50 : 30, time: t, pid: 4242, hostname: 'web-1', msg: `order ${i} placed`, orderId: i, durationMs: Math.floor(random() * 300) });
-      case 1:
-        return `time=${iso} level=${random() < 0.05 ? 'error' : 'info'} msg="cache refresh" keys=${Math.floor(random() * 1000)} took=${Math.floor(random() * 90)}ms`;
-      case 2:
-        return `<165>1 ${iso} web-1 billing 4242 ID47 - invoice ${i} sent to customer ${Math.floor(random() * 10_000)}`;
-      default: {
-        const { line, status } = accessLine(random, t);
-        requests++;
-        if (status >= 500) errors++;
-        return line;
-      }
+    const { line, status } = mixedLine(random, i, start);
+    if (status !== undefined) {
+      requests++;
+      if (status >= 500) errors++;
     }
+    return line;
   });
   return { lines: count, requests, errors };
 }
@@ -151,7 +124,17 @@ interface Outcome {
   errors?: number;
 }
 
-async function startCollector(dir: string): Promise<{ process: Started; url: string; syslogPort: number }> {
+/**
+ * Log records the log-metrics consumer took (it counts them synchronously as it takes
+ * them), from /api/v1/pipeline: polled every 100 ms, the full /metrics exposition (a
+ * few hundred request series) would be a sizeable share of the collector's CPU here.
+ */
+async function logRecordsCounted(url: string): Promise<number> {
+  const pipeline = (await (await fetch(`${url}/api/v1/pipeline`)).json()) as { components: Array<{ id: string; itemsIn: number }> };
+  return pipeline.components.find((c) => c.id === 'log-metrics')?.itemsIn ?? 0;
+}
+
+async function startCollector(dir: string, root = ROOT): Promise<{ process: Started; url: string; syslogPort: number }> {
   const httpPort = await freePort();
   const syslogPort = await freePort();
   const config = join(dir, 'lookout.yaml');
@@ -168,15 +151,15 @@ async function startCollector(dir: string): Promise<{ process: Started; url: str
       '',
     ].join('\n'),
   );
-  const process = startProcess(globalThis.process.execPath, [join(ROOT, 'collector/bin/lookout.mjs'), 'collector', '--config', config]);
+  const process = startProcess(globalThis.process.execPath, [join(root, 'collector/bin/lookout.mjs'), 'collector', '--config', config]);
   const url = `http://127.0.0.1:${httpPort}`;
   await waitFor('collector ready', async () => ((await fetch(`${url}/readyz`).catch(() => undefined))?.ok ? true : undefined), 60_000, [process]);
   return { process, url, syslogPort };
 }
 
-async function lookoutFile(name: string, source: string, expected: Expected): Promise<Outcome> {
+async function lookoutFile(name: string, source: string, expected: Expected, root = ROOT): Promise<Outcome> {
   const dir = mkdtempSync(join(tmpdir(), `lookout-e2e-${name}-`));
-  const collector = await startCollector(dir);
+  const collector = await startCollector(dir, root);
   const watched = join(dir, 'logs');
   mkdirSync(watched);
   const agentConfig = join(dir, 'agent.yaml');
@@ -193,7 +176,7 @@ async function lookoutFile(name: string, source: string, expected: Expected): Pr
       '',
     ].join('\n'),
   );
-  const agent = startProcess(process.execPath, [join(ROOT, 'agents/host/bin/lookout-agent.mjs'), '--config', agentConfig]);
+  const agent = startProcess(process.execPath, [join(root, 'agents/host/bin/lookout-agent.mjs'), '--config', agentConfig]);
   try {
     await waitFor('agent started', () => (agent.output().includes('lookout-agent started') ? true : undefined), 60_000, [agent]);
     const agentBefore = cpuSeconds(agent.child.pid!);
@@ -202,7 +185,7 @@ async function lookoutFile(name: string, source: string, expected: Expected): Pr
     renameSync(source, join(watched, 'app.log'));
     await waitFor(
       `${name}: Lookout counted ${expected.lines} lines`,
-      async () => ((await metricSum(collector.url, 'lookout_log_records_total')) >= expected.lines ? true : undefined),
+      async () => ((await logRecordsCounted(collector.url)) >= expected.lines ? true : undefined),
       DONE_TIMEOUT_MS,
       [agent, collector.process],
     );
@@ -290,8 +273,10 @@ async function peerFile(name: string, source: string, expected: Expected, mode: 
   }
 }
 
+// loggen stops after --interval seconds (10 by default) even short of --number: on a busy
+// machine it sent a fifth of the messages and the bench waited for the rest.
 function loggen(port: number, count: number): void {
-  const result = spawnSync(LOGGEN, ['--inet', '--stream', '--syslog-proto', '--size', '200', '--rate', '10000000', '--number', String(count), '--quiet', '127.0.0.1', String(port)], {
+  const result = spawnSync(LOGGEN, ['--inet', '--stream', '--syslog-proto', '--size', '200', '--rate', '10000000', '--interval', '600', '--number', String(count), '--quiet', '127.0.0.1', String(port)], {
     encoding: 'utf8',
     timeout: DONE_TIMEOUT_MS,
   });
@@ -307,7 +292,7 @@ async function lookoutLoggen(count: number): Promise<Outcome> {
     loggen(collector.syslogPort, count);
     await waitFor(
       'Lookout counted the loggen messages',
-      async () => ((await metricSum(collector.url, 'lookout_log_records_total')) >= count ? true : undefined),
+      async () => ((await logRecordsCounted(collector.url)) >= count ? true : undefined),
       DONE_TIMEOUT_MS,
       [collector.process],
     );
@@ -358,14 +343,31 @@ try {
         o.split ? `   (CPU s: ${Object.entries(o.split).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')})` : ''
       }`,
     );
-  const cases: Array<{ name: string; lookout: () => Promise<Outcome>; peer: () => Promise<Outcome>; expected?: Expected; goal?: boolean }> = [
-    { name: 'access file', lookout: () => lookoutFile('access', accessPath, access), peer: () => peerFile('access', accessPath, access, 'access'), expected: access, goal: true },
-    { name: 'mixed file', lookout: () => lookoutFile('mixed', mixedPath, mixed), peer: () => peerFile('mixed', mixedPath, mixed, 'mixed'), expected: mixed },
+  const cases: Array<{ name: string; lookout: () => Promise<Outcome>; peer: () => Promise<Outcome>; baseline?: (root: string) => Promise<Outcome>; expected?: Expected; goal?: boolean }> = [
+    {
+      name: 'access file',
+      lookout: () => lookoutFile('access', accessPath, access),
+      peer: () => peerFile('access', accessPath, access, 'access'),
+      baseline: (root) => lookoutFile('access', accessPath, access, root),
+      expected: access,
+      goal: true,
+    },
+    {
+      name: 'mixed file',
+      lookout: () => lookoutFile('mixed', mixedPath, mixed),
+      peer: () => peerFile('mixed', mixedPath, mixed, 'mixed'),
+      baseline: (root) => lookoutFile('mixed', mixedPath, mixed, root),
+      expected: mixed,
+    },
     { name: 'loggen TCP syslog', lookout: () => lookoutLoggen(LINES), peer: () => peerLoggen(LINES) },
   ];
   for (const c of cases) {
+    if (ONLY.length > 0 && !ONLY.includes(c.name.split(' ')[0]!)) continue;
+    const before = BASELINE && c.baseline ? await c.baseline(BASELINE) : undefined;
+    if (before) row(`${c.name}: Lookout, baseline`, before);
     const lookout = await c.lookout();
     row(`${c.name}: Lookout`, lookout);
+    if (before) console.log(`${c.name}: Lookout ÷ baseline checkout (LOGS_E2E_BASELINE) lines per CPU-second ${(lookout.lines / lookout.cpu / (before.lines / before.cpu)).toFixed(2)}`);
     const peer = await c.peer();
     row(`${c.name}: syslog-ng`, peer);
     const ratio = lookout.lines / lookout.cpu / (peer.lines / peer.cpu);

@@ -7,11 +7,9 @@
  *
  *   npx tsx --conditions=lookout-source bench/sli-ingest.ts [seconds per case, default 4]
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { parseConfig } from '../collector/src/config/load.ts';
 import { startCollector, type RunningCollector } from '../collector/src/collector.ts';
@@ -19,9 +17,9 @@ import { templateRoute } from '../collector/src/logs/index.ts';
 import { decodeTracesProtobuf } from '@lookout/otlp';
 import { requestSeriesConfigSchema, RequestPipeline } from '../collector/src/processors/index.ts';
 import { recordFigure } from './lib/figures.ts';
+import { loadInProcessCollector } from './lib/http-load.ts';
 import { serverSpans } from './lib/server-spans.ts';
 
-const run = promisify(execFile);
 const seconds = Number(process.argv[2] ?? 4);
 const SPANS_PER_REQUEST = 1000;
 const ROUNDS = 2;
@@ -38,22 +36,9 @@ interface Measure {
 
 async function measure(collector: RunningCollector, file: string, seen: () => number): Promise<Measure> {
   const before = seen();
-  const cpuBefore = process.cpuUsage();
-  const wallBefore = process.hrtime.bigint();
-  const { stdout } = await run(process.execPath, [
-    new URL('./lib/http-load.mjs', import.meta.url).pathname,
-    `${collector.httpUrl}/v1/traces`,
-    'application/x-protobuf',
-    file,
-    '8',
-    String(seconds * 1000),
-  ]);
-  await collector.queue.idle();
-  const cpu = process.cpuUsage(cpuBefore);
-  const wall = Number(process.hrtime.bigint() - wallBefore) / 1e9;
+  const { counts, cpuSeconds, wallSeconds } = await loadInProcessCollector(`${collector.httpUrl}/v1/traces`, 'application/x-protobuf', file, seconds, () => collector.queue.idle());
   const spans = seen() - before;
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  return { perCore: spans / cpuSeconds, wall: spans / wall, cpuShare: cpuSeconds / wall, ...(JSON.parse(stdout) as { ok: number; refused: number; failed: number }) };
+  return { perCore: spans / cpuSeconds, wall: spans / wallSeconds, cpuShare: cpuSeconds / wallSeconds, ok: counts.ok, refused: counts.refused, failed: counts.failed };
 }
 
 function derivationOnly(body: Buffer): number {
@@ -87,10 +72,11 @@ async function main() {
   const body = Buffer.from(ProtobufTraceSerializer.serializeRequest(serverSpans(SPANS_PER_REQUEST))!);
   const file = join(dir, 'spans.bin');
   writeFileSync(file, body);
-  const base = 'receivers:\n  otlp:\n    http: { port: 0, maxBodyBytes: 64MiB }\n    grpc: { enabled: false }\nlog: { level: warn }\n';
+  // durability memory: this bench measures the series' cost, bench/ingest-durability.ts the write-ahead log's
+  const base = 'receivers:\n  otlp:\n    http: { port: 0, maxBodyBytes: 64MiB }\n    grpc: { enabled: false }\nlog: { level: warn }\npipeline: { durability: memory }\n';
 
   let ingestOnlySeen = 0;
-  const ingestOnly = await startCollector(parseConfig(base + 'requestSeries: { enabled: false }\n'), {
+  const ingestOnly = await startCollector(parseConfig(base + `storage: { dataDir: ${JSON.stringify(join(dir, 'ingest-only'))} }\n` + 'requestSeries: { enabled: false }\n'), {
     consumers: [{ signal: 'traces', name: 'count', consume: (batch) => void (ingestOnlySeen += batch.items) }],
   });
   let withSeriesSeen = 0;

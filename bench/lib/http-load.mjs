@@ -12,8 +12,11 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
 const target = new URL(url);
 const deadline = Date.now() + durationMs;
 const counts = { ok: 0, refused: 0, failed: 0 };
+/** milliseconds from sending to the answer of each acknowledged request */
+const latencies = [];
 
 function once() {
+  const started = performance.now();
   return new Promise((resolve) => {
     const request = http.request(
       { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent,
@@ -21,7 +24,10 @@ function once() {
       (response) => {
         response.resume();
         response.on('end', () => {
-          if (response.statusCode === 200) counts.ok++;
+          if (response.statusCode === 200) {
+            counts.ok++;
+            latencies.push(performance.now() - started);
+          }
           else if (response.statusCode === 429 || response.statusCode === 503) counts.refused++;
           else counts.failed++;
           resolve();
@@ -42,4 +48,6 @@ async function worker() {
 
 await Promise.all(Array.from({ length: concurrency }, worker));
 agent.destroy();
-process.stdout.write(JSON.stringify(counts));
+latencies.sort((a, b) => a - b);
+const percentile = (p) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] : 0);
+process.stdout.write(JSON.stringify({ ...counts, p50Ms: percentile(0.5), p99Ms: percentile(0.99) }));

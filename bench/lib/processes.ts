@@ -31,6 +31,8 @@ export interface Started {
 }
 
 export function startProcess(command: string, args: string[], cwd = ROOT): Started {
+  // BENCH_CHILD_NODE_ARGS ('--cpu-prof --cpu-prof-dir=/tmp/prof') go to every Node child, e.g. to profile them
+  if (command === process.execPath && process.env.BENCH_CHILD_NODE_ARGS) args = [...process.env.BENCH_CHILD_NODE_ARGS.split(' ').filter(Boolean), ...args];
   const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
   let output = '';
   const keep = (chunk: Buffer) => {

@@ -3,7 +3,8 @@
  * bin, tailing a file and sending logs and host metrics must not load the collector's
  * server code (fastify, better-sqlite3, pg, grpc-js). A recorder preloaded with
  * `node --import` writes every module the child resolves; the second case runs the same
- * recorder over an import of the collector to show it does see those packages.
+ * recorder over an import of the collector to show it does see those packages. A collector
+ * started without `grafana:` or PostgreSQL loads neither the dashboard generator nor pg.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,6 +38,8 @@ interface Run {
 
 interface RecordedChild {
   stop(): void;
+  /** what it printed so far */
+  output(): string;
   done: Promise<Run>;
 }
 
@@ -60,7 +63,7 @@ function runRecorded(args: string[], log: string, timeoutMs: number): RecordedCh
       resolve({ code, output });
     }),
   );
-  return { stop: () => child.kill('SIGTERM'), done };
+  return { stop: () => child.kill('SIGTERM'), output: () => output, done };
 }
 
 describe('lookout-agent footprint', () => {
@@ -134,6 +137,54 @@ describe('lookout-agent footprint', () => {
     ).done;
     expect(run.code, run.output).toBe(0);
     const loaded = loadedPackages(log);
-    for (const name of SERVER_PACKAGES) expect(loaded, `${name} was not seen`).toContain(name);
+    // pg and grpc-js are loaded on demand (PostgreSQL probe or storage; a gRPC receiver or
+    // exporter that starts), so importing the collector no longer brings them
+    for (const name of SERVER_PACKAGES.filter((n) => n !== 'pg' && n !== '@grpc/grpc-js')) expect(loaded, `${name} was not seen`).toContain(name);
+  });
+});
+
+describe('collector footprint', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'lookout-collector-footprint-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Starts `lookout collector` on `receivers` with a module recorder; stops it once it says it listens; the packages it loaded. */
+  async function packagesOfCollector(name: string, receivers: string): Promise<{ loaded: Set<string>; log: string }> {
+    const config = join(dir, `${name}.yaml`);
+    writeFileSync(config, [receivers, `storage: { dataDir: ${join(dir, `data-${name}`)} }`, 'log: { level: info }'].join('\n'));
+    const log = join(dir, `${name}-modules.log`);
+    const collector = runRecorded([join(ROOT, 'collector/bin/lookout.mjs'), 'collector', '--config', config], log, 30_000);
+    // started once it says it listens (every component built and started); then a clean stop
+    const started = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 25_000);
+      void collector.done.then(() => resolve(false));
+      const poll = setInterval(() => {
+        if (!collector.output().includes('collector listening')) return;
+        clearInterval(poll);
+        clearTimeout(timer);
+        resolve(true);
+      }, 50);
+    });
+    collector.stop();
+    const run = await collector.done;
+    expect(started, run.output).toBe(true);
+    return { loaded: loadedPackages(log), log };
+  }
+
+  it('a collector without grafana: or PostgreSQL loads neither the dashboard generator nor pg (about 10 MiB of heap at idle)', async () => {
+    const { loaded, log } = await packagesOfCollector('grpc-on', 'receivers: { otlp: { http: { port: 0 }, grpc: { port: 0 } } }');
+    expect(loaded).toContain('fastify');
+    expect(loaded).toContain('better-sqlite3');
+    expect(loaded).toContain('@grpc/grpc-js'); // its gRPC receiver started
+    for (const name of ['pg', '@grafana/grafana-foundation-sdk']) expect(loaded, `${name} was loaded`).not.toContain(name);
+    expect(readFileSync(log, 'utf8')).not.toMatch(/\/dashboards\/(src|dist)\/index\.(ts|js)/);
+  });
+
+  it('a collector with gRPC turned off and no gRPC exporter does not load grpc-js', async () => {
+    const { loaded } = await packagesOfCollector('grpc-off', 'receivers: { otlp: { http: { port: 0 }, grpc: { enabled: false } } }');
+    expect(loaded).toContain('fastify');
+    expect(loaded, '@grpc/grpc-js was loaded').not.toContain('@grpc/grpc-js');
   });
 });
