@@ -236,3 +236,60 @@ describe('docker-compose stack files', () => {
     for (const request of demoRequests) expect(measured, `demo route ${request.service} ${request.method} ${request.route} has an SLO`).toContain(`${request.service} ${request.method} ${request.route}`);
   });
 });
+
+describe('HA example: two collectors behind HAProxy on PostgreSQL (docker-compose.ha.yml)', () => {
+  const ha = parse(readFileSync(`${root}docker-compose.ha.yml`, 'utf8'), { merge: true }) as Compose;
+  const haproxyCfg = readFileSync(`${root}collector/deploy/ha/haproxy.cfg`, 'utf8');
+
+  it('is structurally valid: pinned images, declared volumes, existing mounts, dependencies that exist', () => {
+    expect(Object.keys(ha.services).sort()).toEqual(['alert-console', 'collector-a', 'collector-b', 'lb', 'postgres']);
+    for (const [name, service] of Object.entries(ha.services)) {
+      // PostgreSQL numbers its releases major.minor (15.10 is a patch release of 15)
+      if (!service.build) expect(service.image, `${name}: image pinned by version`).toMatch(name === 'postgres' ? /^postgres:\d+\.\d+$/ : PINNED);
+      for (const volume of service.volumes ?? []) {
+        const [source] = volume.split(':');
+        if (source!.startsWith('./')) expect(existsSync(`${root}${source!.slice(2)}`), `${name}: ${source} exists`).toBe(true);
+        else expect(Object.keys(ha.volumes), `${name}: volume ${source} is declared`).toContain(source);
+      }
+      for (const [dependency, { condition }] of Object.entries(service.depends_on ?? {})) {
+        expect(Object.keys(ha.services), `${name} depends on ${dependency}`).toContain(dependency);
+        if (condition === 'service_healthy') expect(ha.services[dependency]!.healthcheck, `${dependency} has a health check`).toBeDefined();
+      }
+    }
+    // only the balancer is published; each collector keeps its own write-ahead log
+    expect(ha.services.lb!.ports).toEqual(['4317:4317', '4318:4318']);
+    expect(ha.services['collector-a']!.ports).toBeUndefined();
+    expect(ha.services['collector-a']!.volumes).not.toEqual(ha.services['collector-b']!.volumes);
+    expect(ha.services['collector-a']!.environment!.LOOKOUT_REPLICA).not.toBe(ha.services['collector-b']!.environment!.LOOKOUT_REPLICA);
+  });
+
+  it("the collectors' config passes `lookout config check` with their environment, on the PostgreSQL backend", () => {
+    const env = ha.services['collector-a']!.environment!;
+    const output = execFileSync(process.execPath, ['--import', 'tsx', '--conditions=lookout-source', 'collector/src/cli.ts', 'config', 'check', 'collector/deploy/ha/lookout.ha.yaml'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+    });
+    expect(output).toMatch(/lookout\.ha\.yaml: OK/);
+    const config = parseConfig(readFileSync(`${root}collector/deploy/ha/lookout.ha.yaml`, 'utf8'), 'lookout.ha.yaml', env);
+    expect(config.storage.backend).toBe('postgres');
+    expect(config.storage.postgres!.url).toBe(env.LOOKOUT_POSTGRES_URL);
+    expect(new URL(config.storage.postgres!.url).hostname).toBe('postgres');
+    const webhook = new URL(config.notify.receivers.webhook[0]!.url);
+    expect(Object.keys(ha.services)).toContain(webhook.hostname);
+  });
+
+  it('haproxy.cfg passes `haproxy -c`, balances both collectors on both OTLP ports and checks /readyz', () => {
+    const servers = [...haproxyCfg.matchAll(/^\s+server (\S+) (\S+):(\d+) check(?: port (\d+))?/gm)].map((m) => ({ host: m[2]!, port: m[3]!, checkPort: m[4] }));
+    expect(servers.map((s) => `${s.host}:${s.port}`).sort()).toEqual(['collector-a:4317', 'collector-a:4318', 'collector-b:4317', 'collector-b:4318']);
+    for (const server of servers) expect(Object.keys(ha.services)).toContain(server.host);
+    for (const server of servers.filter((s) => s.port === '4317')) expect(server.checkPort).toBe('4318');
+    expect(haproxyCfg.match(/option httpchk GET \/readyz/g)).toHaveLength(2);
+    expect([...haproxyCfg.matchAll(/^\s+bind :(\d+)/gm)].map((m) => `${m[1]}:${m[1]}`).sort()).toEqual([...ha.services.lb!.ports!].sort());
+    const haproxy = requireBinary('haproxy', 'haproxy');
+    if (!haproxy) return;
+    const check = spawnSync(haproxy, ['-c', '-f', `${root}collector/deploy/ha/haproxy.cfg`], { encoding: 'utf8' });
+    expect(check.stdout + check.stderr).toMatch(/Configuration file is valid/);
+    expect(check.status).toBe(0);
+  });
+});

@@ -7,7 +7,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAlertmanager, type RunningAlertmanager } from './helpers/alertmanager.ts';
 import { ARTIFACTS, launchChromium } from './helpers/browser.ts';
-import { startWebhookSink, type SinkRequest, type WebhookSink } from './helpers/webhook-sink.ts';
+import { startWebhookSink, webhookAlerts, type WebhookAlert, type WebhookSink } from './helpers/webhook-sink.ts';
 
 /**
  * The demo stack as a new user starts it: `npm start` (lookout up) with the demo's
@@ -22,17 +22,8 @@ import { startWebhookSink, type SinkRequest, type WebhookSink } from './helpers/
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-interface WebhookAlert {
-  status: string;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  startsAt: string;
-  endsAt: string;
-}
 
-function alertsOf(requests: SinkRequest[]): WebhookAlert[] {
-  return requests.flatMap((r) => ((r.json as { alerts?: WebhookAlert[] } | undefined)?.alerts ?? []));
-}
+const alertsOf = webhookAlerts;
 
 /** Resolves once no process of the group is left (a leftover child would keep a port). */
 async function waitUntilGone(group: number): Promise<void> {

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { UP_USAGE } from './demo/options.ts';
 import { DRILL_USAGE } from './drill/drill-command.ts';
-import { DASHBOARDS_USAGE } from './dashboards-command.ts';
+import { DASHBOARDS_USAGE } from './dashboards-usage.ts';
 import { SLO_USAGE } from './slo/cli-commands.ts';
 
 /**

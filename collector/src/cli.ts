@@ -1,40 +1,51 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { startCollector } from './collector.ts';
+import { startCollector, type RunningCollector } from './collector.ts';
 import { ConfigError, defaultConfig, loadConfigFile } from './config/load.ts';
 import { configSchema } from './config/schema.ts';
 import { describeStartupError } from './cli-errors.ts';
 import { COMMANDS, helpFor, lookoutVersion, mainHelp, wantsHelp } from './cli-help.ts';
-import { loadSloFiles, runSloCommand, SloFilesError } from './slo/index.ts';
-import { runDashboardsCommand } from './dashboards-command.ts';
+import { autoSlosProblem, loadSloFiles, runExportAuto, runSloCommand, SloFilesError } from './slo/index.ts';
 import { drillCommand } from './drill/index.ts';
+import { stopSignalGate } from './core/index.ts';
 
 async function runCollector(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { config: { type: 'string', short: 'c' } } });
   const file = values.config ?? (existsSync('lookout.yaml') ? 'lookout.yaml' : undefined);
   const config = file ? loadConfigFile(file) : defaultConfig();
-  const collector = await startCollector(config).catch((error: unknown) => {
-    throw new Error(describeStartupError(error, config));
-  });
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) {
-      collector.logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    stopping = true;
-    collector.logger.info({ signal }, 'shutting down: flushing the pipeline');
-    collector.close().then(
+  // The handlers are in place before the collector starts: a SIGTERM that comes while it
+  // starts (after "collector listening", before the start resolved) must stop it
+  // cleanly, not kill it with the default action.
+  let collector: RunningCollector | undefined;
+  let stopWhenStarted: string | undefined;
+  const decide = stopSignalGate(Date.now);
+  const shutDown = (running: RunningCollector, signal: string) => {
+    running.logger.info({ signal }, 'shutting down: flushing the pipeline');
+    running.close().then(
       () => process.exit(0),
       (error: unknown) => {
-        collector.logger.error({ err: error }, 'shutdown failed');
+        running.logger.error({ err: error }, 'shutdown failed');
         process.exit(1);
       },
     );
   };
+  const stop = (signal: string) => {
+    const decision = decide();
+    if (decision === 'relayed-copy') return;
+    if (decision === 'force') {
+      collector?.logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    if (collector) shutDown(collector, signal);
+    else stopWhenStarted = signal;
+  };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  collector = await startCollector(config).catch((error: unknown) => {
+    throw new Error(describeStartupError(error, config));
+  });
+  if (stopWhenStarted) shutDown(collector, stopWhenStarted);
   return new Promise<number>(() => {});
 }
 
@@ -48,13 +59,21 @@ function configCheck(args: string[]): number {
   // The SLO specs the config names are part of it: a bad one would stop the collector.
   const slos = loadSloFiles(config.slos.files);
   for (const warning of slos.warnings) process.stderr.write(`warning: ${warning}\n`);
+  const autoProblem = config.slos.auto.enabled ? autoSlosProblem(config.slos) : undefined;
+  if (autoProblem) {
+    process.stderr.write(`lookout config check: ${file}: ${autoProblem}\n`);
+    return 1;
+  }
   const sloNote = config.slos.files.length > 0 ? ` (${slos.slos.length} SLO${slos.slos.length === 1 ? '' : 's'} in ${slos.files.length} file${slos.files.length === 1 ? '' : 's'})` : '';
   process.stdout.write(`${file}: OK${sloNote}\n`);
   return 0;
 }
 
-function sloCommand(args: string[]): number {
-  const outcome = runSloCommand(args);
+async function sloCommand(args: string[]): Promise<number> {
+  const outcome =
+    args[0] === 'export-auto'
+      ? await runExportAuto(args.slice(1), { fetch, writeFile: (file, text) => writeFileSync(file, text), env: process.env })
+      : runSloCommand(args);
   if (outcome.stdout) process.stdout.write(outcome.stdout);
   if (outcome.stderr) process.stderr.write(outcome.stderr);
   return outcome.code;
@@ -78,8 +97,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'up': // up.ts: collector + status page + demo stack (npm start)
         return await (await import('./up.ts')).runUp(argv.slice(1));
       case 'slo':
-        return sloCommand(argv.slice(1));
+        return await sloCommand(argv.slice(1));
       case 'dashboards': {
+        // loaded on demand: the collector itself never needs the dashboard generator
+        const { runDashboardsCommand } = await import('./dashboards-command.ts');
         const outcome = runDashboardsCommand(argv.slice(1));
         process.stdout.write(outcome.stdout);
         process.stderr.write(outcome.stderr);

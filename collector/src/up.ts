@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { pino } from 'pino';
 import { startCollector, type RunningCollector } from './collector.ts';
+import { stopSignalGate } from './core/index.ts';
 import { loadConfigFile, defaultConfig } from './config/load.ts';
 import { configSchema, type LookoutConfig } from './config/schema.ts';
 import { banner, type StackFacts } from './demo/banner.ts';
@@ -298,10 +299,11 @@ export async function runUp(args: string[], signals: { onStop?: (stop: () => Pro
   };
   signals.onStop?.(stop);
   return new Promise<number>((resolveExit) => {
-    let signalled = 0;
+    const decide = stopSignalGate(Date.now);
     const onSignal = () => {
-      signalled++;
-      if (signalled > 1) {
+      const decision = decide();
+      if (decision === 'relayed-copy') return;
+      if (decision === 'force') {
         process.stderr.write('second signal: exiting now\n');
         process.exit(1);
       }

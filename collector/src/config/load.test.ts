@@ -92,6 +92,16 @@ describe('config', () => {
     expect(lines.join('\n')).not.toContain(token);
   });
 
+  it('says how to fix a bad tenant quota (issue 12)', () => {
+    const token = 'x'.repeat(20);
+    const zero = problems(`receivers:\n  otlp:\n    auth:\n      tenants:\n        - { name: a, token: ${token}, quota: { itemsPerSecond: 0 } }\n`);
+    expect(zero.join('\n')).toMatch(/tenants\.0\.quota\.itemsPerSecond: itemsPerSecond must be above 0, e\.g\. 5000/);
+    const empty = problems(`receivers:\n  otlp:\n    auth:\n      tenants:\n        - { name: a, token: ${token}, quota: { burstSeconds: 3 } }\n`);
+    expect(empty.join('\n')).toMatch(/tenants\.0\.quota: a quota needs itemsPerSecond, bytesPerSecond or both/);
+    const bytes = problems(`receivers:\n  otlp:\n    auth:\n      tenants:\n        - { name: a, token: ${token}, quota: { bytesPerSecond: lots } }\n`);
+    expect(bytes.join('\n')).toMatch(/tenants\.0\.quota\.bytesPerSecond:/);
+  });
+
   it('reports broken YAML at its line', () => {
     const lines = problems('receivers:\n  otlp: [\n');
     expect(lines[0]).toMatch(/^lookout\.yaml:\d+:\d+: \(top level\): not valid YAML/);

@@ -191,7 +191,9 @@ export function parseConfig(text: string, file = 'lookout.yaml', env: NodeJS.Pro
     throw new ConfigError([{ file, line: 1, column: 1, path: '', message: `the file must be a YAML mapping of sections (receivers:, pipeline:, ...), not ${describeValue(raw)}` }]);
   }
   const result = configSchema.safeParse(raw);
-  if (result.success && envProblems.length === 0) return result.data;
+  if (result.success && envProblems.length === 0) {
+    return withDurability(result.data, raw);
+  }
 
   const problems: ConfigProblem[] = [...envProblems];
   for (const issue of result.error?.issues ?? []) {
@@ -252,6 +254,12 @@ export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
 }
 
 /** The defaults, as if the file were empty. */
+/** Issue 13: durable by default once the file names where data lives (pipeline.durability). */
+function withDurability(config: LookoutConfig, raw: unknown): LookoutConfig {
+  config.pipeline.durability ??= (raw as { storage?: { dataDir?: unknown } }).storage?.dataDir !== undefined ? 'disk' : 'memory';
+  return config;
+}
+
 export function defaultConfig(): LookoutConfig {
-  return configSchema.parse({});
+  return withDurability(configSchema.parse({}), {});
 }

@@ -10,6 +10,7 @@ import { exportersConfigSchema } from '../exporters/loki-config.ts';
 import { slosConfigSchema, thresholdAlertsConfigSchema } from '../slo/config.ts';
 import { notifyConfigSchema } from '../notify/config.ts';
 import { grafanaConfigSchema } from '../provision/config.ts';
+import { storageConfigSchema } from '../store/postgres/config.ts';
 
 /**
  * The one schema of lookout.yaml: validation, defaults and the documented reference
@@ -28,11 +29,7 @@ export const configSchema = z
     sli: sliConfigSchema.describe('SLI store (per-minute good/total in SQLite under storage.dataDir) and SLI definitions'),
     logs: logsConfigSchema.describe('log receivers besides OTLP (raw lines, Loki push, syslog) and log → metrics'),
     exporters: exportersConfigSchema.describe('where data goes besides the stores: received OTLP metrics on /metrics, OTLP forwarding, Prometheus remote write, Loki push'),
-    storage: z
-      .strictObject({
-        dataDir: z.string().default('.lookout-data').describe('SQLite stores and checkpoints live here'),
-      })
-      .prefault({}),
+    storage: storageConfigSchema,
     log: z
       .strictObject({
         level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
