@@ -19,8 +19,8 @@ export const pipelineConfigSchema = z
           .number({ error: 'maxConcurrentRequests must be a whole number, e.g. 256' })
           .int('maxConcurrentRequests must be a whole number, e.g. 256')
           .min(1, 'maxConcurrentRequests must be at least 1')
-          .default(512)
-          .describe('ingest requests admitted and not yet answered, per listener (HTTP, gRPC); more get 429 / RESOURCE_EXHAUSTED before their body is read'),
+          .default(32)
+          .describe('ingest requests whose bodies have arrived and that are not yet answered, per listener (HTTP, gRPC); more get 429 / RESOURCE_EXHAUSTED before their body is read. One event loop decodes them all, so more only queue work and memory; requests still receiving their bodies do not count (the memory budget and minBodyBytesPerSecond bound those)'),
         maxEventLoopLag: durationSchema
           .default(2000)
           .describe('while the event loop has run later than this within the last second (the CPU is saturated), ingest gets 429 / RESOURCE_EXHAUSTED before its body is read, and /readyz says overloaded; 0 turns it off'),

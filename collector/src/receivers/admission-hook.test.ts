@@ -113,3 +113,65 @@ describe('installAdmission', () => {
     }
   });
 });
+
+describe('installAdmission: concurrency counts requests whose bodies have arrived', () => {
+  it('clients trickling their bodies take no concurrency slot: a whole request is still answered, and a fast flood is still refused', async () => {
+    const app = Fastify();
+    const metrics = createSelfMetrics({ defaultMetrics: false });
+    const admission = new Admission({ maxInFlightBytes: 1_000_000, queueMaxItems: 1000, queueMaxBytes: 1_000_000, maxConcurrentRequests: 2 });
+    const hook = installAdmission(app, {
+      admission,
+      queueDepth: () => ({ items: 0, bytes: 0 }),
+      routes: new Map([['/v1/traces', { receiver: 'otlp-http', signal: 'traces', bodyLimit: 1_000_000, otlp: true }]]),
+      metrics,
+      registry: metrics.registry,
+      minBodyBytesPerSecond: 0,
+      slowBodyGraceMs: 1000,
+      now: () => Date.now(),
+    });
+    // an answer held until released: the fast requests stay in flight with their bodies arrived
+    let releaseHeld: () => void = () => {};
+    const held = new Promise<void>((resolve) => (releaseHeld = resolve));
+    app.post('/v1/traces', async (request) => {
+      if ((request.headers['x-hold'] ?? '') === '1') await held;
+      return {};
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = app.server.address() as AddressInfo;
+    const url = `http://127.0.0.1:${port}/v1/traces`;
+    const slow = Array.from({ length: 5 }, () => connect({ host: '127.0.0.1', port }));
+    try {
+      for (const socket of slow) {
+        socket.on('error', () => {});
+        await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+        // headers and half a body: the rest never comes in this test
+        socket.write('POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n{"resourceSpans":');
+      }
+      for (let i = 0; i < 50 && admission.requestsOn('http') < 5; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(admission.requestsOn('http')).toBe(5);
+      // five slow senders and a limit of 2: a whole request still gets its 200
+      const whole = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(whole.status).toBe(200);
+      // two whole requests held in the handler fill the limit: the next one is refused for concurrency
+      const first = fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hold': '1' }, body: '{}' });
+      const second = fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hold': '1' }, body: '{}' });
+      for (let i = 0; i < 50 && admission.requestsOn('http') < 7; i++) await new Promise((r) => setTimeout(r, 10));
+      const refused = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(refused.status).toBe(429);
+      expect(JSON.parse(await refused.text())).toMatchObject({ message: expect.stringMatching(/maxConcurrentRequests = 2/) });
+      releaseHeld();
+      expect((await first).status).toBe(200);
+      expect((await second).status).toBe(200);
+      // the slow senders leave: every count returns to zero
+      for (const socket of slow) socket.destroy();
+      for (let i = 0; i < 100 && admission.requestsOn('http') > 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(admission.requestsOn('http')).toBe(0);
+      expect(admission.overloaded({ items: 0, bytes: 0 }, 0)).toBe(false);
+    } finally {
+      releaseHeld();
+      for (const socket of slow) socket.destroy();
+      hook.close();
+      await app.close();
+    }
+  });
+});

@@ -67,10 +67,25 @@ export function installAdmission(
       this.set(admission.requestsInFlight);
     },
   });
+  // Admitted requests whose bodies had not arrived when they were decided: each counts
+  // toward the concurrency limit from the sweep that sees it complete (admission.ts).
+  const pendingBodies = new Set<IncomingMessage>();
+  let lastSweepMs = Number.NEGATIVE_INFINITY;
+  const sweepArrivedBodies = (at: number) => {
+    // many bodies trickling in (slow clients): look at them at most once a millisecond
+    if (pendingBodies.size > 64 && at === lastSweepMs) return;
+    lastSweepMs = at;
+    for (const req of pendingBodies) {
+      if (!req.complete) continue;
+      pendingBodies.delete(req);
+      admission.bodyArrived('http');
+    }
+  };
   // One timer for every body being read: each tick, a body below the minimum rate is cut off.
   const reading = new Map<import('node:net').Socket, { startedMs: number; bytesAtStart: number; declared: number | undefined; cutOff: () => void }>();
   const timer = setInterval(() => {
     const at = options.now();
+    sweepArrivedBodies(at);
     for (const [socket, body] of reading) {
       const received = socket.bytesRead - body.bytesAtStart;
       if (body.declared !== undefined && received >= body.declared) {
@@ -94,17 +109,23 @@ export function installAdmission(
     if (!route) return 'pass';
     const declared = declaredLength(req.headers['content-length']);
     const client = req.headers.authorization ?? req.socket?.remoteAddress;
+    sweepArrivedBodies(options.now());
+    const bodyPending = declared !== 0 && !req.complete;
     const decision = admission.admit(declared, route.bodyLimit, options.queueDepth(), {
       listener: 'http',
       eventLoopLagMs: options.eventLoopLagMs?.() ?? 0,
       ...(client !== undefined ? { client } : {}),
+      ...(bodyPending ? { bodyPending } : {}),
     });
     if (decision.admitted) {
+      if (decision.pending) pendingBodies.add(req);
       let released = false;
       res.once('close', () => {
         if (released) return;
         released = true;
-        admission.release(decision.charge, 'http', decision.client, decision.reserved);
+        // counted as arrived only if a sweep saw it complete (the counts stay paired)
+        const arrived = !decision.pending || !pendingBodies.delete(req);
+        admission.release(decision.charge, 'http', decision.client, decision.reserved, arrived);
       });
       const socket = req.socket;
       if (options.minBodyBytesPerSecond > 0 && socket && declared !== 0) {

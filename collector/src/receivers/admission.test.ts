@@ -33,6 +33,30 @@ describe('Admission', () => {
     expect(admission.admit(10, 8000, EMPTY, { listener: 'http' })).toMatchObject({ admitted: true });
   });
 
+  it('counts a request toward the concurrency limit only once its body has arrived: slow senders take no slot', () => {
+    const admission = new Admission({ ...LIMITS, maxInFlightBytes: 1_000_000, maxConcurrentRequests: 2 });
+    // 20 requests whose bodies are still arriving (slow clients): all admitted, bounded by memory only
+    const slow = Array.from({ length: 20 }, () => admission.admit(10, 8000, EMPTY, { bodyPending: true }));
+    expect(slow.every((d) => d.admitted && d.pending === true)).toBe(true);
+    expect(admission.requestsOn('http')).toBe(20);
+    expect(admission.overloaded(EMPTY, 0)).toBe(false);
+    // two whose bodies came with their headers fill the limit; the third is refused
+    expect(admission.admit(10, 8000, EMPTY)).toMatchObject({ admitted: true });
+    expect(admission.admit(10, 8000, EMPTY)).toMatchObject({ admitted: true });
+    expect(admission.admit(10, 8000, EMPTY)).toMatchObject({ admitted: false, reason: 'concurrency' });
+    // a slow one gives up before its body arrived: the limit is still full
+    admission.release(10, 'http', undefined, false, false);
+    expect(admission.admit(10, 8000, EMPTY)).toMatchObject({ admitted: false, reason: 'concurrency' });
+    // ... one whose body arrived and was answered frees a slot
+    admission.bodyArrived('http');
+    expect(admission.overloaded(EMPTY, 0)).toBe(true);
+    admission.release(10, 'http');
+    admission.release(10, 'http');
+    expect(admission.overloaded(EMPTY, 0)).toBe(false);
+    expect(admission.admit(10, 8000, EMPTY)).toMatchObject({ admitted: true });
+    expect(admission.requestsOn('http')).toBe(20);
+  });
+
   it('fairness: a client with nothing in flight passes the CPU refusals within the reserve, never the queue or memory bounds', () => {
     // maxConcurrentRequests 8: the reserve is max(4, 8 / 8) = 4 requests
     const admission = new Admission({ ...LIMITS, maxInFlightBytes: 1_000_000, maxConcurrentRequests: 8, maxEventLoopLagMs: 100 });

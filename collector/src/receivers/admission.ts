@@ -12,8 +12,12 @@
  * - CPU: the event loop lags more than `maxEventLoopLagMs` while other requests are in
  *   flight → 429 `event_loop_lag` (when the CPU is the bottleneck, taking more work
  *   only makes every answer later);
- *   more than `maxConcurrentRequests` requests of one listener (HTTP, gRPC) admitted
- *   and not yet answered → 429 `concurrency`.
+ *   more than `maxConcurrentRequests` requests of one listener (HTTP, gRPC) whose
+ *   bodies have arrived and are not yet answered → 429 `concurrency`. A request whose
+ *   body is still arriving does not count (`bodyPending`, then `bodyArrived`): the limit
+ *   bounds the work waiting for the one event loop, and a few dozen clients trickling
+ *   their bodies must not take every slot (they are bounded by the memory budget and
+ *   the slow-body cut-off instead).
  *
  * Fairness: the CPU refusals (lag, concurrency) protect the collector from the clients
  * that send most; a client with nothing in flight (its tenant token, or its address)
@@ -31,7 +35,7 @@ export interface AdmissionLimits {
   /** the pipeline queue's bounds */
   queueMaxItems: number;
   queueMaxBytes: number;
-  /** admitted and unanswered requests per listener at most; unlimited when absent */
+  /** admitted and unanswered requests per listener whose bodies have arrived, at most; unlimited when absent */
   maxConcurrentRequests?: number;
   /** refuse while the event loop lags more than this (ms); never when absent */
   maxEventLoopLagMs?: number;
@@ -45,6 +49,12 @@ export interface AdmissionLoad {
   eventLoopLagMs?: number;
   /** who sends it (its Authorization header, or its remote address), for fairness; none: no reserve */
   client?: string;
+  /**
+   * Its body is still to arrive (an HTTP request decided from its headers): it counts
+   * toward the concurrency limit only from `bodyArrived`. Absent: it counts at once (a
+   * gRPC message, an injected request).
+   */
+  bodyPending?: boolean;
 }
 
 export interface QueueDepth {
@@ -53,13 +63,15 @@ export interface QueueDepth {
 }
 
 export type AdmissionDecision =
-  | { admitted: true; charge: number; client?: string; reserved?: boolean }
+  | { admitted: true; charge: number; client?: string; reserved?: boolean; pending?: true }
   | { admitted: false; reason: 'queue_full' | 'memory_budget' | 'concurrency' | 'event_loop_lag'; retryAfterSeconds: number; message: string };
 
 export class Admission {
   private inFlightBytes = 0;
   private inFlightRequests = 0;
   private readonly perListener = new Map<string, number>();
+  /** of those, the requests whose bodies have arrived: what the concurrency limit counts */
+  private readonly arrivedPerListener = new Map<string, number>();
   /** admitted and unanswered requests per client (only those that named one) */
   private readonly perClient = new Map<string, number>();
   /** requests admitted past a CPU refusal because their client had nothing in flight */
@@ -101,7 +113,7 @@ export class Admission {
     // A lone request is never refused for lag (as an empty queue takes any batch): with
     // nothing in flight the lag is someone else's work, and refusing would not shed it.
     const listener = load.listener ?? 'http';
-    const concurrent = this.perListener.get(listener) ?? 0;
+    const concurrent = this.arrivedPerListener.get(listener) ?? 0;
     let cpuRefusal: Extract<AdmissionDecision, { admitted: false }> | undefined;
     if (maxEventLoopLagMs !== undefined && lag > maxEventLoopLagMs && this.inFlightRequests > 0) {
       const retryAfterSeconds = Math.min(5, Math.max(1, Math.ceil(lag / 1000)));
@@ -151,22 +163,31 @@ export class Admission {
     }
     this.inFlightBytes += charge;
     this.inFlightRequests++;
-    this.perListener.set(listener, concurrent + 1);
+    this.perListener.set(listener, (this.perListener.get(listener) ?? 0) + 1);
+    const pending = load.bodyPending === true;
+    if (!pending) this.arrivedPerListener.set(listener, concurrent + 1);
     this.refusing = false;
-    if (client === undefined) return { admitted: true, charge };
+    if (client === undefined) return pending ? { admitted: true, charge, pending } : { admitted: true, charge };
     this.perClient.set(client, (this.perClient.get(client) ?? 0) + 1);
     if (reserved) this.reservedInFlight++;
-    return { admitted: true, charge, client, reserved };
+    return pending ? { admitted: true, charge, client, reserved, pending } : { admitted: true, charge, client, reserved };
+  }
+
+  /** The body of a request admitted with `bodyPending` has arrived: it counts toward the concurrency limit from now. */
+  bodyArrived(listener = 'http'): void {
+    this.arrivedPerListener.set(listener, (this.arrivedPerListener.get(listener) ?? 0) + 1);
   }
 
   /**
    * Gives back an admitted request's charge (once), on the listener it was admitted on;
-   * with the client and reserve flag of its decision when it named a client.
+   * with the client and reserve flag of its decision when it named a client, and
+   * `arrived` false for a request admitted with `bodyPending` whose body never arrived.
    */
-  release(charge: number, listener = 'http', client?: string, reserved = false): void {
+  release(charge: number, listener = 'http', client?: string, reserved = false, arrived = true): void {
     this.inFlightBytes = Math.max(0, this.inFlightBytes - charge);
     this.inFlightRequests = Math.max(0, this.inFlightRequests - 1);
     this.perListener.set(listener, Math.max(0, (this.perListener.get(listener) ?? 0) - 1));
+    if (arrived) this.arrivedPerListener.set(listener, Math.max(0, (this.arrivedPerListener.get(listener) ?? 0) - 1));
     if (client !== undefined) {
       const left = (this.perClient.get(client) ?? 1) - 1;
       if (left > 0) this.perClient.set(client, left);
@@ -176,7 +197,7 @@ export class Admission {
     this.refusing = false;
   }
 
-  /** Admitted and unanswered requests of a listener. */
+  /** Admitted and unanswered requests of a listener (bodies arrived or not). */
   requestsOn(listener: string): number {
     return this.perListener.get(listener) ?? 0;
   }
@@ -190,7 +211,7 @@ export class Admission {
     const { queueMaxItems, queueMaxBytes, maxInFlightBytes, maxEventLoopLagMs, maxConcurrentRequests } = this.limits;
     if (queue.items >= queueMaxItems || queue.bytes >= queueMaxBytes || this.inFlightBytes >= maxInFlightBytes) return true;
     if (maxEventLoopLagMs !== undefined && (eventLoopLagMs ?? this.lastLagMs) > maxEventLoopLagMs) return true;
-    if (maxConcurrentRequests !== undefined) for (const n of this.perListener.values()) if (n >= maxConcurrentRequests) return true;
+    if (maxConcurrentRequests !== undefined) for (const n of this.arrivedPerListener.values()) if (n >= maxConcurrentRequests) return true;
     return this.refusing;
   }
 }
