@@ -3,7 +3,8 @@
  * embedded defaults plus a data dir) while it takes a sustained, paced load of OTLP/HTTP
  * protobuf spans (1,000 per request, 3 services, 20 routes) at 10k, 50k and 100k spans/s,
  * then at overload: two open-loop clients offering far more than it can take, beside a
- * light client (100-span requests, 5/s) whose latency is what a healthy sender sees, and a
+ * light client (100-span requests, 5/s, from 127.0.0.2 as another host would send) whose
+ * latency is what a healthy sender sees, and a
  * /readyz probe.
  *
  * The same-run baseline is the idle collector's RSS after start-up; each stage prints its
@@ -80,8 +81,8 @@ function sampler(pid: number, url: string): { stop(): Promise<Sampled> } {
   };
 }
 
-async function load(url: string, file: string, ratePerSecond: number, seconds: number, timeoutMs: number, maxInFlight = 256): Promise<LoadResult> {
-  const { stdout } = await run(process.execPath, [PACED_LOAD, url, 'application/x-protobuf', file, String(ratePerSecond), String(seconds * 1000), String(timeoutMs), String(maxInFlight)], {
+async function load(url: string, file: string, ratePerSecond: number, seconds: number, timeoutMs: number, maxInFlight = 256, localAddress?: string): Promise<LoadResult> {
+  const { stdout } = await run(process.execPath, [PACED_LOAD, url, 'application/x-protobuf', file, String(ratePerSecond), String(seconds * 1000), String(timeoutMs), String(maxInFlight), ...(localAddress ? [localAddress] : [])], {
     maxBuffer: 1 << 20,
   });
   return JSON.parse(stdout) as LoadResult;
@@ -168,7 +169,8 @@ try {
   const [heavyA, heavyB, light, readyz] = await Promise.all([
     load(`${url}/v1/traces`, bigBody, 500, SECONDS, 5_000, 256),
     load(`${url}/v1/traces`, bigBody, 500, SECONDS, 5_000, 256),
-    load(`${url}/v1/traces`, smallBody, 5, SECONDS, 5_000, 16),
+    // another host (127.0.0.2), as a healthy exporter elsewhere in the fleet is
+    load(`${url}/v1/traces`, smallBody, 5, SECONDS, 5_000, 16, '127.0.0.2'),
     readyzLatencies(url, SECONDS),
   ]);
   const memory = await sampling.stop();

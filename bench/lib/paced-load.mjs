@@ -2,18 +2,19 @@
 // rate (requests per second) whatever the answers, so a slow server meets the offered
 // load instead of slowing the client down, as real fleets of exporters do. Each request
 // has its own timeout; in-flight requests are capped (more are counted as not sent).
-// argv: url contentType bodyFile ratePerSecond durationMs timeoutMs [maxInFlight]
+// argv: url contentType bodyFile ratePerSecond durationMs timeoutMs [maxInFlight] [localAddress]
+// (localAddress: send from another loopback address, e.g. 127.0.0.2, as another host would)
 // prints JSON: counts, answered share and latency percentiles of the answered requests.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 
-const [url, contentType, bodyFile, rateText, durationText, timeoutText, maxInFlightText = '512'] = process.argv.slice(2);
+const [url, contentType, bodyFile, rateText, durationText, timeoutText, maxInFlightText = '512', localAddress] = process.argv.slice(2);
 const body = readFileSync(bodyFile);
 const rate = Number(rateText);
 const durationMs = Number(durationText);
 const timeoutMs = Number(timeoutText);
 const maxInFlight = Number(maxInFlightText);
-const agent = new http.Agent({ keepAlive: true, maxSockets: maxInFlight });
+const agent = new http.Agent({ keepAlive: true, maxSockets: maxInFlight, ...(localAddress ? { localAddress } : {}) });
 const target = new URL(url);
 const counts = { offered: 0, ok: 0, refused: 0, failed: 0, timedOut: 0, notSent: 0 };
 const latencies = [];
