@@ -271,6 +271,17 @@ function createSharedPorts(config: LookoutConfig, options: CollectorOptions): Sh
     queueMaxBytes: config.pipeline.queue.maxBytes,
     maxConcurrentRequests: config.pipeline.admission.maxConcurrentRequests,
     ...(config.pipeline.admission.maxEventLoopLag > 0 ? { maxEventLoopLagMs: config.pipeline.admission.maxEventLoopLag } : {}),
+    ...(config.pipeline.durability === 'disk' && config.pipeline.wal.maxSyncWait > 0 ? { maxSyncWaitMs: config.pipeline.wal.maxSyncWait } : {}),
+  });
+  // Issue 12: under durability disk, the wait an append would have for its sync (0 in memory mode).
+  const syncWaitMs = (signal?: Signal) => durable.current?.syncWaitMs(signal) ?? 0;
+  new Gauge({
+    name: 'lookout_admission_wal_sync_wait_seconds',
+    help: "How long a batch appended now would wait for the write-ahead log's sync, as admission sees it (pipeline.wal.maxSyncWait bounds it; 0 under durability memory).",
+    registers: [metrics.registry],
+    collect() {
+      this.set(syncWaitMs() / 1000);
+    },
   });
   // Issue 12 (defect 2): the event loop's lag, on a monotonic time (a wall-clock step is no lag).
   const lag = new EventLoopLagProbe({ now: () => performance.now(), setTimer: clock.setTimer, clearTimer: clock.clearTimer });
@@ -301,6 +312,7 @@ function createSharedPorts(config: LookoutConfig, options: CollectorOptions): Sh
     slowBodyGraceMs: otlp.http.headersTimeout,
     now: () => clock.now(),
     eventLoopLagMs: () => lag.lagMs(),
+    syncWaitMs,
     // a refused request's tenant, for lookout_tenant_refused_requests_total (only a refusal pays for the check)
     ...(tenantAuth
       ? {
@@ -312,7 +324,8 @@ function createSharedPorts(config: LookoutConfig, options: CollectorOptions): Sh
       : {}),
   });
   const grpcAdmission: GrpcAdmission = {
-    admit: (bytes, client) => admission.admit(bytes, otlp.grpc.maxMessageBytes, depth(), { listener: 'grpc', eventLoopLagMs: lag.lagMs(), ...(client !== undefined ? { client } : {}) }),
+    admit: (bytes, client) =>
+      admission.admit(bytes, otlp.grpc.maxMessageBytes, depth(), { listener: 'grpc', eventLoopLagMs: lag.lagMs(), syncWaitMs: syncWaitMs(), ...(client !== undefined ? { client } : {}) }),
     release: (charge, client, reserved) => admission.release(charge, 'grpc', client, reserved),
   };
   return {
@@ -633,9 +646,10 @@ export async function buildCollector(config: LookoutConfig, options: CollectorOp
     const inFlightBytes = ports.admission.bytesInFlight;
     const inFlightRequests = ports.admission.requestsInFlight;
     const eventLoopLagMs = Math.round(ports.eventLoopLagMs());
-    const figures = { queueItems: depth.items, queueBytes: depth.bytes, inFlightBytes, inFlightRequests, eventLoopLagMs };
+    const syncWaitMs = Math.round(ports.durable.current?.syncWaitMs() ?? 0);
+    const figures = { queueItems: depth.items, queueBytes: depth.bytes, inFlightBytes, inFlightRequests, eventLoopLagMs, ...(ports.durable.current ? { syncWaitMs } : {}) };
     // Overloaded (new ingest would get 429): 503, so a load balancer sends traffic elsewhere.
-    if (ports.admission.overloaded(depth, eventLoopLagMs)) return reply.code(503).send({ status: 'overloaded', ...figures });
+    if (ports.admission.overloaded(depth, eventLoopLagMs, syncWaitMs)) return reply.code(503).send({ status: 'overloaded', ...figures });
     // Issue 14: without PostgreSQL ingest goes on (buckets buffered), so still ready, but say why it is degraded
     const degraded = cluster?.coordinator.degraded();
     if (degraded) return { status: 'degraded', reason: degraded, ...figures };

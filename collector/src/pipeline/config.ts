@@ -38,6 +38,11 @@ export const pipelineConfigSchema = z
         maxBytes: sizeSchema.default(512 * 1024 * 1024).describe('bytes of each signal\'s log at most; at the bound ingest answers 429 + Retry-After'),
         segmentBytes: sizeSchema.default(16 * 1024 * 1024).describe('a new segment file starts past this size; whole segments are deleted once every cursor passed them'),
         groupCommit: durationSchema.default(2).describe('appends within this window share one write and one fdatasync'),
+        maxSyncWait: durationSchema
+          .default(50)
+          .describe(
+            "while a batch appended now would wait longer than this for its write and fdatasync (the log's unsynced bytes at the disk's recent rate), ingest gets 429 / RESOURCE_EXHAUSTED before its body is read (reason disk_backlog) and /readyz says overloaded: a disk slower than the load builds no queue of waiting acknowledgements; 0 turns it off",
+          ),
         exporterMaxLagBytes: sizeSchema
           .default(384 * 1024 * 1024)
           .describe('an exporter whose unsent entries pass this many bytes is cut loose (its cursor jumps past the oldest entries to where half this is left, the skipped items counted in lookout_wal_cursor_cut_items_total) so it never fills the log; keep it under maxBytes'),

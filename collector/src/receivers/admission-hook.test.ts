@@ -174,4 +174,70 @@ describe('installAdmission: concurrency counts requests whose bodies have arrive
       await app.close();
     }
   });
+
+  it('refuses a request whose body arrives when the limit has filled since its headers, before its handler decodes it', async () => {
+    const app = Fastify();
+    const metrics = createSelfMetrics({ defaultMetrics: false });
+    const admission = new Admission({ maxInFlightBytes: 1_000_000, queueMaxItems: 1000, queueMaxBytes: 1_000_000, maxConcurrentRequests: 1 });
+    const hook = installAdmission(app, {
+      admission,
+      queueDepth: () => ({ items: 0, bytes: 0 }),
+      routes: new Map([['/v1/traces', { receiver: 'otlp-http', signal: 'traces', bodyLimit: 1_000_000, otlp: true }]]),
+      metrics,
+      registry: metrics.registry,
+      minBodyBytesPerSecond: 0,
+      slowBodyGraceMs: 1000,
+      now: () => Date.now(),
+    });
+    let handled = 0;
+    let releaseHeld: () => void = () => {};
+    const held = new Promise<void>((resolve) => (releaseHeld = resolve));
+    app.post('/v1/traces', async (request) => {
+      handled++;
+      if ((request.headers['x-hold'] ?? '') === '1') await held;
+      return {};
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = app.server.address() as AddressInfo;
+    const url = `http://127.0.0.1:${port}/v1/traces`;
+    const late = connect({ host: '127.0.0.1', port });
+    let answer = '';
+    late.on('data', (chunk: Buffer) => void (answer += chunk.toString()));
+    late.on('error', () => {});
+    try {
+      await new Promise<void>((resolve) => late.once('connect', () => resolve()));
+      // its headers come while nothing is in flight: admitted, its body still to come
+      const rest = '"resourceSpans":[]}';
+      late.write(`POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${1 + rest.length}\r\n\r\n{`);
+      for (let i = 0; i < 50 && admission.requestsOn('http') < 1; i++) await new Promise((r) => setTimeout(r, 10));
+      // a whole request takes the one slot meanwhile
+      const first = fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hold': '1' }, body: '{}' });
+      for (let i = 0; i < 50 && handled < 1; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(handled).toBe(1);
+      // the body arrives with the limit reached: 429 before the handler runs
+      late.write(rest);
+      for (let i = 0; i < 100 && !answer.includes('\r\n\r\n'); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(answer).toMatch(/^HTTP\/1\.1 429 /);
+      expect(answer).toMatch(/retry-after: 1/i);
+      expect(answer).toMatch(/maxConcurrentRequests = 1/);
+      expect(handled).toBe(1);
+      expect(await metrics.registry.metrics()).toMatch(/lookout_receiver_refused_requests_total\{receiver="otlp-http",signal="traces",reason="concurrency"\} 1/);
+      releaseHeld();
+      expect((await first).status).toBe(200);
+      // its connection stays usable, and with the slot free the next request is served
+      answer = '';
+      late.write('POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}');
+      for (let i = 0; i < 100 && !answer.includes('\r\n\r\n'); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+      late.destroy();
+      for (let i = 0; i < 100 && admission.requestsOn('http') > 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(admission.requestsOn('http')).toBe(0);
+      expect(admission.overloaded({ items: 0, bytes: 0 }, 0)).toBe(false);
+    } finally {
+      releaseHeld();
+      late.destroy();
+      hook.close();
+      await app.close();
+    }
+  });
 });

@@ -4,7 +4,7 @@ import { Gauge, type Registry } from 'prom-client';
 import type { Signal } from '@lookout/otlp';
 import { encodeStatusJson, encodeStatusProtobuf } from '@lookout/otlp';
 import type { SelfMetrics } from '../pipeline/self-metrics.ts';
-import { bodyTooSlow, declaredLength, type Admission, type QueueDepth } from './admission.ts';
+import { bodyTooSlow, declaredLength, type Admission, type AdmissionDecision, type QueueDepth } from './admission.ts';
 
 /** What admission needs to know about an ingest route. */
 export interface AdmissionRoute {
@@ -23,6 +23,16 @@ const DRAIN_MAX_BYTES = 64 * 1024;
 const DRAIN_WAIT_MS = 1000;
 /** set on a request admission already decided in the listener's callback */
 const DECIDED = Symbol('lookout.admission.decided');
+/** set on a request admitted before its body arrived */
+const PENDING = Symbol('lookout.admission.pending');
+
+/** A request admitted before its body arrived: not counted, counted once arrived, or refused then. */
+interface PendingBody {
+  route: AdmissionRoute;
+  reserved: boolean;
+  state: 'pending' | 'counted' | 'refused';
+  refusal?: Extract<AdmissionDecision, { admitted: false }>;
+}
 
 /**
  * Hooks admission (admission.ts) on the HTTP listener: an onRequest hook on the root
@@ -46,6 +56,8 @@ export function installAdmission(
     now: () => number;
     /** the event loop's lag now, ms (event-loop-lag.ts); 0 when not measured */
     eventLoopLagMs?: () => number;
+    /** how long an append of this signal would wait for the write-ahead log's sync, ms; 0 or absent: memory durability */
+    syncWaitMs?: (signal: Signal) => number;
     /** the tenant of a request's Authorization header (issue 12: refusals per tenant); undefined when unknown */
     tenantOf?: (authorization: string | undefined) => string | undefined;
   },
@@ -68,18 +80,22 @@ export function installAdmission(
     },
   });
   // Admitted requests whose bodies had not arrived when they were decided: each counts
-  // toward the concurrency limit from the sweep that sees it complete (admission.ts).
-  const pendingBodies = new Set<IncomingMessage>();
+  // toward the concurrency limit once its body is complete (seen by a sweep, or at the
+  // latest in preHandler, when fastify has read it); one that finds the limit reached
+  // then gets its 429 there, before it is decoded (admission.ts, bodyArrived).
+  const pendingBodies = new Map<IncomingMessage, PendingBody>();
+  const arrive = (req: IncomingMessage, pending: PendingBody, mayRefuse = true) => {
+    pendingBodies.delete(req);
+    const refusal = admission.bodyArrived('http', pending.reserved || !mayRefuse, options.syncWaitMs?.(pending.route.signal) ?? 0);
+    pending.state = refusal ? 'refused' : 'counted';
+    if (refusal) pending.refusal = refusal;
+  };
   let lastSweepMs = Number.NEGATIVE_INFINITY;
   const sweepArrivedBodies = (at: number) => {
     // many bodies trickling in (slow clients): look at them at most once a millisecond
     if (pendingBodies.size > 64 && at === lastSweepMs) return;
     lastSweepMs = at;
-    for (const req of pendingBodies) {
-      if (!req.complete) continue;
-      pendingBodies.delete(req);
-      admission.bodyArrived('http');
-    }
+    for (const [req, pending] of pendingBodies) if (req.complete) arrive(req, pending);
   };
   // One timer for every body being read: each tick, a body below the minimum rate is cut off.
   const reading = new Map<import('node:net').Socket, { startedMs: number; bytesAtStart: number; declared: number | undefined; cutOff: () => void }>();
@@ -114,17 +130,23 @@ export function installAdmission(
     const decision = admission.admit(declared, route.bodyLimit, options.queueDepth(), {
       listener: 'http',
       eventLoopLagMs: options.eventLoopLagMs?.() ?? 0,
+      syncWaitMs: options.syncWaitMs?.(route.signal) ?? 0,
       ...(client !== undefined ? { client } : {}),
       ...(bodyPending ? { bodyPending } : {}),
     });
     if (decision.admitted) {
-      if (decision.pending) pendingBodies.add(req);
+      const pending: PendingBody | undefined = decision.pending ? { route, reserved: decision.reserved === true, state: 'pending' } : undefined;
+      if (pending) {
+        pendingBodies.set(req, pending);
+        (req as IncomingMessage & { [PENDING]?: PendingBody })[PENDING] = pending;
+      }
       let released = false;
       res.once('close', () => {
         if (released) return;
         released = true;
-        // counted as arrived only if a sweep saw it complete (the counts stay paired)
-        const arrived = !decision.pending || !pendingBodies.delete(req);
+        pendingBodies.delete(req);
+        // counted as arrived only if its arrival was counted (the counts stay paired)
+        const arrived = !pending || pending.state === 'counted';
         admission.release(decision.charge, 'http', decision.client, decision.reserved, arrived);
       });
       const socket = req.socket;
@@ -151,17 +173,7 @@ export function installAdmission(
       }
       return 'admitted';
     }
-    metrics.refusedRequests.inc({ receiver: route.receiver, signal: route.signal, reason: decision.reason });
-    const tenant = options.tenantOf?.(req.headers.authorization);
-    if (tenant !== undefined) metrics.tenantRefusedRequests.inc({ tenant, reason: decision.reason });
-    metrics.requests.inc({ receiver: route.receiver, signal: route.signal, code: '429' });
-    let type = 'application/json';
-    let body: string | Buffer;
-    if (!route.otlp) body = JSON.stringify({ error: decision.message });
-    else if ((req.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-protobuf')) {
-      type = 'application/x-protobuf';
-      body = Buffer.from(encodeStatusProtobuf(RESOURCE_EXHAUSTED, decision.message));
-    } else body = encodeStatusJson(RESOURCE_EXHAUSTED, decision.message);
+    const { type, body } = refusalAnswer(route, req, decision);
     // A small body is read and thrown away (cheaper than a new connection, and closing a
     // socket with unread bytes resets it, which can lose the 429 before the client reads
     // it); a large or unknown one is not worth reading: the connection closes.
@@ -185,6 +197,19 @@ export function installAdmission(
     return 'refused';
   };
 
+  /** Counts a refusal and gives its answer: the OTLP Status in the request's encoding, or JSON. */
+  const refusalAnswer = (route: AdmissionRoute, req: IncomingMessage, decision: Extract<AdmissionDecision, { admitted: false }>) => {
+    metrics.refusedRequests.inc({ receiver: route.receiver, signal: route.signal, reason: decision.reason });
+    const tenant = options.tenantOf?.(req.headers.authorization);
+    if (tenant !== undefined) metrics.tenantRefusedRequests.inc({ tenant, reason: decision.reason });
+    metrics.requests.inc({ receiver: route.receiver, signal: route.signal, code: '429' });
+    if (!route.otlp) return { type: 'application/json', body: JSON.stringify({ error: decision.message }) as string | Buffer };
+    if ((req.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-protobuf')) {
+      return { type: 'application/x-protobuf', body: Buffer.from(encodeStatusProtobuf(RESOURCE_EXHAUSTED, decision.message)) as string | Buffer };
+    }
+    return { type: 'application/json', body: encodeStatusJson(RESOURCE_EXHAUSTED, decision.message) as string | Buffer };
+  };
+
   // Admission runs in the listener's own 'request' callback, before fastify routes the
   // request or runs any hook: a refusal costs Node's header parse and one small write.
   const server = app.server as Server | undefined;
@@ -204,6 +229,18 @@ export function installAdmission(
   app.addHook('onRequest', async (request, reply) => {
     if ((request.raw as IncomingMessage & { [DECIDED]?: true })[DECIDED]) return;
     if (decide(request.raw, reply.raw) === 'refused') reply.hijack();
+  });
+  // The body has been read: a request admitted before its body arrived counts now, or,
+  // with the listener at its limit, is refused before it is decoded.
+  app.addHook('preHandler', async (request, reply) => {
+    const pending = (request.raw as IncomingMessage & { [PENDING]?: PendingBody })[PENDING];
+    if (pending === undefined) return;
+    // (a route that reads its body itself gets here before it arrived: counted, never refused
+    // with its body unread, which would reset the connection)
+    if (pending.state === 'pending') arrive(request.raw, pending, request.raw.complete);
+    if (pending.state !== 'refused' || !pending.refusal) return;
+    const { type, body } = refusalAnswer(pending.route, request.raw, pending.refusal);
+    return reply.code(429).header('retry-after', String(pending.refusal.retryAfterSeconds)).type(type).send(body);
   });
   return { close: () => clearInterval(timer) };
 }

@@ -47,14 +47,38 @@ describe('Admission', () => {
     // a slow one gives up before its body arrived: the limit is still full
     admission.release(10, 'http', undefined, false, false);
     expect(admission.admit(10, 8000, EMPTY)).toMatchObject({ admitted: false, reason: 'concurrency' });
-    // ... one whose body arrived and was answered frees a slot
-    admission.bodyArrived('http');
+    // a slow one whose body arrives now finds the limit reached: refused before its decode, not counted
+    expect(admission.bodyArrived('http')).toMatchObject({ admitted: false, reason: 'concurrency', message: expect.stringMatching(/maxConcurrentRequests = 2/) });
+    admission.release(10, 'http', undefined, false, false);
+    // ... unless it was admitted on the fairness reserve
+    expect(admission.bodyArrived('http', true)).toBeUndefined();
     expect(admission.overloaded(EMPTY, 0)).toBe(true);
+    admission.release(10, 'http');
     admission.release(10, 'http');
     admission.release(10, 'http');
     expect(admission.overloaded(EMPTY, 0)).toBe(false);
     expect(admission.admit(10, 8000, EMPTY)).toMatchObject({ admitted: true });
-    expect(admission.requestsOn('http')).toBe(20);
+    expect(admission.requestsOn('http')).toBe(18);
+  });
+
+  it('refuses while the write-ahead log would keep a batch waiting past maxSyncWait for its sync, and says so in /readyz (a disk slower than the load)', () => {
+    const admission = new Admission({ ...LIMITS, maxInFlightBytes: 1_000_000, maxSyncWaitMs: 50 });
+    // a lone request is admitted whatever the wait: with nothing in flight the backlog is not its doing
+    const lone = admission.admit(10, 8000, EMPTY, { syncWaitMs: 400, client: 'heavy' });
+    expect(lone).toMatchObject({ admitted: true });
+    const refused = admission.admit(10, 8000, EMPTY, { syncWaitMs: 400, client: 'heavy' });
+    expect(refused).toMatchObject({ admitted: false, reason: 'disk_backlog', retryAfterSeconds: 1 });
+    expect(refused.admitted === false && refused.message).toMatch(/wait 400 ms to be synced \(limit pipeline\.wal\.maxSyncWait = 50 ms\)/);
+    expect(admission.overloaded(EMPTY, 0, 400)).toBe(true);
+    // a light client with nothing in flight passes within the reserve (its wait is bounded by the limit)
+    expect(admission.admit(10, 8000, EMPTY, { syncWaitMs: 400, client: 'light' })).toMatchObject({ admitted: true, reserved: true });
+    // a wait at the limit is no refusal; the next seconds' figure says so for /readyz too
+    expect(admission.admit(10, 8000, EMPTY, { syncWaitMs: 50, client: 'heavy' })).toMatchObject({ admitted: true });
+    expect(admission.overloaded(EMPTY, 0, 50)).toBe(false);
+    // a long backlog asks for a longer pause
+    expect(admission.admit(10, 8000, EMPTY, { syncWaitMs: 3200, client: 'heavy' })).toMatchObject({ admitted: false, reason: 'disk_backlog', retryAfterSeconds: 4 });
+    // without the limit (durability memory, or maxSyncWait 0) the wait is never a reason
+    expect(new Admission(LIMITS).admit(10, 8000, EMPTY, { syncWaitMs: 10_000 })).toMatchObject({ admitted: true });
   });
 
   it('fairness: a client with nothing in flight passes the CPU refusals within the reserve, never the queue or memory bounds', () => {

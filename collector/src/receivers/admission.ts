@@ -17,9 +17,14 @@
  *   body is still arriving does not count (`bodyPending`, then `bodyArrived`): the limit
  *   bounds the work waiting for the one event loop, and a few dozen clients trickling
  *   their bodies must not take every slot (they are bounded by the memory budget and
- *   the slow-body cut-off instead).
+ *   the slow-body cut-off instead);
+ * - disk: under durability disk, an entry appended now would wait more than
+ *   `maxSyncWaitMs` for the write-ahead log's sync (its unsynced bytes at the disk's recent
+ *   rate) while other requests are in flight → 429 `disk_backlog`. The disk, not the CPU,
+ *   is then the bottleneck: an admitted request's acknowledgement waits behind every
+ *   unsynced byte, so taking more only makes every answer later.
  *
- * Fairness: the CPU refusals (lag, concurrency) protect the collector from the clients
+ * Fairness: the throughput refusals (lag, concurrency, disk) protect the collector from the clients
  * that send most; a client with nothing in flight (its tenant token, or its address)
  * is still admitted past them, within a small reserve (an eighth of
  * `maxConcurrentRequests`, at least 4), so a light client keeps its share under a
@@ -39,6 +44,8 @@ export interface AdmissionLimits {
   maxConcurrentRequests?: number;
   /** refuse while the event loop lags more than this (ms); never when absent */
   maxEventLoopLagMs?: number;
+  /** refuse while an append would wait more than this (ms) for the write-ahead log's sync; never when absent */
+  maxSyncWaitMs?: number;
 }
 
 /** What admission knows of the process's load besides its own counts. */
@@ -49,6 +56,8 @@ export interface AdmissionLoad {
   eventLoopLagMs?: number;
   /** who sends it (its Authorization header, or its remote address), for fairness; none: no reserve */
   client?: string;
+  /** how long an append would wait for the write-ahead log's sync now, ms (durability disk); 0 or absent: no wait */
+  syncWaitMs?: number;
   /**
    * Its body is still to arrive (an HTTP request decided from its headers): it counts
    * toward the concurrency limit only from `bodyArrived`. Absent: it counts at once (a
@@ -64,7 +73,7 @@ export interface QueueDepth {
 
 export type AdmissionDecision =
   | { admitted: true; charge: number; client?: string; reserved?: boolean; pending?: true }
-  | { admitted: false; reason: 'queue_full' | 'memory_budget' | 'concurrency' | 'event_loop_lag'; retryAfterSeconds: number; message: string };
+  | { admitted: false; reason: 'queue_full' | 'memory_budget' | 'concurrency' | 'event_loop_lag' | 'disk_backlog'; retryAfterSeconds: number; message: string };
 
 export class Admission {
   private inFlightBytes = 0;
@@ -74,11 +83,13 @@ export class Admission {
   private readonly arrivedPerListener = new Map<string, number>();
   /** admitted and unanswered requests per client (only those that named one) */
   private readonly perClient = new Map<string, number>();
-  /** requests admitted past a CPU refusal because their client had nothing in flight */
+  /** requests admitted past a throughput refusal (CPU, disk) because their client had nothing in flight */
   private reservedInFlight = 0;
   private readonly reserve: number;
   /** the lag the last decision saw, for /readyz */
   private lastLagMs = 0;
+  /** the sync wait the last decision saw, for /readyz */
+  private lastSyncWaitMs = 0;
   /** the last decision was a refusal, and nothing was admitted or released since */
   private refusing = false;
 
@@ -86,7 +97,7 @@ export class Admission {
     this.reserve = Math.max(4, Math.floor((limits.maxConcurrentRequests ?? 32) / 8));
   }
 
-  /** Requests admitted past a CPU refusal (lag, concurrency) because their client had nothing in flight. */
+  /** Requests admitted past a throughput refusal (lag, concurrency, disk) because their client had nothing in flight. */
   get reservedRequestsInFlight(): number {
     return this.reservedInFlight;
   }
@@ -105,36 +116,40 @@ export class Admission {
    * the returned charge exactly once.
    */
   admit(declaredBytes: number | undefined, bodyLimit: number, queue: QueueDepth, load: AdmissionLoad = {}): AdmissionDecision {
-    const { maxConcurrentRequests, maxEventLoopLagMs } = this.limits;
+    const { maxConcurrentRequests, maxEventLoopLagMs, maxSyncWaitMs } = this.limits;
     const lag = load.eventLoopLagMs ?? 0;
     this.lastLagMs = lag;
+    const syncWait = load.syncWaitMs ?? 0;
+    this.lastSyncWaitMs = syncWait;
     // (lag and concurrency refusals leave `refusing` alone: overloaded() reads them live,
     // so /readyz turns ready as soon as they are gone, with no request needed to clear it)
     // A lone request is never refused for lag (as an empty queue takes any batch): with
     // nothing in flight the lag is someone else's work, and refusing would not shed it.
     const listener = load.listener ?? 'http';
     const concurrent = this.arrivedPerListener.get(listener) ?? 0;
-    let cpuRefusal: Extract<AdmissionDecision, { admitted: false }> | undefined;
+    let throughputRefusal: Extract<AdmissionDecision, { admitted: false }> | undefined;
     if (maxEventLoopLagMs !== undefined && lag > maxEventLoopLagMs && this.inFlightRequests > 0) {
       const retryAfterSeconds = Math.min(5, Math.max(1, Math.ceil(lag / 1000)));
-      cpuRefusal = {
+      throughputRefusal = {
         admitted: false,
         reason: 'event_loop_lag',
         retryAfterSeconds,
         message: `the collector is CPU-bound (event loop ${Math.round(lag)} ms late, limit pipeline.admission.maxEventLoopLag = ${maxEventLoopLagMs} ms); retry after ${retryAfterSeconds} s`,
       };
     } else if (maxConcurrentRequests !== undefined && concurrent >= maxConcurrentRequests) {
-      cpuRefusal = {
+      throughputRefusal = {
         admitted: false,
         reason: 'concurrency',
         retryAfterSeconds: 1,
         message: `the ${listener} listener is answering ${concurrent} requests (pipeline.admission.maxConcurrentRequests = ${maxConcurrentRequests}); retry after 1 s`,
       };
+    } else if (maxSyncWaitMs !== undefined && syncWait > maxSyncWaitMs && this.inFlightRequests > 0) {
+      throughputRefusal = this.diskRefusal(syncWait, maxSyncWaitMs);
     }
-    // Fairness: a client with nothing in flight passes a CPU refusal, within the reserve.
+    // Fairness: a client with nothing in flight passes a throughput refusal (CPU, disk), within the reserve.
     const client = load.client;
-    const reserved = cpuRefusal !== undefined && client !== undefined && !this.perClient.has(client) && this.reservedInFlight < this.reserve;
-    if (cpuRefusal && !reserved) return cpuRefusal;
+    const reserved = throughputRefusal !== undefined && client !== undefined && !this.perClient.has(client) && this.reservedInFlight < this.reserve;
+    if (throughputRefusal && !reserved) return throughputRefusal;
     const charge = declaredBytes !== undefined && Number.isFinite(declaredBytes) && declaredBytes >= 0 ? Math.min(declaredBytes, bodyLimit) : bodyLimit;
     const { queueMaxItems, queueMaxBytes, maxInFlightBytes } = this.limits;
     const queueFill = Math.max(queue.items / queueMaxItems, queue.bytes / queueMaxBytes);
@@ -173,9 +188,38 @@ export class Admission {
     return pending ? { admitted: true, charge, client, reserved, pending } : { admitted: true, charge, client, reserved };
   }
 
-  /** The body of a request admitted with `bodyPending` has arrived: it counts toward the concurrency limit from now. */
-  bodyArrived(listener = 'http'): void {
-    this.arrivedPerListener.set(listener, (this.arrivedPerListener.get(listener) ?? 0) + 1);
+  /**
+   * The body of a request admitted with `bodyPending` has arrived. It counts toward the
+   * concurrency limit from now — unless the limit is reached (and it was not admitted on
+   * the fairness reserve): then it is not counted and the refusal is returned, for the
+   * caller to answer 429 before decoding it (release it later with `arrived` false).
+   * Large bodies that took long to arrive otherwise all reach the decoder together.
+   */
+  bodyArrived(listener = 'http', reserved = false, syncWaitMs = 0): Extract<AdmissionDecision, { admitted: false }> | undefined {
+    const { maxConcurrentRequests, maxSyncWaitMs } = this.limits;
+    const concurrent = this.arrivedPerListener.get(listener) ?? 0;
+    if (maxConcurrentRequests !== undefined && concurrent >= maxConcurrentRequests && !reserved) {
+      return {
+        admitted: false,
+        reason: 'concurrency',
+        retryAfterSeconds: 1,
+        message: `the ${listener} listener is answering ${concurrent} requests (pipeline.admission.maxConcurrentRequests = ${maxConcurrentRequests}); retry after 1 s`,
+      };
+    }
+    // the disk may have fallen behind while the body arrived, as the listener may have filled
+    if (maxSyncWaitMs !== undefined && syncWaitMs > maxSyncWaitMs && concurrent > 0 && !reserved) return this.diskRefusal(syncWaitMs, maxSyncWaitMs);
+    this.arrivedPerListener.set(listener, concurrent + 1);
+    return undefined;
+  }
+
+  private diskRefusal(syncWaitMs: number, maxSyncWaitMs: number): Extract<AdmissionDecision, { admitted: false }> {
+    const retryAfterSeconds = Math.min(5, Math.max(1, Math.ceil(syncWaitMs / 1000)));
+    return {
+      admitted: false,
+      reason: 'disk_backlog',
+      retryAfterSeconds,
+      message: `the write-ahead log's disk is behind: a batch would wait ${Math.round(syncWaitMs)} ms to be synced (limit pipeline.wal.maxSyncWait = ${maxSyncWaitMs} ms); retry after ${retryAfterSeconds} s`,
+    };
   }
 
   /**
@@ -207,10 +251,11 @@ export class Admission {
    * queue or the budget is at its bound, or the last request was refused and nothing
    * has been admitted or finished since.
    */
-  overloaded(queue: QueueDepth, eventLoopLagMs?: number): boolean {
-    const { queueMaxItems, queueMaxBytes, maxInFlightBytes, maxEventLoopLagMs, maxConcurrentRequests } = this.limits;
+  overloaded(queue: QueueDepth, eventLoopLagMs?: number, syncWaitMs?: number): boolean {
+    const { queueMaxItems, queueMaxBytes, maxInFlightBytes, maxEventLoopLagMs, maxConcurrentRequests, maxSyncWaitMs } = this.limits;
     if (queue.items >= queueMaxItems || queue.bytes >= queueMaxBytes || this.inFlightBytes >= maxInFlightBytes) return true;
     if (maxEventLoopLagMs !== undefined && (eventLoopLagMs ?? this.lastLagMs) > maxEventLoopLagMs) return true;
+    if (maxSyncWaitMs !== undefined && (syncWaitMs ?? this.lastSyncWaitMs) > maxSyncWaitMs) return true;
     if (maxConcurrentRequests !== undefined) for (const n of this.arrivedPerListener.values()) if (n >= maxConcurrentRequests) return true;
     return this.refusing;
   }

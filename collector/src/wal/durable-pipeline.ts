@@ -331,6 +331,14 @@ export class DurablePipeline {
     return { items, bytes };
   }
 
+  /** How long an append of `signal` (absent: of any signal, the longest) would wait for durability now, ms (admission's disk check). */
+  syncWaitMs(signal?: Signal): number {
+    if (signal !== undefined) return this.logs.get(signal)?.log.estimatedSyncWaitMs() ?? 0;
+    let wait = 0;
+    for (const signalLog of this.logs.values()) wait = Math.max(wait, signalLog.log.estimatedSyncWaitMs());
+    return wait;
+  }
+
   /** Per log: bytes, segments; per cursor: lag. For the self-metrics and tests. */
   describe(): Array<{
     signal: Signal;

@@ -69,6 +69,27 @@ describe('write-ahead log', () => {
     await wal.close();
   });
 
+  it('estimates how long an append would wait for its sync from the unsynced bytes and the rate of the last commits', async () => {
+    const dir = tempDir();
+    const rates: number[] = [];
+    const wal = await WriteAheadLog.open(options(dir, { segmentBytes: 64 << 20, groupCommitMs: 5, onSync: (ms, _entries, bytes) => rates.push(bytes / ms) }));
+    // before any commit the rate is unknown: no wait is claimed
+    expect(wal.estimatedSyncWaitMs()).toBe(0);
+    for (let i = 0; i < 3; i++) await wal.append(Buffer.alloc(256 * 1024, i));
+    expect(wal.unsyncedBytes).toBe(0);
+    expect(wal.estimatedSyncWaitMs()).toBe(0); // nothing waiting
+    const waiting = Array.from({ length: 8 }, (_, i) => wal.append(Buffer.alloc(256 * 1024, i)));
+    const unsynced = wal.unsyncedBytes;
+    expect(unsynced).toBeGreaterThan(8 * 256 * 1024);
+    // the unsynced bytes at a rate between the slowest and the fastest commit seen
+    const wait = wal.estimatedSyncWaitMs();
+    expect(wait).toBeGreaterThanOrEqual(unsynced / Math.max(...rates) - 1e-9);
+    expect(wait).toBeLessThanOrEqual(unsynced / Math.min(...rates) + 1e-9);
+    await Promise.all(waiting);
+    expect(wal.estimatedSyncWaitMs()).toBe(0);
+    await wal.close();
+  });
+
   it('refuses an append over the byte bound with WalFullError, and takes it again once segments are released', async () => {
     const dir = tempDir();
     const wal = await WriteAheadLog.open(options(dir, { maxBytes: 4096, segmentBytes: 1024 }));

@@ -98,6 +98,8 @@ export class WriteAheadLog {
   private pending: PendingAppend[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
+  /** bytes written and synced per ms, averaged over recent group commits (0: none yet) */
+  private syncBytesPerMs = 0;
   private failure: unknown;
   private closed = false;
 
@@ -191,6 +193,22 @@ export class WriteAheadLog {
 
   get segmentCount(): number {
     return this.segments.length;
+  }
+
+  /** bytes appended and not yet durable: the group being written and those waiting */
+  get unsyncedBytes(): number {
+    return this.pendingBytes;
+  }
+
+  /**
+   * How long an entry appended now would wait to be durable, in ms: the unsynced bytes
+   * at the write + sync rate of the recent group commits. 0 before the first commit, or
+   * with nothing waiting. Admission refuses past a bound (pipeline.wal.maxSyncWait), so a
+   * disk slower than the load builds no backlog of acknowledgements-to-be.
+   */
+  estimatedSyncWaitMs(): number {
+    if (this.pendingBytes === 0 || this.syncBytesPerMs <= 0) return 0;
+    return this.pendingBytes / this.syncBytesPerMs;
   }
 
   /**
@@ -309,7 +327,13 @@ export class WriteAheadLog {
         this.pending = [];
         return;
       }
-      this.options.onSync?.(performance.now() - started, batch.length, written);
+      const ms = performance.now() - started;
+      // a moving average of the disk's rate, so one slow or one tiny sync moves it little
+      if (written > 0 && ms > 0) {
+        const rate = written / ms;
+        this.syncBytesPerMs = this.syncBytesPerMs === 0 ? rate : this.syncBytesPerMs * 0.8 + rate * 0.2;
+      }
+      this.options.onSync?.(ms, batch.length, written);
     }
   }
 
