@@ -514,6 +514,11 @@ async function openDurablePipeline(config: LookoutConfig, ports: SharedPorts): P
     maxBytes: wal.maxBytes,
     segmentBytes: wal.segmentBytes,
     groupCommitMs: wal.groupCommit,
+    // Consumers behind by up to the queue's bound (admission and the syslog receiver's
+    // pause keep them within it) read decoded batches from memory, as in memory mode. A
+    // smaller tail sent them to the disk past it, where decoding entries again made them
+    // slower still: the loggen case of bench/logs-e2e fell into that at random, 4× the CPU.
+    memoryTailBytes: Math.max(64 * 1024 * 1024, config.pipeline.queue.maxBytes),
     registry: ports.metrics.registry,
     now: () => ports.clock.now(),
     log: logger,
