@@ -9,40 +9,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeTracesProtobuf, decodeTracesJson } from '@lookout/otlp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../collector/src/config/load.ts';
 import { startCollector, type RunningCollector } from '../collector/src/collector.ts';
+import { numberedBatchBody } from './helpers/numbered-spans.ts';
 
 const SPANS = 1000;
-let nextId = 1;
-/** a protobuf request of `count` spans, about 100 bytes each */
-function body(count: number): Buffer {
-  const end = BigInt(Date.now()) * 1_000_000n;
-  const first = nextId;
-  nextId += count;
-  const json = {
-    resourceSpans: [
-      {
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'shop' } }] },
-        scopeSpans: [
-          {
-            spans: Array.from({ length: count }, (_, i) => ({
-              traceId: (first + i).toString(16).padStart(32, '0'),
-              spanId: (first + i).toString(16).padStart(16, '0'),
-              name: 'GET /items/:id',
-              kind: 2,
-              startTimeUnixNano: String(end - 1_000_000n),
-              endTimeUnixNano: String(end),
-              attributes: [{ key: 'http.route', value: { stringValue: '/items/:id' } }, { key: 'http.response.status_code', value: { intValue: '200' } }],
-            })),
-          },
-        ],
-      },
-    ],
-  };
-  return Buffer.from(encodeTracesProtobuf(decodeTracesJson(new TextEncoder().encode(JSON.stringify(json))).data));
-}
+let nextBatch = 0;
+/** a protobuf request of SPANS server spans, each batch numbered (test/helpers/numbered-spans.ts) */
+const body = (count: number) => Buffer.from(numberedBatchBody(nextBatch++, count, Math.floor(Date.now() / 60_000) - 1, 'shop'));
 
 describe('admission under durability disk: a write-ahead log behind its syncs refuses new work (disk_backlog)', () => {
   let dir: string;

@@ -114,21 +114,27 @@ describe('installAdmission', () => {
   });
 });
 
+/** A listener with an empty queue and a concurrency limit: only that limit refuses. */
+function withConcurrencyLimit(maxConcurrentRequests: number) {
+  const app = Fastify();
+  const metrics = createSelfMetrics({ defaultMetrics: false });
+  const admission = new Admission({ maxInFlightBytes: 1_000_000, queueMaxItems: 1000, queueMaxBytes: 1_000_000, maxConcurrentRequests });
+  const hook = installAdmission(app, {
+    admission,
+    queueDepth: () => ({ items: 0, bytes: 0 }),
+    routes: new Map([['/v1/traces', { receiver: 'otlp-http', signal: 'traces', bodyLimit: 1_000_000, otlp: true }]]),
+    metrics,
+    registry: metrics.registry,
+    minBodyBytesPerSecond: 0,
+    slowBodyGraceMs: 1000,
+    now: () => Date.now(),
+  });
+  return { app, metrics, admission, hook };
+}
+
 describe('installAdmission: concurrency counts requests whose bodies have arrived', () => {
   it('clients trickling their bodies take no concurrency slot: a whole request is still answered, and a fast flood is still refused', async () => {
-    const app = Fastify();
-    const metrics = createSelfMetrics({ defaultMetrics: false });
-    const admission = new Admission({ maxInFlightBytes: 1_000_000, queueMaxItems: 1000, queueMaxBytes: 1_000_000, maxConcurrentRequests: 2 });
-    const hook = installAdmission(app, {
-      admission,
-      queueDepth: () => ({ items: 0, bytes: 0 }),
-      routes: new Map([['/v1/traces', { receiver: 'otlp-http', signal: 'traces', bodyLimit: 1_000_000, otlp: true }]]),
-      metrics,
-      registry: metrics.registry,
-      minBodyBytesPerSecond: 0,
-      slowBodyGraceMs: 1000,
-      now: () => Date.now(),
-    });
+    const { app, metrics, admission, hook } = withConcurrencyLimit(2);
     // an answer held until released: the fast requests stay in flight with their bodies arrived
     let releaseHeld: () => void = () => {};
     const held = new Promise<void>((resolve) => (releaseHeld = resolve));
@@ -176,19 +182,7 @@ describe('installAdmission: concurrency counts requests whose bodies have arrive
   });
 
   it('refuses a request whose body arrives when the limit has filled since its headers, before its handler decodes it', async () => {
-    const app = Fastify();
-    const metrics = createSelfMetrics({ defaultMetrics: false });
-    const admission = new Admission({ maxInFlightBytes: 1_000_000, queueMaxItems: 1000, queueMaxBytes: 1_000_000, maxConcurrentRequests: 1 });
-    const hook = installAdmission(app, {
-      admission,
-      queueDepth: () => ({ items: 0, bytes: 0 }),
-      routes: new Map([['/v1/traces', { receiver: 'otlp-http', signal: 'traces', bodyLimit: 1_000_000, otlp: true }]]),
-      metrics,
-      registry: metrics.registry,
-      minBodyBytesPerSecond: 0,
-      slowBodyGraceMs: 1000,
-      now: () => Date.now(),
-    });
+    const { app, metrics, admission, hook } = withConcurrencyLimit(1);
     let handled = 0;
     let releaseHeld: () => void = () => {};
     const held = new Promise<void>((resolve) => (releaseHeld = resolve));
