@@ -39,7 +39,7 @@ export const pipelineConfigSchema = z
         segmentBytes: sizeSchema.default(16 * 1024 * 1024).describe('a new segment file starts past this size; whole segments are deleted once every cursor passed them'),
         groupCommit: durationSchema.default(2).describe('appends within this window share one write and one fdatasync'),
         maxSyncWait: durationSchema
-          .default(50)
+          .default(250)
           .describe(
             "while a batch appended now would wait longer than this for its write and fdatasync (the log's unsynced bytes at the disk's recent rate), ingest gets 429 / RESOURCE_EXHAUSTED before its body is read (reason disk_backlog) and /readyz says overloaded: a disk slower than the load builds no queue of waiting acknowledgements; 0 turns it off",
           ),
