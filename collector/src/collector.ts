@@ -204,6 +204,8 @@ interface SharedPorts {
   grpcAdmission: GrpcAdmission;
   /** the event loop's lag now, ms */
   eventLoopLagMs(): number;
+  /** how long an append (of `signal`, else of any) would wait for the write-ahead log's sync, ms; 0 under durability memory */
+  syncWaitMs(signal?: Signal): number;
   /** stops the admission hook's slow-body timer and the lag probe */
   closeAdmission(): void;
   /** issue 13: the write-ahead log and its cursors under durability disk (set by buildComponents) */
@@ -339,6 +341,7 @@ function createSharedPorts(config: LookoutConfig, options: CollectorOptions): Sh
     admission,
     grpcAdmission,
     eventLoopLagMs: () => lag.lagMs(),
+    syncWaitMs,
     closeAdmission: () => {
       admissionHook.close();
       lag.stop();
@@ -651,7 +654,7 @@ export async function buildCollector(config: LookoutConfig, options: CollectorOp
     const inFlightBytes = ports.admission.bytesInFlight;
     const inFlightRequests = ports.admission.requestsInFlight;
     const eventLoopLagMs = Math.round(ports.eventLoopLagMs());
-    const syncWaitMs = Math.round(ports.durable.current?.syncWaitMs() ?? 0);
+    const syncWaitMs = Math.round(ports.syncWaitMs());
     const figures = { queueItems: depth.items, queueBytes: depth.bytes, inFlightBytes, inFlightRequests, eventLoopLagMs, ...(ports.durable.current ? { syncWaitMs } : {}) };
     // Overloaded (new ingest would get 429): 503, so a load balancer sends traffic elsewhere.
     if (ports.admission.overloaded(depth, eventLoopLagMs, syncWaitMs)) return reply.code(503).send({ status: 'overloaded', ...figures });

@@ -137,12 +137,7 @@ export class Admission {
         message: `the collector is CPU-bound (event loop ${Math.round(lag)} ms late, limit pipeline.admission.maxEventLoopLag = ${maxEventLoopLagMs} ms); retry after ${retryAfterSeconds} s`,
       };
     } else if (maxConcurrentRequests !== undefined && concurrent >= maxConcurrentRequests) {
-      throughputRefusal = {
-        admitted: false,
-        reason: 'concurrency',
-        retryAfterSeconds: 1,
-        message: `the ${listener} listener is answering ${concurrent} requests (pipeline.admission.maxConcurrentRequests = ${maxConcurrentRequests}); retry after 1 s`,
-      };
+      throughputRefusal = concurrencyRefusal(listener, concurrent, maxConcurrentRequests);
     } else if (maxSyncWaitMs !== undefined && syncWait > maxSyncWaitMs && this.inFlightRequests > 0) {
       throughputRefusal = this.diskRefusal(syncWait, maxSyncWaitMs);
     }
@@ -198,14 +193,7 @@ export class Admission {
   bodyArrived(listener = 'http', reserved = false, syncWaitMs = 0): Extract<AdmissionDecision, { admitted: false }> | undefined {
     const { maxConcurrentRequests, maxSyncWaitMs } = this.limits;
     const concurrent = this.arrivedPerListener.get(listener) ?? 0;
-    if (maxConcurrentRequests !== undefined && concurrent >= maxConcurrentRequests && !reserved) {
-      return {
-        admitted: false,
-        reason: 'concurrency',
-        retryAfterSeconds: 1,
-        message: `the ${listener} listener is answering ${concurrent} requests (pipeline.admission.maxConcurrentRequests = ${maxConcurrentRequests}); retry after 1 s`,
-      };
-    }
+    if (maxConcurrentRequests !== undefined && concurrent >= maxConcurrentRequests && !reserved) return concurrencyRefusal(listener, concurrent, maxConcurrentRequests);
     // the disk may have fallen behind while the body arrived, as the listener may have filled
     if (maxSyncWaitMs !== undefined && syncWaitMs > maxSyncWaitMs && concurrent > 0 && !reserved) return this.diskRefusal(syncWaitMs, maxSyncWaitMs);
     this.arrivedPerListener.set(listener, concurrent + 1);
@@ -259,6 +247,15 @@ export class Admission {
     if (maxConcurrentRequests !== undefined) for (const n of this.arrivedPerListener.values()) if (n >= maxConcurrentRequests) return true;
     return this.refusing;
   }
+}
+
+function concurrencyRefusal(listener: string, concurrent: number, maxConcurrentRequests: number): Extract<AdmissionDecision, { admitted: false }> {
+  return {
+    admitted: false,
+    reason: 'concurrency',
+    retryAfterSeconds: 1,
+    message: `the ${listener} listener is answering ${concurrent} requests (pipeline.admission.maxConcurrentRequests = ${maxConcurrentRequests}); retry after 1 s`,
+  };
 }
 
 /** 1..5 s, longer the fuller: clients spread their retries instead of coming back together. */
