@@ -480,7 +480,7 @@ async function buildComponents(config: LookoutConfig, options: CollectorOptions,
         else await registerDurable(durable, signal, edge.to, pipeline, { requestSeries, logMetrics, otlpExporter, lokiExporter: loki?.exporter }, config);
       }
     }
-    if (durable) for (const c of options.consumers ?? []) await durable.register(c.signal, c.name, (batch) => c.consume(batch), { cursor: { kind: 'volatile' } });
+    if (durable) for (const c of options.consumers ?? []) await durable.register(c.signal, c.name, (batch) => c.consume(batch), { cursor: { kind: 'volatile' }, early: true });
     return {
       pipeline,
       requestSeries,
@@ -561,6 +561,8 @@ async function registerDurable(
   const store = built.requestSeries?.sli.store;
   const consume = pipeline.consumerOf(id);
   const plain: DurableConsumer = (batch) => consume(batch);
+  // In-memory consumers, and the SLI store behind its fence, take a batch when it is
+  // appended (before the sync): decoded batches then die young (wal/durable-pipeline.ts).
   // The request series and log-metrics keep in-memory counters (/metrics) besides the SLI
   // store. After a kill -9 (servedMark): a replayed batch the dead process had shown there
   // goes to the SLI store only, so Prometheus never sees it twice across the reset; one it
@@ -576,8 +578,14 @@ async function registerDurable(
   const countsSlis = (id === 'request-series' || id === 'log-metrics') && store !== undefined;
   if (countsSlis && store.cursor && store.stageCursor) {
     const name = `${id}.${signal}`;
-    const cursor: CursorKeeping = { kind: 'store', committed: () => store.cursor!(name), stage: (next) => store.stageCursor!(name, next) };
-    return durable.register(signal, id, counting, { cursor, servedMark });
+    const fenceCursor = store.fenceCursor?.bind(store);
+    const cursor: CursorKeeping = {
+      kind: 'store',
+      committed: () => store.cursor!(name),
+      stage: (next) => store.stageCursor!(name, next),
+      ...(fenceCursor ? { fence: (durableEnd: () => number) => fenceCursor(name, durableEnd) } : {}),
+    };
+    return durable.register(signal, id, counting, { cursor, servedMark, early: fenceCursor !== undefined });
   }
   if (countsSlis && store.whenCommitted) {
     // the PostgreSQL store commits asynchronously: the cursor moves once a batch's increments are in the database
@@ -610,8 +618,8 @@ async function registerDurable(
     const exporter = built.lokiExporter;
     return exporterReader((batch, delivered) => exporter.consume(batch as Batch<'logs'>, delivered), config.exporters.loki?.maxBufferRecords ?? 100_000);
   }
-  if (id === 'request-series') return durable.register(signal, id, counting, { cursor: { kind: 'file' }, servedMark });
-  return durable.register(signal, id, plain, { cursor: { kind: 'volatile' } });
+  if (id === 'request-series') return durable.register(signal, id, counting, { cursor: { kind: 'file' }, servedMark, early: true });
+  return durable.register(signal, id, plain, { cursor: { kind: 'volatile' }, early: true });
 }
 
 /** Listens; a port in use is named with the setting that moves it. Returns the base URL. */

@@ -27,6 +27,8 @@ export interface SliBucketStore {
    */
   cursor?(name: string): number | undefined;
   stageCursor?(name: string, nextSequence: number): void;
+  /** holds staged cursors (and the increments before them) back until `durableEnd()` passes them (SliStore.fenceCursor) */
+  fenceCursor?(name: string, durableEnd: () => number): void;
   /**
    * A store that commits asynchronously (PostgreSQL) calls back once every increment
    * added before the call is committed; the write-ahead log then moves that consumer's

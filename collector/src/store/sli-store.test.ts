@@ -18,6 +18,46 @@ const MINUTE = 60_000;
 const now = 28_000_000 * MINUTE; // a minute number in 2023
 
 describe('SliStore', () => {
+  it('a fenced cursor, and the increments before it, are written only once its log is durable there; reads count them all the while', () => {
+    const file = tempFile();
+    const m = now / MINUTE;
+    let durableEnd = 0;
+    const first = new SliStore({ file, retentionMinutes: 1000 });
+    first.fenceCursor('request-series.traces', () => durableEnd);
+    first.add('a', m, 3, 4); // entries 0..4 applied before they were synced
+    first.stageCursor('request-series.traces', 5);
+    first.flush(now);
+    expect(first.cursor('request-series.traces')).toBeUndefined(); // held: 5 > durable end 0
+    expect(first.sum('a', m, m)).toEqual({ good: 3, total: 4 });
+    expect(first.buckets('a', m, m)).toEqual([{ minute: m, good: 3, total: 4 }]);
+    expect(first.pendingBucketCount).toBe(1);
+    durableEnd = 5;
+    first.add('a', m, 1, 2); // entries 5..7, not durable yet
+    first.stageCursor('request-series.traces', 8);
+    first.flush(now); // writes the first generation, holds the second
+    expect(first.cursor('request-series.traces')).toBe(5);
+    expect(first.flushedTotalsBySli().get('a')).toEqual({ good: 3, total: 4 });
+    expect(first.sum('a', m, m)).toEqual({ good: 4, total: 6 });
+    expect(first.buckets('a', m, m)).toEqual([{ minute: m, good: 4, total: 6 }]);
+    // kill -9 now: the store has exactly the durable entries 0..4, and its cursor says so
+    const second = new SliStore({ file, retentionMinutes: 1000 });
+    expect(second.cursor('request-series.traces')).toBe(5);
+    expect(second.sum('a', m, m)).toEqual({ good: 3, total: 4 });
+    second.close();
+    // a held generation with a cursor only (batches that matched no SLI) is written too
+    durableEnd = 9;
+    first.stageCursor('request-series.traces', 9);
+    first.flush(now);
+    expect(first.cursor('request-series.traces')).toBe(9);
+    expect(first.sum('a', m, m)).toEqual({ good: 4, total: 6 });
+    expect(first.pendingBucketCount).toBe(0);
+    first.close();
+    const third = new SliStore({ file, retentionMinutes: 1000 });
+    expect(third.cursor('request-series.traces')).toBe(9);
+    expect(third.sum('a', m, m)).toEqual({ good: 4, total: 6 });
+    third.close();
+  });
+
   it('commits a write-ahead-log cursor in the same transaction as the increments before it, never alone ahead of them', () => {
     const file = tempFile();
     const m = now / MINUTE;

@@ -56,6 +56,13 @@ export class SliStore {
   /** write-ahead-log cursors staged since the last flush (issue 13), committed with the buckets */
   private stagedCursors = new Map<string, number>();
   private readonly committedCursors = new Map<string, number>();
+  /** per cursor: the first sequence of its log not yet durable (fenceCursor) */
+  private readonly fences = new Map<string, () => number>();
+  /**
+   * Increments held back by a fence, oldest first: each with the cursors staged after
+   * them. Written by the first flush that finds their cursors durable; read like pending.
+   */
+  private held: Array<{ increments: Map<string, Map<number, SliCounts>>; cursors: Map<string, number> }> = [];
   readonly dropped: DroppedIncrements = { tooOld: 0, pendingFull: 0 };
 
   private readonly upsertMinute: Database.Statement<[string, number, number, number]>;
@@ -134,6 +141,25 @@ export class SliStore {
     this.stagedCursors.set(name, nextSequence);
   }
 
+  /**
+   * Fences a cursor: its consumer applies write-ahead-log entries before they are synced
+   * (the durable pipeline's `early` consumers), so a flush writes a staged cursor, and
+   * the increments added before it, only once `durableEnd()` (the first sequence not yet
+   * durable) has reached it; until then they are held, still counted by reads. After a
+   * kill -9 the log then never holds less than the store counted.
+   */
+  fenceCursor(name: string, durableEnd: () => number): void {
+    this.fences.set(name, durableEnd);
+  }
+
+  private durable(cursors: ReadonlyMap<string, number>): boolean {
+    for (const [name, next] of cursors) {
+      const fence = this.fences.get(name);
+      if (fence && next > fence()) return false;
+    }
+    return true;
+  }
+
   /** The committed cursor of `name`, undefined before its first commit. */
   cursor(name: string): number | undefined {
     return this.committedCursors.get(name);
@@ -152,11 +178,35 @@ export class SliStore {
     if (this.closed) throw new Error(`SLI store ${this.file} is closed`);
     const nowMinute = Math.floor(nowMs / 60_000);
     const result: FlushResult = { rows: 0, pruned: 0 };
-    if (this.pendingBuckets > 0 || this.stagedCursors.size > 0) {
-      const cursors = this.stagedCursors;
+    if (this.pendingBuckets > 0 || this.stagedCursors.size > 0 || this.held.length > 0) {
+      // What a fence holds back waits for the next flush; the rest is written, oldest first.
+      if (this.pending.size > 0 || this.stagedCursors.size > 0) this.held.push({ increments: this.pending, cursors: this.stagedCursors });
+      this.pending = new Map();
+      this.stagedCursors = new Map();
+      let ready = 0;
+      while (ready < this.held.length && this.durable(this.held[ready]!.cursors)) ready++;
+      const writing = this.held.slice(0, ready);
+      const cursors = new Map<string, number>();
+      const merged = new Map<string, Map<number, SliCounts>>();
+      let heldBuckets = 0;
+      for (const generation of writing) {
+        for (const [name, next] of generation.cursors) cursors.set(name, next);
+        for (const [sliId, minutes] of generation.increments) {
+          let into = merged.get(sliId);
+          if (!into) merged.set(sliId, (into = new Map()));
+          for (const [minute, counts] of minutes) {
+            heldBuckets++;
+            const bucket = into.get(minute);
+            if (bucket) {
+              bucket.good += counts.good;
+              bucket.total += counts.total;
+            } else into.set(minute, { ...counts });
+          }
+        }
+      }
       const batch: Array<[string, number, SliCounts]> = [];
       const totals = new Map<string, SliCounts>();
-      for (const [sliId, minutes] of this.pending) {
+      for (const [sliId, minutes] of merged) {
         const sum: SliCounts = { good: 0, total: 0 };
         for (const [minute, counts] of minutes) {
           batch.push([sliId, minute, counts]);
@@ -165,11 +215,11 @@ export class SliStore {
         }
         totals.set(sliId, sum);
       }
-      this.writeBatch(batch, totals, cursors);
-      this.stagedCursors = new Map();
+      // on failure (thrown) everything stays held for the next flush
+      if (ready > 0) this.writeBatch(batch, totals, cursors);
+      this.held = this.held.slice(ready);
       for (const [name, next] of cursors) this.committedCursors.set(name, next);
-      this.pending = new Map();
-      this.pendingBuckets = 0;
+      this.pendingBuckets -= heldBuckets;
       for (const [sliId, sum] of totals) {
         const flushed = this.flushedTotals.get(sliId);
         if (flushed) {
@@ -191,8 +241,7 @@ export class SliStore {
   sum(sliId: string, fromMinute: number, toMinute: number): SliCounts {
     const row = this.sumQuery.get(sliId, fromMinute, toMinute)!;
     const out: SliCounts = { good: row.good ?? 0, total: row.total ?? 0 };
-    const minutes = this.pending.get(sliId);
-    if (minutes)
+    for (const minutes of this.unwritten(sliId))
       for (const [minute, counts] of minutes)
         if (minute >= fromMinute && minute <= toMinute) {
           out.good += counts.good;
@@ -201,21 +250,34 @@ export class SliStore {
     return out;
   }
 
+  /** The buffered increments of an SLI: held back by a fence (oldest first), then pending. */
+  private unwritten(sliId: string): Array<Map<number, SliCounts>> {
+    const out: Array<Map<number, SliCounts>> = [];
+    for (const generation of this.held) {
+      const minutes = generation.increments.get(sliId);
+      if (minutes && minutes.size > 0) out.push(minutes);
+    }
+    const minutes = this.pending.get(sliId);
+    if (minutes && minutes.size > 0) out.push(minutes);
+    return out;
+  }
+
   /** The minutes from..to inclusive that have events, in order, flushed and buffered. */
   buckets(sliId: string, fromMinute: number, toMinute: number): SliMinute[] {
     const rows = this.bucketsQuery.all(sliId, fromMinute, toMinute);
-    const minutes = this.pending.get(sliId);
-    if (!minutes || minutes.size === 0) return rows;
+    const unwritten = this.unwritten(sliId);
+    if (unwritten.length === 0) return rows;
     const merged = new Map<number, SliMinute>();
     for (const row of rows) merged.set(row.minute, row);
-    for (const [minute, counts] of minutes) {
-      if (minute < fromMinute || minute > toMinute) continue;
-      const row = merged.get(minute);
-      if (row) {
-        row.good += counts.good;
-        row.total += counts.total;
-      } else merged.set(minute, { minute, good: counts.good, total: counts.total });
-    }
+    for (const minutes of unwritten)
+      for (const [minute, counts] of minutes) {
+        if (minute < fromMinute || minute > toMinute) continue;
+        const row = merged.get(minute);
+        if (row) {
+          row.good += counts.good;
+          row.total += counts.total;
+        } else merged.set(minute, { minute, good: counts.good, total: counts.total });
+      }
     return [...merged.values()].sort((a, b) => a.minute - b.minute);
   }
 

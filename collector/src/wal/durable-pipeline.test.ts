@@ -515,4 +515,111 @@ describe('durable pipeline', () => {
     expect(pipeline.describe()[0]!.firstSequence).toBeGreaterThan(0);
     await pipeline.close();
   });
+
+  describe('early consumers (handed a batch when it is appended, before the sync)', () => {
+    /** a window long enough that the test sees a batch before its group commit */
+    const slowSync = (dir: string) => options(dir, { groupCommitMs: 300 });
+    const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+    it('an early consumer has the batch before it is durable; one that is not, only after', async () => {
+      const pipeline = await DurablePipeline.open(slowSync(tempDir()));
+      const early: number[] = [];
+      const late: number[] = [];
+      await pipeline.register('traces', 'status-page', (b) => void early.push(Number(b.tenant.slice(1))), { cursor: { kind: 'volatile' }, early: true });
+      await pipeline.register('traces', 'otlp-exporter', (b) => void late.push(Number(b.tenant.slice(1))), { cursor: { kind: 'file' } });
+      pipeline.start();
+      const offer = pipeline.offer(batch(0));
+      if (!offer.accepted) throw new Error(offer.reason);
+      let durable = false;
+      void offer.durable.then(() => (durable = true));
+      await tick();
+      expect({ early, late, durable }).toEqual({ early: [0], late: [], durable: false });
+      await offer.durable;
+      await pipeline.idle();
+      expect({ early, late }).toEqual({ early: [0], late: [0] });
+      await pipeline.close();
+    });
+
+    it('lets the decoded batch go before the sync: nothing of the pipeline keeps it alive until fdatasync (it would be promoted)', async () => {
+      setFlagsFromString('--expose-gc');
+      const gc = runInNewContext('gc') as () => void;
+      const pipeline = await DurablePipeline.open(slowSync(tempDir()));
+      await pipeline.register('traces', 'request-series', () => {}, { cursor: { kind: 'volatile' }, early: true });
+      pipeline.start();
+      let data: WeakRef<object> | undefined;
+      const offered = (() => {
+        const b = batch(0);
+        const spans = { resourceSpans: [] as unknown[] };
+        b.data = spans as Batch['data'];
+        data = new WeakRef(spans);
+        const offer = pipeline.offer(b);
+        if (!offer.accepted) throw new Error(offer.reason);
+        return offer.durable;
+      })();
+      let durable = false;
+      void offered.then(() => (durable = true));
+      for (let round = 0; round < 5 && data!.deref(); round++) {
+        await tick();
+        gc();
+      }
+      expect(durable).toBe(false);
+      expect(data!.deref()).toBeUndefined();
+      await offered;
+      await pipeline.close();
+    });
+
+    it('an early consumer with a store cursor needs a fence; the fence tells the store where the log is durable', async () => {
+      const pipeline = await DurablePipeline.open(slowSync(tempDir()));
+      const store = new FakeStore();
+      await expect(pipeline.register('traces', 'request-series', () => {}, { cursor: store.cursor, early: true })).rejects.toThrow(/needs a fence/);
+      let durableEnd: (() => number) | undefined;
+      await pipeline.register('traces', 'request-series', (b) => store.add(Number(b.tenant.slice(1))), {
+        cursor: { ...store.cursor, fence: (end) => (durableEnd = end) },
+        early: true,
+      });
+      pipeline.start();
+      const offer = pipeline.offer(batch(0));
+      if (!offer.accepted) throw new Error(offer.reason);
+      await tick();
+      expect(store.counted).toEqual([0]);
+      expect(durableEnd!()).toBe(0); // staged 1, not durable: the store must hold it
+      await offer.durable;
+      expect(durableEnd!()).toBe(1);
+      await pipeline.close();
+    });
+
+    it('an early file cursor is never written past the durable end, and catches up once the entries are synced', async () => {
+      const dir = tempDir();
+      const pipeline = await DurablePipeline.open(slowSync(dir));
+      await pipeline.register('traces', 'request-series', () => {}, { cursor: { kind: 'file' }, early: true });
+      pipeline.start();
+      await offerAll(pipeline, 0, 2);
+      const offer = pipeline.offer(batch(2));
+      if (!offer.accepted) throw new Error(offer.reason);
+      await tick();
+      await pipeline.maintain();
+      const cursorFile = join(dir, 'cursors', 'traces.request-series');
+      expect(readFileSync(cursorFile, 'utf8')).toBe('2\n'); // consumed 0..2, durable 0..1
+      await offer.durable;
+      await pipeline.maintain();
+      expect(readFileSync(cursorFile, 'utf8')).toBe('3\n');
+      await pipeline.close();
+    });
+
+    it('a served mark leaves only once what the reading counted is durable (a kill -9 before would lose it unacknowledged)', async () => {
+      const dir = tempDir();
+      const pipeline = await DurablePipeline.open(slowSync(dir));
+      await pipeline.register('traces', 'request-series', () => {}, { cursor: { kind: 'file' }, early: true, servedMark: { recount: true } });
+      pipeline.start();
+      const offer = pipeline.offer(batch(0));
+      if (!offer.accepted) throw new Error(offer.reason);
+      await tick();
+      let durable = false;
+      void offer.durable.then(() => (durable = true));
+      await pipeline.markServed(); // counted 0, durable only once the group commit is synced
+      expect(durable).toBe(true);
+      expect(readFileSync(join(dir, 'cursors', 'traces.request-series.served'), 'utf8')).toBe('1\n');
+      await pipeline.close();
+    });
+  });
 });

@@ -173,6 +173,11 @@ export class WriteAheadLog {
     return this.durableNext;
   }
 
+  /** a write failed (nothing more becomes durable until a restart), or the log is closed */
+  get stalled(): boolean {
+    return this.failure !== undefined || (this.closed && this.flushing === undefined && this.pending.length === 0);
+  }
+
   /** sequence number the next append() will get */
   get nextSequence(): number {
     return this.next;
