@@ -53,6 +53,28 @@ describe('log record dedup by log.record.uid', () => {
     expect(dropRepeatedLogRecords(other, 'team-b', recent)).toBe(0);
   });
 
+  it('bounds the ids of all tenants together, and a tenant whose ids are all forgotten leaves nothing behind', () => {
+    const recent = new RecentRecordIds(4);
+    expect(recent.seenBefore('1', 'a')).toBe(false);
+    expect(recent.seenBefore('1', 'b')).toBe(false); // same id, other tenant: new
+    expect(recent.seenBefore('2', 'b')).toBe(false);
+    expect(recent.seenBefore('3', 'b')).toBe(false);
+    expect(recent.tenants).toBe(2);
+    expect(recent.seenBefore('4', 'b')).toBe(false); // forgets a's 1: a is gone
+    expect(recent.size).toBe(4);
+    expect(recent.tenants).toBe(1);
+    expect(recent.seenBefore('1', 'b')).toBe(true);
+    expect(recent.seenBefore('1', 'a')).toBe(false); // forgotten, so new again
+    expect(recent.size).toBe(4);
+  });
+
+  it('remembers nothing with capacity 0', () => {
+    const recent = new RecentRecordIds(0);
+    expect(recent.seenBefore('1', 'a')).toBe(false);
+    expect(recent.seenBefore('1', 'a')).toBe(false);
+    expect(recent.size).toBe(0);
+  });
+
   it('forgets the oldest ids beyond its capacity, so memory stays bounded', () => {
     const recent = new RecentRecordIds(3);
     for (const id of ['1', '2', '3', '4']) expect(recent.seenBefore(id)).toBe(false);

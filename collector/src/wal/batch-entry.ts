@@ -15,6 +15,7 @@ import {
   type SignalData,
   type TracesData,
 } from '@lookout/otlp';
+import { CompactLogsError, decodeCompactLogs, encodeCompactLogs } from './log-batch-codec.ts';
 
 /**
  * One acknowledged batch as a write-ahead-log payload. A small header keeps what the
@@ -22,11 +23,12 @@ import {
  * then the data: the OTLP protobuf request body itself when the receiver got protobuf
  * and changed nothing (no encode on the hot path, decoded again on replay); for log
  * records a receiver made or changed (parsed lines of /v1/logs/raw, Loki push, syslog and
- * the host agent's OTLP lines; deduplicated records) the decoded batch as V8's structured
- * clone (node:v8 serialize: about 2× cheaper than encoding OTLP protobuf again, whose
- * per-attribute work was about 17 % of the collector's CPU on the log path; Node keeps
- * the format readable across versions); anything else (JSON requests) encoded again as
- * OTLP protobuf.
+ * the host agent's OTLP lines; deduplicated records) the decoded batch in the compact
+ * form of log-batch-codec.ts (several times cheaper than V8's structured clone, which
+ * entries written before it used and which are still read, and than encoding OTLP
+ * protobuf again, whose per-attribute work was about 17 % of the collector's CPU on the
+ * log path); a log batch nested too deep for it as a structured clone; anything else
+ * (JSON requests) encoded again as OTLP protobuf.
  *
  * Header, little endian: u8 version · u8 signal · u8 body kind · u8 0 · u32 items ·
  * u32 bytes · f64 receivedAtMs · u16 tenant length · tenant · u16 receiver length ·
@@ -35,8 +37,13 @@ import {
 
 const VERSION = 1;
 const SIGNALS: readonly Signal[] = ['traces', 'metrics', 'logs'];
-/** body kinds: the OTLP protobuf request as received, the batch encoded as OTLP protobuf, the batch as a structured clone (logs) */
-const BODY_KINDS = ['request', 'encoded', 'clone'] as const;
+/**
+ * body kinds: the OTLP protobuf request as received, the batch encoded as OTLP protobuf,
+ * a log batch as a structured clone (written by earlier versions, and for values nested
+ * past MAX_COMPACT_DEPTH), a log batch in the compact form. New kinds go at the end: the
+ * number is on disk.
+ */
+const BODY_KINDS = ['request', 'encoded', 'clone', 'compact'] as const;
 export type BodyKind = (typeof BODY_KINDS)[number];
 
 /** The header fields, readable without decoding the body (lag in items, arrival time). */
@@ -63,24 +70,43 @@ function encodeData(signal: Signal, data: SignalData[Signal]): Uint8Array {
 }
 
 function decodeData(signal: Signal, kind: BodyKind, body: Uint8Array): SignalData[Signal] {
-  if (kind === 'clone') {
-    if (signal !== 'logs') throw new BatchEntryError(`a ${signal} entry holds a structured clone, which only log entries are`);
-    return cloneToLogs(body);
+  if (kind === 'clone' || kind === 'compact') {
+    if (signal !== 'logs') throw new BatchEntryError(`a ${signal} entry holds a ${kind === 'clone' ? 'structured clone' : 'compact log batch'}, which only log entries are`);
+    if (kind === 'clone') return cloneToLogs(body);
+    try {
+      return decodeCompactLogs(body);
+    } catch (error) {
+      if (error instanceof CompactLogsError) throw new BatchEntryError(error.message);
+      throw error;
+    }
   }
   if (signal === 'traces') return decodeTracesProtobuf(body).data;
   if (signal === 'metrics') return decodeMetricsProtobuf(body).data;
   return decodeLogsProtobuf(body).data;
 }
 
+/** A log batch's body: compact, or a structured clone when its values nest too deep for that. */
+function encodeLogsBody(data: LogsData): { kind: BodyKind; body: Uint8Array } {
+  try {
+    return { kind: 'compact', body: encodeCompactLogs(data) };
+  } catch (error) {
+    if (!(error instanceof CompactLogsError)) throw error;
+    return { kind: 'clone', body: serialize(data) };
+  }
+}
+
 /**
  * Encodes a batch as the parts of one payload: the header, then the body — the OTLP
  * protobuf request it was decoded from (`requestBody`, when decoding it again gives the
- * same batch; not copied), else a log batch's structured clone, else the batch encoded
+ * same batch; not copied), else a log batch in the compact form, else the batch encoded
  * again as OTLP protobuf.
  */
 export function encodeBatchEntryParts(batch: Batch, requestBody?: Uint8Array): [Buffer, Uint8Array] {
-  const kind: BodyKind = requestBody ? 'request' : batch.signal === 'logs' ? 'clone' : 'encoded';
-  const body = requestBody ?? (kind === 'clone' ? serialize(batch.data) : encodeData(batch.signal, batch.data));
+  const { kind, body } = requestBody
+    ? { kind: 'request' as BodyKind, body: requestBody }
+    : batch.signal === 'logs'
+      ? encodeLogsBody(batch.data as LogsData)
+      : { kind: 'encoded' as BodyKind, body: encodeData(batch.signal, batch.data) };
   const tenant = Buffer.from(batch.tenant, 'utf8');
   const receiver = Buffer.from(batch.receiver, 'utf8');
   const header = Buffer.allocUnsafe(20 + 2 + tenant.length + 2 + receiver.length);

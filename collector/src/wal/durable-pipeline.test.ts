@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { newAttributes, type AnyValue, type Batch, type KeyValueList, type LogsData } from '@lookout/otlp';
 import { decodeBatchEntry, encodeBatchEntry, entryBodyKind, readEntryHeader } from './batch-entry.ts';
+import { MAX_COMPACT_DEPTH } from './log-batch-codec.ts';
 import { CursorTracker, EntryIndex } from './cursor-tracker.ts';
 import { DurablePipeline, type DurablePipelineOptions, type ReplayPart } from './durable-pipeline.ts';
 
@@ -175,7 +176,7 @@ describe('batch entry', () => {
     expect(readEntryHeader(payload)).toMatchObject({ signal: 'traces', items: 1234, tenant: 'tenant-ü', receiver: 'otlp-http' });
   });
 
-  it('keeps a log batch without its request body as a structured clone: attribute maps without prototype, any key, any value', () => {
+  it('keeps a log batch without its request body in the compact form: attribute maps without prototype, any key, any value', () => {
     const map = (entries: Record<string, AnyValue>): KeyValueList => Object.assign(newAttributes(), entries);
     const attributes = map({ constructor: 1, bytes: new Uint8Array([0, 255]), nested: map({ list: [1, 'two', map({ deep: true })] }), n: 2.5 });
     attributes['__proto__'] = 'plain data'; // an own key of a map without prototype, as a decoder makes it
@@ -198,7 +199,7 @@ describe('batch entry', () => {
     };
     const original: Batch = { signal: 'logs', data, items: 1, bytes: 10, tenant: 'default', receiver: 'raw-lines', receivedAtMs: 1 };
     const payload = encodeBatchEntry(original);
-    expect(entryBodyKind(payload)).toBe('clone');
+    expect(entryBodyKind(payload)).toBe('compact');
     expect(entryBodyKind(encodeBatchEntry(original, new Uint8Array(0)))).toBe('request');
     expect(entryBodyKind(encodeBatchEntry(batch(1)))).toBe('encoded');
     const back = decodeBatchEntry(payload);
@@ -212,6 +213,16 @@ describe('batch entry', () => {
     expect(Object.getPrototypeOf((((record.body as KeyValueList)['at'] as AnyValue[])[0]) as object)).toBeNull();
   });
 
+  it('keeps a log batch nested too deep for the compact form as a structured clone, the form earlier versions wrote, which still reads', () => {
+    let deep: AnyValue = Object.assign(newAttributes(), { leaf: 'x' });
+    for (let i = 0; i <= MAX_COMPACT_DEPTH; i++) deep = [deep];
+    const data: LogsData = { resourceLogs: [{ resource: { attributes: newAttributes(), droppedAttributesCount: 0 }, schemaUrl: '', scopeLogs: [{ scope: { name: '', version: '', attributes: newAttributes(), droppedAttributesCount: 0 }, schemaUrl: '', logRecords: [{ timeUnixNano: 1n, observedTimeUnixNano: 0n, severityNumber: 9, severityText: '', body: deep, attributes: newAttributes(), droppedAttributesCount: 0, flags: 0, traceId: '', spanId: '', eventName: '' }] }] }] };
+    const original: Batch = { signal: 'logs', data, items: 1, bytes: 10, tenant: 'default', receiver: 'raw-lines', receivedAtMs: 1 };
+    const payload = encodeBatchEntry(original);
+    expect(entryBodyKind(payload)).toBe('clone');
+    expect(decodeBatchEntry(payload)).toStrictEqual(original);
+  });
+
   it('names what is wrong with an entry it cannot read', () => {
     const payload = encodeBatchEntry(batch(1));
     payload[0] = 9;
@@ -220,12 +231,14 @@ describe('batch entry', () => {
     const kind = encodeBatchEntry(batch(1));
     kind[2] = 7;
     expect(() => decodeBatchEntry(kind)).toThrow(/unknown body kind 7/);
-    const clone = encodeBatchEntry({ ...batch(1), signal: 'logs', data: { resourceLogs: [] } });
-    const torn = clone.subarray(0, clone.length - 3);
-    expect(() => decodeBatchEntry(torn)).toThrow(/structured clone of a log batch cannot be read/);
-    const notLogs = Buffer.from(clone);
+    const compact = encodeBatchEntry({ ...batch(1), signal: 'logs', data: { resourceLogs: [] } });
+    expect(() => decodeBatchEntry(compact.subarray(0, compact.length - 1))).toThrow(/write-ahead log entry: compact log batch ends inside/);
+    const notLogs = Buffer.from(compact);
     notLogs[1] = 0; // says traces
-    expect(() => decodeBatchEntry(notLogs)).toThrow(/a traces entry holds a structured clone/);
+    expect(() => decodeBatchEntry(notLogs)).toThrow(/a traces entry holds a compact log batch/);
+    const clone = Buffer.from(compact);
+    clone[2] = 2; // says structured clone, holds the compact form
+    expect(() => decodeBatchEntry(clone)).toThrow(/structured clone of a log batch cannot be read|the structured clone is not a log batch/);
   });
 });
 
