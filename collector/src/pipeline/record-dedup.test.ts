@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { newAttributes, type LogRecord, type LogsData } from '@lookout/otlp';
 import { dropRepeatedLogRecords, RecentRecordIds } from './record-dedup.ts';
@@ -59,13 +60,45 @@ describe('log record dedup by log.record.uid', () => {
     expect(recent.seenBefore('1', 'b')).toBe(false); // same id, other tenant: new
     expect(recent.seenBefore('2', 'b')).toBe(false);
     expect(recent.seenBefore('3', 'b')).toBe(false);
-    expect(recent.tenants).toBe(2);
+    expect(recent.familyCount).toBe(2);
     expect(recent.seenBefore('4', 'b')).toBe(false); // forgets a's 1: a is gone
     expect(recent.size).toBe(4);
-    expect(recent.tenants).toBe(1);
+    expect(recent.familyCount).toBe(1);
     expect(recent.seenBefore('1', 'b')).toBe(true);
     expect(recent.seenBefore('1', 'a')).toBe(false); // forgotten, so new again
     expect(recent.size).toBe(4);
+  });
+
+  it('tells ids apart that read as the same number or share a number: leading zeros, prefixes, no dot, long suffixes', () => {
+    const recent = new RecentRecordIds(100);
+    const ids = ['a.7', 'a.07', 'b.7', '7', 'a7', 'a.', '.7', 'a.b.7', 'a.1234567890123456789', 'a.1234567890123456788', 'a.0', 'a.00', 'é.7'];
+    for (const id of ids) expect(recent.seenBefore(id, 't'), id).toBe(false);
+    for (const id of ids) expect(recent.seenBefore(id, 't'), id).toBe(true);
+    for (const id of ids) expect(recent.seenBefore(id, 'u'), id).toBe(false);
+  });
+
+  it('property: answers as a plain list of the last `capacity` new (tenant, id) pairs would, across families, tenants and wrap-arounds', () => {
+    const id = fc.oneof(
+      fc.tuple(fc.constantFrom('f1.8.9', 'f2.8.9', 'x', ''), fc.constantFrom('0', '1', '2', '01', '10', '999999999999999', '9999999999999999')).map(([p, n]) => `${p}.${n}`),
+      fc.constantFrom('7', 'abc', 'f1.8.9', 'f1.8.9.', 'f1.8.9.x'),
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.array(fc.tuple(id, fc.constantFrom('a', 'b', '')), { maxLength: 80 }), (capacity, steps) => {
+        const recent = new RecentRecordIds(capacity);
+        const model: string[] = [];
+        for (const [uid, tenant] of steps) {
+          const key = `${tenant}\u0000${uid}`;
+          const expected = model.includes(key);
+          expect(recent.seenBefore(uid, tenant)).toBe(expected);
+          if (!expected) {
+            model.push(key);
+            if (model.length > capacity) model.shift();
+          }
+          expect(recent.size).toBe(model.length);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('remembers nothing with capacity 0', () => {
