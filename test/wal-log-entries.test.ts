@@ -2,8 +2,8 @@
  * Log batches in the write-ahead log, per receiver (issue 13 under the log path): an OTLP
  * protobuf request whose records ingest leaves alone is kept as received (no encoding on
  * the hot path); records a receiver made or changed (the host agent's unparsed lines over
- * OTLP, /v1/logs/raw, Loki push, syslog, records dropped as repeats) are kept as a
- * structured clone of the batch. Each kind read back from the log file is the batch the
+ * OTLP, /v1/logs/raw, Loki push, syslog, records dropped as repeats) are kept in the
+ * compact form of wal/log-batch-codec.ts. Each kind read back from the log file is the batch the
  * consumers got, null-prototype attribute maps included, and a collector started on a
  * copy of the data directory (the disk as a kill -9 leaves it) replays every access-log
  * record of every receiver into the SLI store once.
@@ -127,7 +127,7 @@ describe('log batches in the write-ahead log', () => {
     ]);
 
     const onDisk = await entriesOnDisk(join(dataDir, 'wal'));
-    expect(onDisk.map((e) => e.kind)).toEqual(['request', 'clone', 'clone', 'clone', 'clone']);
+    expect(onDisk.map((e) => e.kind)).toEqual(['request', 'compact', 'compact', 'compact', 'compact']);
     for (let i = 0; i < got.length; i++) {
       expect(onDisk[i]!.batch, `entry ${i} (${got[i]!.receiver})`).toStrictEqual(got[i]);
       expect(prototypesOf(onDisk[i]!.batch.data as LogsData)).toEqual(new Set([null]));
