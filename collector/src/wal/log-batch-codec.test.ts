@@ -157,6 +157,17 @@ describe('compact log batch codec', () => {
     expect(isDeepStrictEqual(decoded, data)).toBe(true);
   });
 
+  it('keeps a key a parser left undefined as undefined (not null, not dropped), in maps and in arrays', () => {
+    const record = accessRecord(1);
+    record.attributes['lookout.log.damaged'] = undefined as unknown as AnyValue;
+    record.body = ['a', undefined as unknown as AnyValue, null];
+    const decoded = decodeCompactLogs(encodeCompactLogs(batchOf([record]))).resourceLogs[0]!.scopeLogs[0]!.logRecords[0]!;
+    expect('lookout.log.damaged' in decoded.attributes).toBe(true);
+    expect(decoded.attributes['lookout.log.damaged']).toBeUndefined();
+    expect(decoded.body).toEqual(['a', undefined, null]);
+    expect((decoded.body as AnyValue[])[2]).toBeNull();
+  });
+
   it('refuses values nested deeper than it reads, so the caller can keep another form', () => {
     let deep: AnyValue = 'leaf';
     for (let i = 0; i <= MAX_COMPACT_DEPTH; i++) deep = [deep];

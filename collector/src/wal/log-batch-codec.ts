@@ -39,6 +39,8 @@ const TAG = {
   kvlist: 9,
   /** the same string as this key's value on the map written before (attributes only) */
   repeat: 10,
+  /** not an OTLP value, but a parser may leave a key set to undefined: kept as it was, not made null */
+  undefined: 11,
 } as const;
 
 export class CompactLogsError extends Error {
@@ -264,8 +266,12 @@ class Writer {
         this.bigint(v);
         return;
     }
-    if (v === null || v === undefined) {
+    if (v === null) {
       this.byte(TAG.null);
+      return;
+    }
+    if (v === undefined) {
+      this.byte(TAG.undefined);
       return;
     }
     if (depth >= MAX_COMPACT_DEPTH) throw new CompactLogsError(`values nest deeper than ${MAX_COMPACT_DEPTH} levels`);
@@ -411,6 +417,8 @@ class Reader {
     switch (tag) {
       case TAG.null:
         return null;
+      case TAG.undefined:
+        return undefined as unknown as AnyValue;
       case TAG.string:
         return this.string();
       case TAG.true:
