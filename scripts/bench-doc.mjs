@@ -5,6 +5,7 @@
 // the date, and every bench's own output. `npm run bench:doc -- otlp-decode log-parse`
 // runs only those and keeps the other sections of the page as they were.
 import { spawnSync } from 'node:child_process';
+import { buildForBench } from './build-for-bench.mjs';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -27,13 +28,7 @@ const previous = existsSync(page) ? readSections(readFileSync(page, 'utf8')) : n
 const work = mkdtempSync(join(tmpdir(), 'lookout-bench-doc-'));
 const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}/${process.arch}`;
 const date = new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
-// The benches start the collector and the agents through their bin scripts, which run the
-// compiled code when it exists (as the image does) and the sources through tsx otherwise:
-// build first, so a bench never measures a stale build (nor tsx's compiler in the process).
-if (spawnSync('npx', ['tsc', '-b'], { stdio: 'inherit' }).status !== 0) {
-  console.error('bench: `tsc -b` failed; fix the build before measuring');
-  process.exit(1);
-}
+buildForBench();
 let failed = 0;
 const sections = new Map(previous);
 for (const name of benches) {

@@ -4,21 +4,23 @@ import type { LogsData } from '@lookout/otlp';
 export const LOG_RECORD_UID = 'log.record.uid';
 
 /**
- * The most recent record ids, bounded: the oldest id is forgotten when a new one would
- * exceed the capacity. A sender that cannot know whether its last batch arrived (the
- * host agent killed between the collector's 200 and its checkpoint) sends it again with
- * the same ids; remembering recent ids makes that delivery exactly-once.
+ * The ids of one tenant that share a prefix: `<prefix>.<n>` ids by their number (a
+ * family with a prefix holds only numbers), other ids whole (the family with none).
  */
-/** The ids of one tenant that share a prefix: `<prefix>.<n>` ids by their number, others whole. */
 interface IdFamily {
   key: string;
-  numbers: Set<number>;
-  strings: Set<string>;
+  ids: Set<number | string>;
 }
 
 /** Digits of a number below 2^53 with no leading zero: a suffix read as a number names one id. */
 const MAX_SUFFIX_DIGITS = 15;
 
+/**
+ * The most recent record ids, bounded: the oldest id is forgotten when a new one would
+ * exceed the capacity. A sender that cannot know whether its last batch arrived (the
+ * host agent killed between the collector's 200 and its checkpoint) sends it again with
+ * the same ids; remembering recent ids makes that delivery exactly-once.
+ */
 export class RecentRecordIds {
   /**
    * Ids split into families. An id that ends in `.<decimal>` — the host agent's
@@ -83,21 +85,17 @@ export class RecentRecordIds {
       const key = `${tenant}\u0000${prefix}`;
       family = this.families.get(key);
       if (family === undefined) {
-        family = { key, numbers: new Set(), strings: new Set() };
+        family = { key, ids: new Set() };
         this.families.set(key, family);
       }
       this.lastTenant = tenant;
       this.lastPrefix = prefix;
       this.lastFamily = family;
     }
-    if (numeric) {
-      if (family.numbers.has(number)) return true;
-      family.numbers.add(number);
-    } else {
-      if (family.strings.has(id)) return true;
-      family.strings.add(id);
-    }
-    this.remember(family, numeric ? number : id);
+    const remembered = numeric ? number : id;
+    if (family.ids.has(remembered)) return true;
+    family.ids.add(remembered);
+    this.remember(family, remembered);
     return false;
   }
 
@@ -105,11 +103,9 @@ export class RecentRecordIds {
     const at = this.next;
     if (this.count === this.capacity) {
       const oldest = this.orderFamilies[at]!;
-      const oldestString = this.orderStrings[at];
-      if (oldestString === undefined) oldest.numbers.delete(this.orderNumbers[at]!);
-      else oldest.strings.delete(oldestString);
+      oldest.ids.delete(this.orderStrings[at] ?? this.orderNumbers[at]!);
       // (the last family is `family` itself, so the cache never holds a deleted one)
-      if (oldest !== family && oldest.numbers.size === 0 && oldest.strings.size === 0) this.families.delete(oldest.key);
+      if (oldest !== family && oldest.ids.size === 0) this.families.delete(oldest.key);
     } else this.count++;
     this.orderFamilies[at] = family;
     if (typeof id === 'number') {

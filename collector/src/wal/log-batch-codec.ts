@@ -1,4 +1,4 @@
-import { newAttributes, type AnyValue, type KeyValueList, type LogRecord, type LogsData, type ResourceLogs, type ScopeLogs } from '@lookout/otlp';
+import { newAttributes, ProtoWriter, type AnyValue, type KeyValueList, type LogRecord, type LogsData, type ResourceLogs, type ScopeLogs } from '@lookout/otlp';
 
 /**
  * A parsed log batch as compact bytes for the write-ahead log, and back. Receivers that
@@ -131,15 +131,14 @@ export function decodeCompactLogs(bytes: Uint8Array): LogsData {
 
 const U64_END = 1n << 64n;
 const I64_START = -(1n << 63n);
-const ASCII = /^[\x00-\x7f]*$/;
-const U64 = new BigUint64Array(1);
-const U64_BYTES = new Uint8Array(U64.buffer);
-/** U64_BYTES are in little-endian order only on a little-endian machine; elsewhere Buffer#writeBigUInt64LE */
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+/**
+ * The project's protobuf writer does the byte work: its varint, its length-prefixed UTF-8
+ * string (a loop for short ASCII, Buffer's native writer otherwise), bytes, and
+ * little-endian double, fixed64 and sfixed64 are exactly this layout's.
+ */
 class Writer {
-  private buf = Buffer.allocUnsafe(64 * 1024);
-  at = 0;
+  private readonly out = new ProtoWriter(64 * 1024);
   /** attribute keys written so far, numbered from 0 */
   private readonly keys = new Map<string, number>();
   /** per key number: the string value it had on the last map that held it */
@@ -149,104 +148,47 @@ class Writer {
   private previousNumbers: number[] = [];
 
   finish(): Buffer {
-    const out = Buffer.allocUnsafe(this.at);
-    this.buf.copy(out, 0, 0, this.at);
-    return out;
+    const bytes = this.out.finish();
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
-  private room(n: number): void {
-    if (this.at + n <= this.buf.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + n));
-    this.buf.copy(bigger, 0, 0, this.at);
-    this.buf = bigger;
-  }
-
+  /** a tag or a small count: one byte, as every value below 0x80 is a one-byte varint */
   byte(b: number): void {
-    this.room(1);
-    this.buf[this.at++] = b;
+    this.out.varint(b);
   }
 
   varint(n: number): void {
-    this.room(10);
-    const buf = this.buf;
-    while (n >= 0x80) {
-      buf[this.at++] = (n % 0x80) | 0x80;
-      n = Math.floor(n / 0x80);
-    }
-    buf[this.at++] = n;
+    this.out.varint(n);
   }
 
   /** A number: small whole numbers as a varint, anything else (fractions, negatives, -0, NaN) as float64. */
   number(n: number): void {
     if (n >>> 0 === n && !Object.is(n, -0)) {
-      this.byte(TAG.uint);
-      this.varint(n);
-      return;
-    }
-    this.room(9);
-    this.buf[this.at++] = TAG.float64;
-    this.buf.writeDoubleLE(n, this.at);
-    this.at += 8;
-  }
-
-  bigint(n: bigint): void {
-    this.room(9);
-    const buf = this.buf;
-    if (n >= 0n && n < U64_END && LITTLE_ENDIAN) {
-      // through a typed array: a store the compiler inlines, where Buffer#writeBigUInt64LE is a call
-      U64[0] = n;
-      let at = this.at;
-      buf[at++] = 0;
-      for (let i = 0; i < 8; i++) buf[at++] = U64_BYTES[i]!;
-      this.at = at;
-    } else if (n >= 0n && n < U64_END) {
-      buf[this.at++] = 0;
-      buf.writeBigUInt64LE(n, this.at);
-      this.at += 8;
-    } else if (n < 0n && n >= I64_START) {
-      buf[this.at++] = 1;
-      buf.writeBigInt64LE(n, this.at);
-      this.at += 8;
+      this.out.varint(TAG.uint);
+      this.out.varint(n);
     } else {
-      buf[this.at++] = 2;
-      this.string(n.toString());
+      this.out.varint(TAG.float64);
+      this.out.double(n);
     }
   }
 
-  /**
-   * A string: its UTF-8 length as a varint, then the bytes. Short ASCII strings (most
-   * attribute values) are copied by a loop, longer ones by one native copy once a regular
-   * expression found them ASCII; others go through Buffer#write.
-   */
+  /** A bigint: kind 0 and 8 bytes when it fits in u64, kind 1 and 8 bytes in i64, else kind 2 and its decimal text. */
+  bigint(n: bigint): void {
+    if (n >= 0n && n < U64_END) {
+      this.out.varint(0);
+      this.out.fixed64(n);
+    } else if (n < 0n && n >= I64_START) {
+      this.out.varint(1);
+      this.out.sfixed64(n);
+    } else {
+      this.out.varint(2);
+      this.out.string(n.toString());
+    }
+  }
+
+  /** A string: its UTF-8 length as a varint, then the bytes. */
   string(s: string): void {
-    const length = s.length;
-    if (length >= 24 && length < 128 && ASCII.test(s)) {
-      // longer ASCII: one native copy beats the loop
-      this.room(1 + length);
-      this.buf[this.at++] = length;
-      this.at += this.buf.write(s, this.at, length, 'latin1');
-      return;
-    }
-    if (length < 24) {
-      this.room(1 + length);
-      const buf = this.buf;
-      const start = this.at + 1;
-      let i = 0;
-      for (; i < length; i++) {
-        const c = s.charCodeAt(i);
-        if (c >= 0x80) break;
-        buf[start + i] = c;
-      }
-      if (i === length) {
-        buf[this.at] = length;
-        this.at = start + length;
-        return;
-      }
-    }
-    const byteLength = Buffer.byteLength(s, 'utf8');
-    this.varint(byteLength);
-    this.room(byteLength);
-    this.at += this.buf.write(s, this.at, byteLength, 'utf8');
+    this.out.string(s);
   }
 
   value(v: AnyValue, depth: number): void {
@@ -277,10 +219,7 @@ class Writer {
     if (depth >= MAX_COMPACT_DEPTH) throw new CompactLogsError(`values nest deeper than ${MAX_COMPACT_DEPTH} levels`);
     if (v instanceof Uint8Array) {
       this.byte(TAG.bytes);
-      this.varint(v.length);
-      this.room(v.length);
-      this.buf.set(v, this.at);
-      this.at += v.length;
+      this.out.bytes(v);
     } else if (Array.isArray(v)) {
       this.byte(TAG.array);
       this.varint(v.length);
